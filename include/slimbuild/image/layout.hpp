@@ -1,0 +1,62 @@
+// Reading an OCI image layout (image-spec "image-layout.md"): oci-layout,
+// index.json, blobs/sha256/<hex>. Used by push, inspect, verify and diff, and
+// by tests. Blob bytes are streamed from disk; only JSON documents are read
+// whole. Every digest read from disk is checked (is_sha256_digest) before it
+// is turned into a path, so a hostile index cannot name files outside blobs/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace slimbuild::image {
+
+namespace fs = std::filesystem;
+
+inline constexpr const char* kMediaTypeIndex = "application/vnd.oci.image.index.v1+json";
+inline constexpr const char* kMediaTypeManifest = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr const char* kMediaTypeConfig = "application/vnd.oci.image.config.v1+json";
+inline constexpr const char* kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+inline constexpr const char* kAnnotationRefName = "org.opencontainers.image.ref.name";
+
+struct Descriptor {
+  std::string media_type;
+  std::string digest;  // "sha256:<hex>"
+  uint64_t size = 0;
+  std::map<std::string, std::string> annotations;
+  std::optional<std::string> artifact_type;
+  nlohmann::json platform;  // null when absent
+
+  nlohmann::json to_json() const;
+  static Descriptor from_json(const nlohmann::json& j);  // throws Error on bad fields
+};
+
+class LayoutReader {
+ public:
+  // Throws Error when `dir` is not an OCI layout (missing oci-layout/index.json).
+  explicit LayoutReader(fs::path dir);
+
+  const fs::path& dir() const { return dir_; }
+  const nlohmann::json& index() const { return index_; }
+  std::vector<Descriptor> manifests() const;  // index.json "manifests"
+  // The image manifest named `ref` (org.opencontainers.image.ref.name); with
+  // no ref, the only image manifest in the index (error if several).
+  Descriptor find_image(const std::optional<std::string>& ref = std::nullopt) const;
+
+  fs::path blob_path(const std::string& digest) const;  // throws on a malformed digest
+  bool has_blob(const std::string& digest) const;
+  // Reads a (JSON-sized) blob whole and checks its digest and size.
+  std::string read_blob(const Descriptor& d) const;
+  nlohmann::json read_json_blob(const Descriptor& d) const;
+
+ private:
+  fs::path dir_;
+  nlohmann::json index_;
+};
+
+}  // namespace slimbuild::image

@@ -1,0 +1,103 @@
+// The manifest as a plain struct: what the user asked for, validated and with
+// every source path made absolute (relative paths resolve against the
+// manifest's directory, never the working directory) and every destination
+// normalised to an absolute image path that cannot climb out of "/".
+// load_manifest() is strict: unknown keys (with "did you mean"), wrong types,
+// root users, bad destinations and missing required keys all throw
+// ManifestError naming file:line:column.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::manifest {
+
+namespace fs = std::filesystem;
+
+struct SourceLocation {
+  std::string file;  // as the user named the manifest
+  int line = 0;      // 1-based
+  int column = 0;    // 1-based
+  std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
+};
+
+// "<file>:<line>:<col>: <message>"; exit code kExitFailure.
+class ManifestError : public Error {
+ public:
+  ManifestError(const SourceLocation& where, const std::string& message, std::string hint = {})
+      : Error(where.str() + ": " + message, std::move(hint)), where_(where) {}
+  const SourceLocation& where() const noexcept { return where_; }
+
+ private:
+  SourceLocation where_;
+};
+
+struct BinarySpec {
+  fs::path path;     // absolute host path
+  std::string dest;  // absolute image path, default /app/<basename>
+  SourceLocation where;
+};
+
+struct FileSpec {
+  fs::path src;                      // absolute host path (file or directory)
+  std::string dest;                  // absolute image path; a trailing '/' in the manifest means "into this directory"
+  bool dest_is_dir = false;          // dest ended with '/'
+  std::optional<uint32_t> mode;      // permission bits from "0640"; none = 0644/0755 from the exec bit
+  std::vector<std::string> exclude;  // gitignore-style patterns, for trees
+  SourceLocation where;
+};
+
+struct UserSpec {
+  std::string name = "app";
+  uint32_t uid = 0;  // never 0 after validation
+  uint32_t gid = 0;  // defaults to uid; never 0
+  SourceLocation where;
+};
+
+struct CaCertificates {
+  bool enabled = false;
+  fs::path bundle;  // absolute; empty = the build system's bundle (under sysroot)
+  SourceLocation where;
+};
+
+struct TzData {
+  bool all = false;                 // `tzdata: true`
+  std::vector<std::string> zones;   // e.g. "Europe/Ljubljana"
+  SourceLocation where;
+};
+
+struct Manifest {
+  fs::path file;  // absolute path of the manifest
+  fs::path dir;   // its directory: base for relative sources
+
+  std::string name;                  // [a-z0-9._-]+
+  std::optional<std::string> image;  // push reference
+  BinarySpec binary;
+  std::vector<std::string> entrypoint;  // default {binary.dest}
+  std::optional<std::vector<std::string>> cmd;
+  std::vector<std::string> libraries;   // dlopen()ed sonames or absolute paths
+  SourceLocation libraries_where;
+  std::vector<FileSpec> files;
+  UserSpec user;
+  CaCertificates ca_certificates;
+  TzData tzdata;
+  std::optional<std::string> timezone;  // implies that zone is included
+  SourceLocation timezone_where;
+  std::map<std::string, std::string> env;
+  std::optional<std::string> workdir;   // absolute image path
+  std::vector<std::string> ports;       // normalised "3000/tcp", "53/udp"
+  std::map<std::string, std::string> labels;
+  fs::path sysroot = "/";               // absolute host path
+};
+
+Manifest load_manifest(const fs::path& file);
+// For tests and `verify`: parse YAML text as if it were read from `file`.
+Manifest parse_manifest(const std::string& yaml_text, const fs::path& file);
+
+}  // namespace slimbuild::manifest

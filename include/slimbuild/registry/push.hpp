@@ -1,0 +1,42 @@
+// Publishing an OCI layout to a registry (distribution spec): ping, auth,
+// HEAD/mount/upload each blob, PUT the manifest, check Docker-Content-Digest.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slimbuild::registry {
+
+namespace fs = std::filesystem;
+
+struct PushOptions {
+  std::optional<fs::path> ca_file;     // extra trust, besides the system store and SSL_CERT_FILE
+  bool insecure_registry = false;      // allow plain http://
+  std::optional<std::string> username; // with password (from --password-stdin)
+  std::optional<std::string> password;
+  bool progress = true;                // per-blob progress/lines on stderr
+};
+
+struct BlobOutcome {
+  std::string digest;
+  uint64_t size = 0;
+  std::string action;  // "exists", "mounted", "uploaded"
+};
+
+struct PushResult {
+  std::string reference;        // canonical, e.g. "127.0.0.1:5000/team/app:1.0"
+  std::string manifest_digest;  // as confirmed by the registry
+  std::vector<BlobOutcome> blobs;
+};
+
+// Pushes the image named `layout_ref` (ref.name in index.json; nullopt = the
+// only image) from the layout at `layout` to `reference`, together with any
+// referrer artifacts in the layout whose subject is that image (e.g. SBOM).
+// Throws Error naming the step, HTTP status and registry error on failure.
+PushResult push_layout(const fs::path& layout, const std::optional<std::string>& layout_ref,
+                       const std::string& reference, const PushOptions& options);
+
+}  // namespace slimbuild::registry

@@ -1,0 +1,47 @@
+// Reads what the dynamic loader needs from one ELF file, via LIEF 0.9, after
+// validating the header, program headers and PT_DYNAMIC bounds against the
+// file size ourselves (LIEF 0.9 silently returns a "static-looking" binary
+// for truncated input). Throws Error naming the file for anything that is not
+// a well-formed ELF: scripts, text, truncated or malformed files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace slimbuild::trace {
+
+namespace fs = std::filesystem;
+
+enum class ElfClass : uint8_t { Elf32 = 1, Elf64 = 2 };
+
+struct ElfInfo {
+  ElfClass elf_class = ElfClass::Elf64;
+  bool little_endian = true;
+  uint16_t machine = 0;      // e_machine (EM_X86_64 = 62, EM_AARCH64 = 183, ...)
+  uint8_t osabi = 0;
+  uint16_t type = 0;         // e_type (ET_EXEC = 2, ET_DYN = 3)
+  uint32_t flags = 0;        // e_flags (ARM float ABI etc.)
+  std::string interpreter;   // PT_INTERP, empty if none
+  std::vector<std::string> needed;   // DT_NEEDED in file order
+  std::vector<std::string> rpath;    // DT_RPATH split on ':'
+  std::vector<std::string> runpath;  // DT_RUNPATH split on ':'
+  std::string soname;        // DT_SONAME
+  std::string build_id;      // NT_GNU_BUILD_ID as hex, empty if none
+  bool is_static() const { return interpreter.empty() && needed.empty(); }
+};
+
+ElfInfo read_elf(const fs::path& file);
+// Cheap check of the first bytes ("\x7f" "ELF"); never throws.
+bool has_elf_magic(const fs::path& file);
+
+// OCI platform of an ELF: architecture ("amd64", "arm64", "arm", "386",
+// "ppc64le", "s390x", "riscv64", ...) and variant ("v7", "v8", or empty).
+struct Platform {
+  std::string architecture;
+  std::string variant;
+};
+Platform oci_platform(const ElfInfo& elf);
+
+}  // namespace slimbuild::trace

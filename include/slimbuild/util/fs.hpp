@@ -1,0 +1,54 @@
+// File-system helpers with the guarantees the contract asks for: outputs are
+// built beside their target and renamed into place on commit(), so a failed
+// or interrupted command leaves nothing half-written at the destination.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace slimbuild::util {
+
+namespace fs = std::filesystem;
+
+// Reads a whole (small) file: manifests, JSON documents, config files.
+std::string read_file(const fs::path& file);
+// Writes via a temporary sibling + fsync + rename.
+void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode = 0644);
+
+// A directory that appears at `target` only when commit() is called. Until
+// then it lives at a unique temporary sibling (same file system, so the final
+// rename is atomic). commit() replaces an existing `target` directory. If the
+// object is destroyed without commit(), the temporary tree is removed.
+class AtomicDir {
+ public:
+  explicit AtomicDir(fs::path target);
+  ~AtomicDir();
+  AtomicDir(const AtomicDir&) = delete;
+  AtomicDir& operator=(const AtomicDir&) = delete;
+
+  const fs::path& path() const noexcept { return temp_; }  // write here
+  const fs::path& target() const noexcept { return target_; }
+  void commit();
+
+ private:
+  fs::path target_;
+  fs::path temp_;
+  bool committed_ = false;
+};
+
+// A private temporary directory (mode 0700) removed with its contents on
+// destruction. Used by verify and by tests.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "slimbuild");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const noexcept { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+}  // namespace slimbuild::util

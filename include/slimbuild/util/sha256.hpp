@@ -1,0 +1,39 @@
+// Streaming SHA-256 over OpenSSL's EVP interface, and the "sha256:<hex>"
+// digest strings that OCI uses everywhere.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace slimbuild::util {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+
+  void update(const void* data, std::size_t size);
+  void update(std::string_view data) { update(data.data(), data.size()); }
+  // Finishes the hash; the object must not be updated afterwards.
+  std::string hex();
+  std::string digest() { return "sha256:" + hex(); }
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
+
+std::string sha256_hex(std::string_view data);
+inline std::string sha256_digest(std::string_view data) { return "sha256:" + sha256_hex(data); }
+// Hashes a file in fixed-size chunks (memory does not grow with file size).
+std::string sha256_file_hex(const std::filesystem::path& file);
+
+// True for "sha256:" followed by exactly 64 lowercase hex digits.
+bool is_sha256_digest(std::string_view digest);
+
+}  // namespace slimbuild::util

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package slimbuild needs to build, test and demo, then
+# configures and compiles it into build/. Safe to re-run: it installs only what
+# is missing and rebuilds incrementally. Needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  g++ cmake make pkg-config git ca-certificates
+  # libraries slimbuild links against
+  liblief-dev libarchive-dev libssl-dev libcurl4-openssl-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev catch2 libyaml-cpp-dev
+  # data that images take from the build machine
+  tzdata
+  # real peers for tests and the demo: readers of our output, a registry,
+  # a Go toolchain for the static example, binaries to package
+  skopeo umoci podman docker-registry golang-go apache2-utils openssl
+  curl python3 util-linux coreutils procps dpkg
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+echo "setup: built $(pwd)/build/slimbuild" >&2

@@ -1,0 +1,16 @@
+// `slimbuild inspect`: placeholder until its stage lands.
+#include "cli/commands.hpp"
+
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::cli {
+
+Command add_inspect_command(CLI::App& root) {
+  Command c;
+  c.app = root.add_subcommand("inspect", "inspect (not implemented yet)");
+  c.app->allow_extras();
+  c.run = [] () -> int { throw Error("`inspect` is not implemented yet"); };
+  return c;
+}
+
+}  // namespace slimbuild::cli

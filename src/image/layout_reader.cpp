@@ -1,0 +1,103 @@
+// Read side of the OCI image layout: index.json, descriptors, verified blobs.
+#include <slimbuild/image/layout.hpp>
+
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+namespace slimbuild::image {
+
+nlohmann::json Descriptor::to_json() const {
+  nlohmann::json j{{"mediaType", media_type}, {"digest", digest}, {"size", size}};
+  if (!annotations.empty()) j["annotations"] = annotations;
+  if (artifact_type) j["artifactType"] = *artifact_type;
+  if (!platform.is_null()) j["platform"] = platform;
+  return j;
+}
+
+Descriptor Descriptor::from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw Error("descriptor is not a JSON object");
+  Descriptor d;
+  try {
+    d.media_type = j.value("mediaType", std::string());
+    d.digest = j.at("digest").get<std::string>();
+    d.size = j.at("size").get<uint64_t>();
+    if (j.contains("annotations")) d.annotations = j.at("annotations").get<std::map<std::string, std::string>>();
+    if (j.contains("artifactType")) d.artifact_type = j.at("artifactType").get<std::string>();
+    if (j.contains("platform")) d.platform = j.at("platform");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("malformed descriptor: ") + e.what());
+  }
+  if (!util::is_sha256_digest(d.digest)) throw Error("descriptor has an invalid digest: '" + d.digest + "'");
+  return d;
+}
+
+LayoutReader::LayoutReader(fs::path dir) : dir_(std::move(dir)) {
+  if (!fs::is_regular_file(dir_ / "oci-layout") || !fs::is_regular_file(dir_ / "index.json"))
+    throw Error(dir_.string() + " is not an OCI image layout (no oci-layout or index.json)",
+                "pass a directory written by `slimbuild build -o DIR` or `skopeo copy ... oci:DIR`");
+  try {
+    index_ = nlohmann::json::parse(util::read_file(dir_ / "index.json"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(dir_.string() + "/index.json is not valid JSON: " + e.what());
+  }
+  if (!index_.is_object() || !index_.contains("manifests") || !index_["manifests"].is_array())
+    throw Error(dir_.string() + "/index.json has no \"manifests\" array");
+}
+
+std::vector<Descriptor> LayoutReader::manifests() const {
+  std::vector<Descriptor> out;
+  for (auto& m : index_["manifests"]) out.push_back(Descriptor::from_json(m));
+  return out;
+}
+
+Descriptor LayoutReader::find_image(const std::optional<std::string>& ref) const {
+  std::vector<Descriptor> images;
+  for (auto& d : manifests()) {
+    if (d.media_type != kMediaTypeManifest && d.media_type != "application/vnd.docker.distribution.manifest.v2+json")
+      continue;
+    if (ref) {
+      auto it = d.annotations.find(kAnnotationRefName);
+      if (it != d.annotations.end() && it->second == *ref) return d;
+    } else if (!d.annotations.count("org.opencontainers.image.subject") && !d.artifact_type) {
+      images.push_back(d);
+    }
+  }
+  if (ref) throw Error("no image tagged '" + *ref + "' in " + dir_.string());
+  if (images.empty()) throw Error("no image manifest in " + dir_.string());
+  if (images.size() > 1)
+    throw Error(dir_.string() + " holds several images", "name one as DIR:TAG");
+  return images.front();
+}
+
+fs::path LayoutReader::blob_path(const std::string& digest) const {
+  if (!util::is_sha256_digest(digest)) throw Error("invalid digest '" + digest + "'");
+  return dir_ / "blobs" / "sha256" / digest.substr(7);
+}
+
+bool LayoutReader::has_blob(const std::string& digest) const {
+  return util::is_sha256_digest(digest) && fs::is_regular_file(blob_path(digest));
+}
+
+std::string LayoutReader::read_blob(const Descriptor& d) const {
+  constexpr uint64_t kMaxJsonBlob = 16u << 20;
+  if (d.size > kMaxJsonBlob) throw Error("blob " + d.digest + " is too large to read whole");
+  std::string data = util::read_file(blob_path(d.digest));
+  if (data.size() != d.size)
+    throw Error("blob " + d.digest + " in " + dir_.string() + " has " + std::to_string(data.size()) +
+                " bytes, its descriptor says " + std::to_string(d.size));
+  if (util::sha256_digest(data) != d.digest)
+    throw Error("blob " + d.digest + " in " + dir_.string() + " does not match its digest (corrupted layout)");
+  return data;
+}
+
+nlohmann::json LayoutReader::read_json_blob(const Descriptor& d) const {
+  std::string data = read_blob(d);
+  try {
+    return nlohmann::json::parse(data);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("blob " + d.digest + " is not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace slimbuild::image

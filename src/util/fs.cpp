@@ -1,0 +1,123 @@
+// Atomic files and directories, temporary directories, small-file reads.
+#include <slimbuild/util/fs.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/handles.hpp>
+
+namespace slimbuild::util {
+
+Fd::~Fd() { reset(); }
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) reset(o.release());
+  return *this;
+}
+void Fd::reset(int fd) noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error("error reading " + file.string());
+  return ss.str();
+}
+
+namespace {
+std::string random_suffix() {
+  std::random_device rd;
+  std::uniform_int_distribution<unsigned> d(0, 0xffffff);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06x", d(rd));
+  return std::to_string(::getpid()) + "-" + buf;
+}
+}  // namespace
+
+void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode) {
+  fs::path tmp = file;
+  tmp += ".tmp-" + random_suffix();
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) throw Error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::unlink(tmp.c_str());
+      throw Error("cannot write " + file.string() + ": " + std::strerror(e));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  ::fchmod(fd.get(), mode);  // umask must not change the result
+  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw Error("cannot write " + file.string() + ": " + std::strerror(e));
+  }
+}
+
+AtomicDir::AtomicDir(fs::path target) : target_(std::move(target)) {
+  if (target_.filename().empty()) target_ = target_.parent_path();  // "out/" -> "out"
+  fs::path parent = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw Error("cannot create " + parent.string() + ": " + ec.message());
+  temp_ = parent / ("." + target_.filename().string() + ".tmp-" + random_suffix());
+  if (!fs::create_directory(temp_, ec) || ec)
+    throw Error("cannot create " + temp_.string() + ": " + (ec ? ec.message() : "already exists"));
+}
+
+AtomicDir::~AtomicDir() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(temp_, ec);
+}
+
+void AtomicDir::commit() {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(fs::symlink_status(target_))) {
+    if (!fs::is_directory(fs::symlink_status(target_)))
+      throw Error(target_.string() + " exists and is not a directory", "remove it or choose another --output");
+    old = target_.parent_path() / ("." + target_.filename().string() + ".old-" + random_suffix());
+    fs::rename(target_, old, ec);
+    if (ec) throw Error("cannot replace " + target_.string() + ": " + ec.message());
+  }
+  fs::rename(temp_, target_, ec);
+  if (ec) {
+    if (!old.empty()) fs::rename(old, target_);  // put the previous output back
+    throw Error("cannot move output into " + target_.string() + ": " + ec.message());
+  }
+  committed_ = true;
+  if (!old.empty()) fs::remove_all(old, ec);
+}
+
+TempDir::TempDir(std::string_view prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+}  // namespace slimbuild::util

@@ -1,0 +1,69 @@
+// SHA-256 through EVP: one context per Sha256 object, freed by RAII.
+#include <slimbuild/util/sha256.hpp>
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <fstream>
+
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::util {
+
+struct Sha256::Ctx {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
+  if (!ctx_->md || EVP_DigestInit_ex(ctx_->md.get(), EVP_sha256(), nullptr) != 1)
+    throw Error("OpenSSL could not initialise SHA-256");
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(const void* data, std::size_t size) {
+  if (size != 0) EVP_DigestUpdate(ctx_->md.get(), data, size);
+}
+
+std::string Sha256::hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_->md.get(), out.data(), &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    s.push_back(kHex[out[i] >> 4]);
+    s.push_back(kHex[out[i] & 0xf]);
+  }
+  return s;
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.hex();
+}
+
+std::string sha256_file_hex(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot read " + file.string());
+  Sha256 h;
+  std::array<char, 1 << 16> buf;
+  while (in) {
+    in.read(buf.data(), buf.size());
+    h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error("error reading " + file.string());
+  return h.hex();
+}
+
+bool is_sha256_digest(std::string_view d) {
+  if (d.size() != 7 + 64 || d.substr(0, 7) != "sha256:") return false;
+  for (char c : d.substr(7))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace slimbuild::util
