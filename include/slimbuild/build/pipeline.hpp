@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
 
 namespace slimbuild::build {
@@ -19,6 +20,9 @@ struct BuildOptions {
   fs::path output;                       // OCI layout directory (replaced atomically)
   std::optional<int64_t> source_date_epoch;  // explicit; otherwise SOURCE_DATE_EPOCH / git / 0
   std::optional<std::string> tag;        // overrides the manifest's image: for the ref name
+  image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
+  bool require_clean = false;            // refuse uncommitted inputs (git)
+  std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
 };
 
 struct BuildResult {
@@ -30,6 +34,7 @@ struct BuildResult {
   std::string diff_id;             // uncompressed tar
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
+  std::string sbom_digest;         // the SPDX referrer manifest, "" if none
 };
 
 BuildResult build_image(const BuildOptions& options);

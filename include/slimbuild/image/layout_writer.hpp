@@ -1,0 +1,81 @@
+// Writing an OCI image layout: a content-addressed blob store plus the image
+// config, image manifest and index.json, all canonical JSON. The layout is
+// assembled in an AtomicDir beside `output` and appears there only on
+// commit(); a writer destroyed without commit() leaves nothing behind.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/image/layout.hpp>
+#include <slimbuild/layer/layer_writer.hpp>
+#include <slimbuild/util/fs.hpp>
+
+namespace slimbuild::image {
+
+// Everything the image config says besides the layer (image-spec config.md).
+struct ImageConfigSpec {
+  std::string architecture;                  // "amd64"
+  std::string variant;                       // "" or "v8"...
+  std::string os = "linux";
+  std::string user;                          // "65532:65532"
+  std::vector<std::string> env;              // "KEY=value", in output order
+  std::vector<std::string> entrypoint;
+  std::optional<std::vector<std::string>> cmd;
+  std::string working_dir;
+  std::vector<std::string> exposed_ports;    // "3000/tcp"
+  std::map<std::string, std::string> labels;
+  int64_t created = 0;                       // epoch seconds -> RFC 3339 "1970-01-01T00:00:00Z"
+  std::string history_created_by = "slimbuild";
+};
+
+inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
+
+class LayoutWriter {
+ public:
+  explicit LayoutWriter(fs::path output);
+  ~LayoutWriter();
+  LayoutWriter(const LayoutWriter&) = delete;
+  LayoutWriter& operator=(const LayoutWriter&) = delete;
+
+  // Where blobs are being written (inside the temporary directory).
+  const fs::path& path() const;
+
+  // Idempotent content-addressed puts.
+  Descriptor put_bytes(std::string_view data, std::string media_type);
+  Descriptor put_json(const nlohmann::json& doc, std::string media_type);  // canonical JSON
+
+  // Streams the layer into the blob store (see layer::write_layer).
+  layer::LayerResult put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options);
+
+  // Writes config + manifest for one layer and lists the manifest in
+  // index.json under `ref_name`. Returns the manifest descriptor (as listed).
+  Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                       const std::map<std::string, std::string>& annotations, const std::string& ref_name);
+
+  // OCI 1.1 artifact whose `subject` is `subject` (e.g. an SPDX SBOM): an
+  // image manifest with artifactType, the empty config and one layer holding
+  // `content`. Listed in index.json (no ref.name) so push can find it.
+  Descriptor add_referrer(const Descriptor& subject, const std::string& artifact_type,
+                          std::string_view content, const std::string& content_media_type,
+                          const std::map<std::string, std::string>& annotations);
+
+  // Writes oci-layout and index.json, then moves the layout into place.
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// RFC 3339 UTC with seconds, e.g. "2024-01-02T03:04:05Z".
+std::string rfc3339(int64_t epoch_seconds);
+
+}  // namespace slimbuild::image

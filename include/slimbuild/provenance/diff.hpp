@@ -1,0 +1,36 @@
+// Explaining why two images differ, down to the file: config and annotation
+// fields, and for the layer(s) every path added, removed, or changed in
+// content, mode, owner, link target, type or time. Reads layers as streams.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace slimbuild::provenance {
+
+namespace fs = std::filesystem;
+
+struct Difference {
+  std::string kind;    // "added", "removed", "content", "mode", "owner", "link", "type", "mtime", "config", "annotation", "manifest"
+  std::string path;    // image path, or JSON field path for config/annotation ("config.Env")
+  std::string before;  // human-readable old value ("" for added)
+  std::string after;   // new value ("" for removed)
+};
+
+struct ImageComparison {
+  std::string digest_a, digest_b;
+  bool identical = false;
+  std::vector<Difference> differences;
+  nlohmann::json to_json() const;
+  std::string to_text() const;
+};
+
+// Both sides are OCI layouts on disk (REFs and archives are first fetched or
+// unpacked into temporary layouts by the caller). `ref_*` pick the image.
+ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
+                                const std::string& ref_b);
+
+}  // namespace slimbuild::provenance

@@ -1,0 +1,40 @@
+// What version control says about the build inputs: the commit, where it came
+// from (credentials stripped), when it was made, and whether the inputs are
+// committed. Runs `git` as a subprocess; absent git or no checkout is not an
+// error (nullopt), only --require-clean turns it into one.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slimbuild::provenance {
+
+namespace fs = std::filesystem;
+
+struct GitInfo {
+  fs::path top_level;       // repository root
+  std::string commit;       // full hex
+  int64_t commit_time = 0;  // committer time, epoch seconds
+  std::string source_url;   // remote "origin" (else the first remote) without user:password@, "" if none
+  std::string tag;          // exact tag on HEAD, "" if none
+};
+
+std::optional<GitInfo> git_info(const fs::path& dir);
+
+// Inputs (files or directories) that are modified, staged-but-uncommitted or
+// untracked in their git checkout, as paths relative to the repository root.
+// An input outside any checkout is reported too ("not in a git checkout").
+std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs);
+
+// SOURCE_DATE_EPOCH if set (Error if it is not a non-negative integer), else
+// the commit time, else 0.
+int64_t resolve_source_date_epoch(const std::optional<GitInfo>& git);
+
+// "https://user:token@host/x.git" -> "https://host/x.git"; scp-like and
+// other forms keep their host/path.
+std::string strip_credentials(const std::string& url);
+
+}  // namespace slimbuild::provenance

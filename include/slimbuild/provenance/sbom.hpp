@@ -1,0 +1,30 @@
+// SPDX 2.3 JSON for an image: every file with its SHA-256, the Debian package
+// (and version) owning each file taken from the system (from the sysroot's
+// dpkg database), and the application binary with its GNU build ID.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/rootfs/rootfs.hpp>
+
+namespace slimbuild::provenance {
+
+struct SbomInput {
+  std::string name;                  // manifest name
+  std::string image_reference;       // where it will be pushed, may be ""
+  fs::path sysroot = "/";
+  int64_t created = 0;               // SOURCE_DATE_EPOCH: keeps the document reproducible
+  std::string binary_build_id;       // hex, may be ""
+  std::map<std::string, std::string> file_sha256;  // from layer::LayerResult
+};
+
+inline constexpr const char* kSpdxMediaType = "application/spdx+json";
+
+nlohmann::json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input);
+
+}  // namespace slimbuild::provenance

@@ -1,0 +1,28 @@
+// Fetching an image from a registry into a local OCI layout, digest-verified
+// and streamed to disk, so inspect/verify/diff can treat a REF like a LAYOUT.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <slimbuild/registry/push.hpp>
+
+namespace slimbuild::registry {
+
+struct PullResult {
+  std::string reference;
+  std::string manifest_digest;
+};
+
+// Resolves `reference` (tag or @sha256:) to an image manifest (for an index,
+// the entry for linux/`architecture`, default amd64) and writes manifest,
+// config and layers into a new OCI layout at `out_dir` with ref.name
+// "latest" (or the tag). `options` supplies trust and credentials.
+PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
+                          const std::string& architecture = "amd64");
+
+// Only resolves the manifest digest of `reference` (HEAD/GET manifest).
+std::string resolve_digest(const std::string& reference, const PushOptions& options);
+
+}  // namespace slimbuild::registry
