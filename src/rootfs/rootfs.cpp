@@ -1,0 +1,111 @@
+// Rootfs: the sorted set of image entries and the rules for adding to it.
+// Parents are created on demand, identical duplicates are merged (two
+// libraries may share a symlink hop such as /lib -> usr/lib), and anything
+// that would silently replace one file with another is refused.
+#include <slimbuild/rootfs/rootfs.hpp>
+
+#include <algorithm>
+
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::rootfs {
+
+namespace {
+
+// "/a//b/./c/" -> "/a/b/c". ".." is refused: callers normalise user input
+// earlier, so one here is a bug or hostile input.
+std::string normalise(const std::string& path) {
+  if (path.empty() || path[0] != '/') throw Error("image path '" + path + "' is not absolute");
+  std::string out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);
+    i = j;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") throw Error("image path '" + path + "' climbs out of the image root");
+    if (part.find('\0') != std::string::npos) throw Error("image path contains a NUL byte");
+    out += "/" + part;
+  }
+  return out;
+}
+
+const char* type_name(EntryType t) {
+  switch (t) {
+    case EntryType::Directory: return "directory";
+    case EntryType::File: return "file";
+    case EntryType::Symlink: return "symlink";
+  }
+  return "?";
+}
+
+bool same_content(const Entry& a, const Entry& b) {
+  if (a.type != b.type || a.mode != b.mode || a.uid != b.uid || a.gid != b.gid) return false;
+  switch (a.type) {
+    case EntryType::Directory: return true;
+    case EntryType::Symlink: return a.link_target == b.link_target;
+    case EntryType::File:
+      if (a.size != b.size) return false;
+      if (!a.source.empty() && !b.source.empty()) {
+        std::error_code ec;
+        return a.source == b.source || std::filesystem::equivalent(a.source, b.source, ec);
+      }
+      return a.source.empty() && b.source.empty() && a.content == b.content;
+  }
+  return false;
+}
+
+}  // namespace
+
+const Entry* Rootfs::find(const std::string& path) const {
+  auto it = entries_.find(path);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+void Rootfs::add(Entry entry) {
+  entry.path = normalise(entry.path);
+  if (entry.path.empty()) throw Error("the image root itself cannot be added as an entry");
+  entry.mode &= (entry.type == EntryType::Directory && entry.path == "/tmp") ? 07777u : 0777u;
+  if (entry.type == EntryType::Directory) entry.mode &= ~06000u;
+
+  // Every ancestor must be a directory (created as root 0755 when missing).
+  for (size_t slash = entry.path.find('/', 1); slash != std::string::npos; slash = entry.path.find('/', slash + 1)) {
+    std::string parent = entry.path.substr(0, slash);
+    auto it = entries_.find(parent);
+    if (it == entries_.end()) {
+      Entry dir;
+      dir.path = parent;
+      dir.type = EntryType::Directory;
+      dir.mode = 0755;
+      dir.origin = "directory";
+      entries_.emplace(parent, std::move(dir));
+    } else if (it->second.type != EntryType::Directory) {
+      throw Error("cannot add " + entry.path + " (" + entry.origin + "): " + parent + " is a " +
+                  type_name(it->second.type) + " (" + it->second.origin + "), not a directory");
+    }
+  }
+
+  auto [it, inserted] = entries_.try_emplace(entry.path, entry);
+  if (inserted) return;
+  Entry& existing = it->second;
+  // An implicit parent may be given its real attributes later (e.g. the home).
+  if (existing.type == EntryType::Directory && entry.type == EntryType::Directory && existing.origin == "directory") {
+    existing = std::move(entry);
+    return;
+  }
+  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && entry.origin == "directory")
+    return;
+  if (same_content(existing, entry)) {
+    for (auto& n : entry.needed_by)
+      if (std::find(existing.needed_by.begin(), existing.needed_by.end(), n) == existing.needed_by.end())
+        existing.needed_by.push_back(n);
+    return;
+  }
+  throw Error(entry.path + " would be added twice with different content: as a " + type_name(existing.type) +
+                  " from " + existing.origin + " and as a " + type_name(entry.type) + " from " + entry.origin,
+              "change one of the destinations in the manifest");
+}
+
+}  // namespace slimbuild::rootfs
