@@ -32,7 +32,7 @@ if ((${#missing[@]})); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  $SUDO apt-get install -y -q "${missing[@]}"
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
