@@ -119,15 +119,18 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   if (const YamlNode* n = top.require("user"))
     if (auto user = read_user(*n, diag)) m.user = std::move(*user);
 
+  std::optional<std::vector<std::string>> entrypoint;
   if (const YamlNode* n = top.get("entrypoint")) {
     m.entrypoint_where = diag.at(*n);
-    m.entrypoint = read_command(*n, "entrypoint", diag).value_or(std::vector<std::string>{});
+    entrypoint = read_command(*n, "entrypoint", diag);
   } else if (!m.binary.dest.empty()) {
-    m.entrypoint = {m.binary.dest};
+    entrypoint = std::vector<std::string>{m.binary.dest};
   }
   if (const YamlNode* n = top.get("cmd")) m.cmd = read_command(*n, "cmd", diag);
-  if (top.get("entrypoint") && m.entrypoint.empty() && (!m.cmd || m.cmd->empty()))
-    diag.error(*top.get("entrypoint"), "entrypoint is empty and there is no cmd: the image would have nothing to run",
+  if (entrypoint) m.entrypoint = *entrypoint;
+  bool cmd_failed = top.get("cmd") && !m.cmd;
+  if (entrypoint && entrypoint->empty() && !cmd_failed && (!m.cmd || m.cmd->empty()))
+    diag.error(*top.get("entrypoint"), "entrypoint and cmd are both empty: the image would have nothing to run",
                "leave entrypoint out to run the binary");
 
   if (const YamlNode* n = top.get("libraries")) {

@@ -66,11 +66,13 @@ Fields::Fields(const YamlNode& mapping, std::string path, std::vector<std::strin
   for (const auto& [key, value] : mapping_.entries) {
     if (repeated_key(*key, seen, where, diag_)) continue;
     if (std::find(allowed.begin(), allowed.end(), key->value) != allowed.end()) continue;
-    if (auto near = did_you_mean(key->value, allowed))
+    if (auto near = did_you_mean(key->value, allowed)) {
       diag_.error(*key, "unknown key '" + shortened(key->value) + "'" + where + "; did you mean '" + *near + "'?");
-    else
+      suggested_.push_back(*near);
+    } else {
       diag_.error(*key, "unknown key '" + shortened(key->value) + "'" + where,
                   "allowed keys are " + quoted_list(allowed));
+    }
   }
 }
 
@@ -89,6 +91,8 @@ const YamlNode* Fields::get(std::string_view key) const {
 const YamlNode* Fields::require(std::string_view key) const {
   const auto* entry = find(key);
   if (!entry) {
+    // "unknown key 'dset'; did you mean 'dest'?" already says what is missing.
+    if (std::find(suggested_.begin(), suggested_.end(), key) != suggested_.end()) return nullptr;
     std::string owner = path_.empty() ? "the manifest" : path_;
     diag_.error(mapping_, owner + " is missing the required key '" + std::string(key) + "'");
     return nullptr;

@@ -67,6 +67,8 @@ class Fields {
   const YamlNode& mapping_;
   std::string path_;
   Diagnostics& diag_;
+  // Keys offered as "did you mean": their absence is already explained.
+  std::vector<std::string> suggested_;
 };
 
 // A scalar with the node it came from, for per-item checks.

@@ -39,6 +39,10 @@ void check_text(std::string_view text, const std::string& file) {
                         "the manifest is " + std::to_string(text.size()) + " bytes; the limit is " +
                             std::to_string(kMaxManifestBytes) + " (1 MiB)",
                         "is this really a slimbuild manifest?");
+  // `slimbuild build/hello` instead of `slimbuild hello.yaml` is an easy slip.
+  if (text.starts_with("\x7f" "ELF"))
+    throw ManifestError(at(file, 1, 1), "this is an ELF binary, not a YAML manifest",
+                        "pass the manifest; the binary belongs in its binary: key");
   int line = 1, column = 1;
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);

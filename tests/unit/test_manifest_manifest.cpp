@@ -151,7 +151,7 @@ TEST_CASE("manifest: short and alternative forms") {
   }
 }
 
-TEST_CASE("manifest: sources resolve against the manifest's directory, not the cwd") {
+TEST_CASE("manifest: sources resolve against the manifest's directory and not the cwd") {
   Project p;
   write(p.manifest_path(), "name: hello\nbinary: build/hello\nfiles: [{src: config, dest: /etc/x/}]\nuser: {uid: 9}\n");
   fs::path old = fs::current_path();
