@@ -335,3 +335,59 @@ TEST_CASE("manifest: binary content and NUL bytes and control characters") {
   CHECK_THAT(e.what(), Contains("control character 0x01"));
   CHECK_THAT(e.hint(), Contains("binary file"));
 }
+
+TEST_CASE("manifest: CA bundles must exist and be PEM") {
+  Project p;
+  auto e = p.error(kBase + "ca_certificates: yes\n");
+  check_at(e, p, 4, 18);
+  CHECK_THAT(e.what(), Contains("ca_certificates must be true, false or a path to a PEM bundle, got 'yes'"));
+  CHECK_THAT(e.hint(), Contains("write true or false"));
+
+  e = p.error(kBase + "ca_certificates: certs/missing.pem\n");
+  check_at(e, p, 4, 18);
+  CHECK_THAT(e.what(), Contains("ca_certificates 'certs/missing.pem' does not exist"));
+
+  e = p.error(kBase + "ca_certificates: config/app.conf\n");
+  check_at(e, p, 4, 18);
+  CHECK_THAT(e.what(), Contains("is not a PEM bundle"));
+
+  e = p.error(kBase + "ca_certificates: [a]\n");
+  CHECK_THAT(e.what(), Contains("ca_certificates must be true, false or a path to a PEM bundle, got a list"));
+}
+
+TEST_CASE("manifest: other value rules") {
+  Project p;
+  auto e = p.error("name: -hello\nbinary: build/hello\nuser: {uid: 1}\n");
+  check_at(e, p, 1, 7);
+  CHECK_THAT(e.what(), Contains("name must start with a lower-case letter or a digit"));
+
+  e = p.error(kBase + "image: https://registry.example.com/x:1\n");
+  check_at(e, p, 4, 8);
+  CHECK_THAT(e.what(), Contains("image must be an image reference, not a URL"));
+
+  e = p.error(kBase + "env: {LOG-LEVEL: info}\n");
+  check_at(e, p, 4, 7);
+  CHECK_THAT(e.what(), Contains("env key 'LOG-LEVEL' is not a valid environment variable name"));
+
+  e = p.error(kBase + "libraries: [\"libfoo.so libbar.so\"]\n");
+  check_at(e, p, 4, 13);
+  CHECK_THAT(e.what(), Contains("must be a soname like libnss_dns.so.2 or an absolute path"));
+
+  e = p.error(kBase + "files: [{src: config/app.conf, dest: /etc/, exclude: [\"*.bak\"]}]\n");
+  check_at(e, p, 4, 54);
+  CHECK_THAT(e.what(), Contains("files[0].exclude only applies when src is a directory"));
+
+  e = p.error(kBase + "files: [{src: config, dest: /etc/, exclude: \"*.bak\"}]\n");
+  CHECK_THAT(e.what(), Contains("files[0].exclude must be a list of patterns, got the string '*.bak'"));
+
+  e = p.error(kBase + "env: &b {A: 1}\nlabels:\n  <<: *b\n");
+  check_at(e, p, 6, 3);
+  CHECK_THAT(e.what(), Contains("merge keys ('<<') in labels are not supported"));
+  e = p.error(kBase + "files:\n  - <<: {src: config}\n    dest: /x\n");
+  check_at(e, p, 5, 5);
+  CHECK_THAT(e.what(), Contains("merge keys ('<<') in files[0] are not supported"));
+
+  e = p.error(kBase + "? [a, b]\n: c\n");
+  check_at(e, p, 4, 3);
+  CHECK_THAT(e.what(), Contains("mapping keys must be plain strings"));
+}
