@@ -102,9 +102,14 @@ std::map<std::string, std::string> read_labels(const YamlNode& node, Diagnostics
 void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   Fields top(root, "", kTopLevelKeys, diag);
 
-  // First: zones are looked up under the sysroot.
-  if (const YamlNode* n = top.get("sysroot"))
-    if (auto dir = read_host_path(*n, "sysroot", HostKind::Directory, m.dir, diag)) m.sysroot = *dir;
+  // First: zones are looked up under the sysroot. If it is wrong, every
+  // zone would be "unknown" too, so those checks are skipped.
+  bool sysroot_ok = true;
+  if (const YamlNode* n = top.get("sysroot")) {
+    auto dir = read_host_path(*n, "sysroot", HostKind::Directory, m.dir, diag);
+    if (dir) m.sysroot = *dir;
+    sysroot_ok = dir.has_value();
+  }
 
   if (const YamlNode* n = top.require("name"))
     if (auto name = read_string(*n, "name", diag); name && report(check_image_name(*name), *n, "name", diag))
@@ -139,8 +144,8 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   }
   if (const YamlNode* n = top.get("files")) m.files = read_files(*n, m.dir, diag);
   if (const YamlNode* n = top.get("ca_certificates")) m.ca_certificates = read_ca_certificates(*n, m.dir, diag);
-  if (const YamlNode* n = top.get("tzdata")) m.tzdata = read_tzdata(*n, m.sysroot, diag);
-  if (const YamlNode* n = top.get("timezone")) {
+  if (const YamlNode* n = top.get("tzdata"); n && sysroot_ok) m.tzdata = read_tzdata(*n, m.sysroot, diag);
+  if (const YamlNode* n = top.get("timezone"); n && sysroot_ok) {
     m.timezone_where = diag.at(*n);
     m.timezone = read_timezone(*n, m.sysroot, diag);
     auto& zones = m.tzdata.zones;

@@ -263,13 +263,18 @@ TzData read_tzdata(const YamlNode& node, const fs::path& sysroot, Diagnostics& d
   }
   auto zones = read_string_list(node, "tzdata", diag, "zone name");
   if (!zones) return tz;
-  for (std::size_t i = 0; i < zones->size(); ++i) {
+  std::vector<std::string> refused;
+  for (std::size_t i = 0; i < zones->size() && !diag.full(); ++i) {
     const auto& [zone, item] = (*zones)[i];
+    // Each distinct zone is looked up once, however often it is repeated.
+    auto seen = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), zone) != v.end(); };
+    if (seen(tz.zones) || seen(refused)) continue;
     if (auto problem = check_zone(zoneinfo, zone)) {
       diag.error(*item, "tzdata[" + std::to_string(i) + "] " + problem->message, problem->hint);
+      refused.push_back(zone);
       continue;
     }
-    if (std::find(tz.zones.begin(), tz.zones.end(), zone) == tz.zones.end()) tz.zones.push_back(zone);
+    tz.zones.push_back(zone);
   }
   return tz;
 }

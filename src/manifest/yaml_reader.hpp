@@ -29,6 +29,9 @@ class Diagnostics {
     error(at(node), std::move(message), std::move(hint));
   }
   bool empty() const noexcept { return items_.empty(); }
+  // Enough errors that further expensive checks (zone lookups) would only
+  // slow down a hostile or badly broken file: callers may stop early.
+  bool full() const noexcept { return items_.size() >= 100; }
 
   // Throws one ManifestError located at the first problem (in file order),
   // listing the others on the following lines. Does nothing when all is well.

@@ -112,3 +112,33 @@ TEST_CASE("manifest: every problem in the file is reported at once in file order
   e = p.error(many);
   CHECK_THAT(e.what(), Contains("... and 20 more problems"));
 }
+
+TEST_CASE("manifest: repeated or numerous bad zones stay cheap") {
+  Project p;
+  std::string yaml = kBase + "sysroot: ../sysroot\nz: &z Europe/Lubljana\ntzdata: [";
+  for (int i = 0; i < 40000; ++i) yaml += "*z, Nowhere/Zone" + std::to_string(i) + ", ";
+  yaml += "UTC]\n";
+  auto start = std::chrono::steady_clock::now();
+  auto e = p.error(yaml);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK_THAT(e.what(), Contains("unknown key 'z'"));
+  CHECK_THAT(e.what(), Contains("did you mean 'Europe/Ljubljana'?"));
+  CHECK_THAT(e.what(), Contains("more problems"));
+}
+
+TEST_CASE("manifest: a wrong sysroot is one error and not one per zone") {
+  Project p;
+  auto e = p.error(kBase + "sysroot: ../nowhere\ntzdata: [UTC, Europe/Berlin]\ntimezone: UTC\n");
+  CHECK(e.where().line == 4);
+  CHECK_THAT(e.what(), Contains("sysroot '../nowhere' does not exist"));
+  CHECK_THAT(e.what(), !Contains("zone"));
+}
+
+TEST_CASE("manifest: a UTF-8 byte order mark and CRLF line ends are fine") {
+  Project p;
+  Manifest m = p.load("\xEF\xBB\xBFname: hello\r\nbinary: build/hello\r\nuser: {uid: 42}\r\n");
+  CHECK(m.name == "hello");
+  CHECK(m.user.uid == 42);
+  auto e = p.error("\xEF\xBB\xBFname: hello\r\nbinary: build/hello\r\nuser: {uid: 0}\r\n");
+  CHECK(e.where().line == 3);
+}
