@@ -55,7 +55,7 @@ std::optional<std::uint32_t> read_id(const Fields& fields, std::string_view key,
   }
   if (*id == 0) {
     diag.error(*fields.key_node(key), fields.path(key) + " is 0: root is refused: images run as a non-root user",
-               "pick an unprivileged id, e.g. 65532 (as distroless does)");
+               "pick an unprivileged id such as 65532, as distroless does");
     return std::nullopt;
   }
   if (*id < 0 || *id > kMaxId) {
