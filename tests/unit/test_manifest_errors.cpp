@@ -120,7 +120,7 @@ TEST_CASE("manifest: uid 0 is refused at the uid key") {
   Project p;
   auto e = p.error("name: hello\nbinary: build/hello\nuser:\n  name: app\n  uid: 0\n");
   check_at(e, p, 5, 3);
-  CHECK_THAT(e.what(), Contains("user.uid is 0: root is refused: images run as a non-root user"));
+  CHECK_THAT(e.what(), Contains("user.uid is 0, and root is refused: images run as a non-root user"));
 
   e = p.error("name: hello\nbinary: build/hello\nuser: {name: root, uid: 5}\n");
   check_at(e, p, 3, 14);
@@ -128,13 +128,15 @@ TEST_CASE("manifest: uid 0 is refused at the uid key") {
 
   e = p.error("name: hello\nbinary: build/hello\nuser: {uid: -3}\n");
   CHECK_THAT(e.what(), Contains("user.uid must be between 1 and 2147483646, got -3"));
+  e = p.error("name: hello\nbinary: build/hello\nuser: {uid: 99999999999999999999999}\n");
+  CHECK_THAT(e.what(), Contains("user.uid must be between 1 and 2147483646, got 99999999999999999999999"));
 }
 
 TEST_CASE("manifest: gid 0 is refused at the gid key") {
   Project p;
   auto e = p.error("name: hello\nbinary: build/hello\nuser:\n  uid: 1000\n  gid: 0\n");
   check_at(e, p, 5, 3);
-  CHECK_THAT(e.what(), Contains("user.gid is 0: root is refused"));
+  CHECK_THAT(e.what(), Contains("user.gid is 0, and root is refused"));
 }
 
 TEST_CASE("manifest: relative destinations are refused") {
@@ -241,6 +243,13 @@ TEST_CASE("manifest: unknown time zones get a suggestion from the database") {
   check_at(e, p, 5, 11);
   CHECK_THAT(e.what(), Contains("timezone is an unknown time zone 'Berlin'; did you mean 'Europe/Berlin'?"));
 
+  e = p.error(base + "tzdata: UTC\n");
+  check_at(e, p, 5, 9);
+  CHECK_THAT(e.what(), Contains("tzdata must be true, false or a list of zone names, got the string 'UTC'"));
+  CHECK_THAT(e.hint(), Contains("tzdata: [UTC]"));
+  e = p.error(base + "tzdata: off\n");
+  CHECK_THAT(e.hint(), Contains("write true or false"));
+
   e = p.error(base + "timezone: Europe\n");
   CHECK_THAT(e.what(), Contains("names a directory of zones, not a zone"));
 
@@ -340,8 +349,10 @@ TEST_CASE("manifest: CA bundles must exist and be PEM") {
   Project p;
   auto e = p.error(kBase + "ca_certificates: yes\n");
   check_at(e, p, 4, 18);
-  CHECK_THAT(e.what(), Contains("ca_certificates must be true, false or a path to a PEM bundle, got 'yes'"));
+  CHECK_THAT(e.what(), Contains("ca_certificates must be true, false or a path to a PEM bundle, got the string 'yes'"));
   CHECK_THAT(e.hint(), Contains("write true or false"));
+  e = p.error(kBase + "ca_certificates: \"true\"\n");
+  CHECK_THAT(e.hint(), Contains("write true without quotes"));
 
   e = p.error(kBase + "ca_certificates: certs/missing.pem\n");
   check_at(e, p, 4, 18);
