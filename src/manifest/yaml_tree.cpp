@@ -10,6 +10,8 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include "manifest/yaml_syntax.hpp"
+
 namespace slimbuild::manifest {
 
 namespace {
@@ -72,25 +74,6 @@ void check_text(std::string_view text, const std::string& file) {
     }
     i += static_cast<std::size_t>(len);
   }
-}
-
-// True when a tab is used for indentation on a line up to `line` (1-based):
-// YAML forbids that, and yaml-cpp's message for it does not say so.
-bool tab_indentation_before(std::string_view text, int line) {
-  int current = 1;
-  bool at_line_start = true;
-  for (char c : text) {
-    if (current > line) break;
-    if (c == '\n') {
-      ++current;
-      at_line_start = true;
-    } else if (at_line_start && c == '\t') {
-      return true;
-    } else if (c != ' ') {
-      at_line_start = false;
-    }
-  }
-  return false;
 }
 
 class TreeBuilder : public YAML::EventHandler {
@@ -239,10 +222,8 @@ NodePtr parse_yaml(std::string_view text, const std::string& file) {
     throw ManifestError(at(file, e.mark.line + 1, e.mark.column + 1), "YAML nesting is too deep");
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    std::string hint = tab_indentation_before(text, line) ? "YAML does not allow tabs for indentation; use spaces"
-                                                          : "check the indentation and quoting on this line or the one before";
-    throw ManifestError(at(file, line, e.mark.is_null() ? 1 : e.mark.column + 1), "YAML syntax error: " + e.msg,
-                        hint);
+    auto explained = explain_syntax_error(e.msg, text, line);
+    throw ManifestError(at(file, line, e.mark.is_null() ? 1 : e.mark.column + 1), explained.message, explained.hint);
   }
   if (builder.documents() == 0 || !builder.root() || builder.root()->kind == YamlNode::Kind::Null)
     throw ManifestError(at(file, 1, 1), "the manifest is empty",

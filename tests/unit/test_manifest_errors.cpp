@@ -288,9 +288,24 @@ TEST_CASE("manifest: YAML syntax errors carry file:line:column") {
   CHECK_THAT(e.what(), Contains("YAML syntax error"));
   CHECK_THAT(e.what(), StartsWith(p.manifest_path().string() + ":3:"));
 
+  CHECK_THAT(e.what(), Contains("a '[' is never closed with ']'"));
+
   e = p.error("name: hello\nuser:\n\tuid: 1\n");
   CHECK_THAT(e.what(), Contains("YAML syntax error"));
-  CHECK_THAT(e.hint(), Contains("tabs"));
+  CHECK_THAT(e.hint(), Contains("tabs for indentation (line 3)"));
+
+  e = p.error("name:hello\nbinary: build/hello\n");
+  check_at(e, p, 2, 7);
+  CHECK_THAT(e.what(), Contains("YAML syntax error: a 'key: value' pair is not allowed here"));
+  CHECK_THAT(e.hint(), Contains("put a space after the ':' on line 1 ('name:hello')"));
+
+  e = p.error("name: hello\nuser:\n  uid: 1\n   gid: 2\n");
+  check_at(e, p, 4, 7);
+  CHECK_THAT(e.hint(), Contains("check the indentation"));
+
+  e = p.error(kBase + "cmd: [a, b]]\n");
+  check_at(e, p, 4, 12);
+  CHECK_THAT(e.what(), Contains("an unexpected ']' or '}'"));
 
   e = p.error("name: hello\nbinary: *nothing\n");
   check_at(e, p, 2, 9);
