@@ -54,8 +54,42 @@ bool missing_space_after_colon(std::string_view l) {
          l.find(": ") == std::string_view::npos;
 }
 
-std::string hint_for(std::string_view text, int line) {
+// Where the innermost '[' or '{' still open at the end of `lines` was
+// opened: "line 3, column 7". Quoted strings and comments are skipped.
+std::string unclosed_bracket(const std::vector<std::string_view>& lines, char open) {
+  struct Open {
+    char c;
+    std::size_t line, column;
+  };
+  std::vector<Open> stack;
+  for (std::size_t n = 0; n < lines.size(); ++n) {
+    std::string_view l = lines[n];
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      char c = l[i];
+      if (c == '#' && (i == 0 || l[i - 1] == ' ')) break;
+      if (c == '"' || c == '\'') {
+        for (++i; i < l.size() && l[i] != c; ++i)
+          if (c == '"' && l[i] == '\\') ++i;
+      } else if (c == '[' || c == '{') {
+        stack.push_back(Open{c, n + 1, i + 1});
+      } else if ((c == ']' || c == '}') && !stack.empty()) {
+        stack.pop_back();
+      }
+    }
+  }
+  for (auto it = stack.rbegin(); it != stack.rend(); ++it)
+    if (it->c == open) return "line " + std::to_string(it->line) + ", column " + std::to_string(it->column);
+  return {};
+}
+
+std::string hint_for(std::string_view parser_message, std::string_view text, int line) {
   auto lines = lines_up_to(text, line);
+  if (parser_message == "end of map flow not found" || parser_message == "end of sequence flow not found") {
+    char open = parser_message == "end of map flow not found" ? '{' : '[';
+    std::string where = unclosed_bracket(lines, open);
+    if (!where.empty())
+      return std::string("the '") + open + "' at " + where + " needs a closing '" + (open == '{' ? '}' : ']') + "'";
+  }
   for (std::size_t i = lines.size(); i-- > 0;) {
     std::string at = "line " + std::to_string(i + 1);
     if (indented_with_tab(lines[i])) return "YAML does not allow tabs for indentation (" + at + "); use spaces";
@@ -71,7 +105,7 @@ SyntaxExplanation explain_syntax_error(std::string_view parser_message, std::str
   std::string what(parser_message);
   for (const auto& [from, to] : kMessages)
     if (parser_message == from) what = to;
-  return SyntaxExplanation{"YAML syntax error: " + what, hint_for(text, line)};
+  return SyntaxExplanation{"YAML syntax error: " + what, hint_for(parser_message, text, line)};
 }
 
 }  // namespace slimbuild::manifest

@@ -289,6 +289,11 @@ TEST_CASE("manifest: YAML syntax errors carry file:line:column") {
   CHECK_THAT(e.what(), StartsWith(p.manifest_path().string() + ":3:"));
 
   CHECK_THAT(e.what(), Contains("a '[' is never closed with ']'"));
+  CHECK_THAT(e.hint(), Contains("the '[' at line 2, column 13 needs a closing ']'"));
+
+  e = p.error("name: hello # [not a bracket\nlabels: {a: \"{\", b: '[', c: [1]\nuser: {uid: 1}\n");
+  CHECK_THAT(e.what(), Contains("a '{' is never closed with '}'"));
+  CHECK_THAT(e.hint(), Contains("the '{' at line 2, column 9 needs a closing '}'"));
 
   e = p.error("name: hello\nuser:\n\tuid: 1\n");
   CHECK_THAT(e.what(), Contains("YAML syntax error"));
