@@ -66,11 +66,12 @@ void check_text(std::string_view text, const std::string& file) {
       throw ManifestError(at(file, line, column), std::string("control character ") + hex + " in the manifest",
                           "manifests are YAML text; is this a binary file?");
     }
+    // Columns count bytes, as yaml-cpp's marks do, so both kinds of error agree.
     if (c == '\n') {
       ++line;
       column = 1;
     } else {
-      ++column;
+      column += len;
     }
     i += static_cast<std::size_t>(len);
   }

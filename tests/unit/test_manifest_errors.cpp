@@ -109,6 +109,8 @@ TEST_CASE("manifest: wrong types name what was expected and what was found") {
 
   e = p.error(kBase + "labels: {a: [1]}\n");
   check_at(e, p, 4, 13);
+  e = p.error(kBase + "labels: {\xc3\xa9: 1, a: [1]}\n");
+  check_at(e, p, 4, 20);  // bytes: the é is two
   CHECK_THAT(e.what(), Contains("labels.a must be a string, got a list"));
 
   e = p.error(kBase + "env: {EMPTY: }\n");
@@ -345,8 +347,8 @@ TEST_CASE("manifest: binary content and NUL bytes and control characters") {
   check_at(e, p, 2, 9);
   CHECK_THAT(e.what(), Contains("invalid UTF-8 (byte 0xFF)"));
 
-  e = p.error("name: caf\xc3\xa9\x07\n");  // columns count characters, not bytes
-  check_at(e, p, 1, 11);
+  e = p.error("name: caf\xc3\xa9\x07\n");  // columns count bytes, as yaml-cpp's do
+  check_at(e, p, 1, 12);
   CHECK_THAT(e.what(), Contains("control character 0x07"));
 
   e = p.error(kBase + "env: {A: \"x\\0y\"}\n");  // a YAML escape, not a raw byte
