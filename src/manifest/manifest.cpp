@@ -196,7 +196,9 @@ Manifest parse_manifest(const std::string& yaml_text, const fs::path& file) {
                         "the manifest must be a mapping of keys (name:, binary:, user:, ...), got " + describe(*root),
                         "see docs/manifest.md for the format");
   Manifest m;
-  m.file = fs::absolute(file).lexically_normal();
+  std::error_code ec;
+  m.file = fs::absolute(file, ec).lexically_normal();
+  if (ec) throw Error("cannot resolve the manifest path " + name + ": " + ec.message());
   m.dir = m.file.parent_path();
   m.where = SourceLocation{name, root->line, root->column};
   Diagnostics diag(name);

@@ -113,7 +113,7 @@ std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string&
       else
         spec.exclude.push_back(p.value);
     }
-    if (src_path && !fs::is_directory(*src_path))
+    if (src_path && !has_kind(*src_path, HostKind::Directory))
       diag.error(*exclude, fields.path("exclude") + " only applies when src is a directory, and " +
                                src->value + " is a file");
   }
