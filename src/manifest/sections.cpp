@@ -69,6 +69,16 @@ std::optional<std::uint32_t> read_id(const Fields& fields, std::string_view key,
   return static_cast<std::uint32_t>(*id);
 }
 
+// Where a file lands in the image: an image path outside the runtime's mounts.
+std::optional<std::string> read_destination(const YamlNode& node, std::string_view what, Diagnostics& diag) {
+  auto path = read_image_path(node, what, diag);
+  if (auto problem = path ? check_not_runtime_mount(*path) : std::nullopt) {
+    diag.error(node, std::string(what) + " " + problem->message, problem->hint);
+    return std::nullopt;
+  }
+  return path;
+}
+
 std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string& what, const fs::path& base_dir,
                                         Diagnostics& diag) {
   if (node.kind != YamlNode::Kind::Mapping) {
@@ -84,7 +94,7 @@ std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string&
   if (src_path) spec.src = *src_path; else ok = false;
 
   const YamlNode* dest = fields.require("dest");
-  auto dest_path = dest ? read_image_path(*dest, fields.path("dest"), diag) : std::nullopt;
+  auto dest_path = dest ? read_destination(*dest, fields.path("dest"), diag) : std::nullopt;
   if (dest_path) {
     spec.dest = *dest_path;
     spec.dest_is_dir = dest->value.ends_with('/') || *dest_path == "/";
@@ -188,7 +198,7 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   auto host = path ? read_host_path(*path, fields ? "binary.path" : "binary", HostKind::File, base_dir, diag)
                    : std::nullopt;
   std::optional<std::string> image_path = "/app";
-  if (dest) image_path = read_image_path(*dest, "binary.dest", diag);
+  if (dest) image_path = read_destination(*dest, "binary.dest", diag);
   if (!host || !image_path) return std::nullopt;
   // The default and a dest ending in '/' mean "into this directory": the
   // binary keeps its file name, as `cp build/hello /app/` would.
