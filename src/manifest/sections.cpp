@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "manifest/keys.hpp"
 #include "manifest/validate.hpp"
 #include "manifest/zoneinfo.hpp"
 
@@ -85,7 +86,7 @@ std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string&
     wrong_type(node, what, "a mapping {src, dest, mode, exclude}", diag);
     return std::nullopt;
   }
-  Fields fields(node, what, {"src", "dest", "mode", "exclude"}, diag);
+  Fields fields(node, what, keys::kFile, diag);
   FileSpec spec;
   spec.where = diag.at(node);
   bool ok = true;
@@ -188,7 +189,7 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   if (node.kind == YamlNode::Kind::Scalar) {
     path = &node;  // short form: `binary: build/hello`
   } else if (node.kind == YamlNode::Kind::Mapping) {
-    fields.emplace(node, "binary", std::vector<std::string>{"path", "dest"}, diag);
+    fields.emplace(node, "binary", keys::kBinary, diag);
     path = fields->require("path");
     dest = fields->get("dest");
   } else {
@@ -225,7 +226,7 @@ std::optional<UserSpec> read_user(const YamlNode& node, Diagnostics& diag) {
     wrong_type(node, "user", "a mapping {name, uid, gid}", diag, "e.g. user: {name: app, uid: 65532}");
     return std::nullopt;
   }
-  Fields fields(node, "user", {"name", "uid", "gid"}, diag);
+  Fields fields(node, "user", keys::kUser, diag);
   UserSpec user;
   user.where = diag.at(node);
   bool ok = true;
