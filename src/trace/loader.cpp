@@ -37,6 +37,7 @@ struct Candidate {
   std::string image_path;
   fs::path host_path;
   std::vector<SymlinkHop> hops;
+  bool beside_host_file = false;  // found through the $ORIGIN of an object outside the sysroot
 };
 
 struct Missing {
@@ -166,7 +167,7 @@ class Loader {
       for (size_t i = 0; i < dirs.size() && !hit; ++i) {
         hit = probe(dirs[i].first, dirs[i].second, name, requester, report);
         report.searched.push_back(dirs[i].first.dir);
-        if (hit) via = vias[i];
+        if (hit) via = hit->beside_host_file ? "origin" : vias[i];
       }
     }
     if (!hit) {
@@ -238,7 +239,7 @@ class Loader {
       fs::path host = (*nodes_[owner].origin_host / *dir.origin_relative / name).lexically_normal();
       if (!is_regular(host)) return std::nullopt;
       if (!acceptable(host, dir.dir + "/" + name, requester, report)) return std::nullopt;
-      return Candidate{normalize_image_path(dir.dir + "/" + name), host, {}};
+      return Candidate{normalize_image_path(dir.dir + "/" + name), host, {}, true};
     }
     auto c = probe_path(dir.dir + "/" + name, report);
     if (c && !acceptable(c->host_path, c->image_path, requester, report)) return std::nullopt;
