@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -241,6 +242,9 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
     size_t nul = s.find('\0');
     if (nul == std::string::npos) f.fail(std::string(what) + " string at offset " + std::to_string(off) + " is not NUL-terminated");
     s.resize(nul);
+    // Real names are plain paths; control characters would only garble our messages.
+    if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      f.fail(std::string(what) + " string at offset " + std::to_string(off) + " contains control characters");
     return s;
   };
   for (uint64_t off : needed) {

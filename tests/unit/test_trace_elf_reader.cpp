@@ -153,12 +153,12 @@ TEST_CASE("trace: random mutations of a real ELF never crash the reader") {
     try {
       read_elf(f);
       ++parsed;
-      // What still parses goes through the loader too: hostile DT_NEEDED /
-      // RUNPATH strings must end in a result or an Error as well.
-      try {
-        slimbuild::trace::trace_binary(f, {});
-      } catch (const Error&) {
-      }
+      // Some of what still parses goes through the loader too: hostile
+      // DT_NEEDED / RUNPATH strings must end in a result or an Error as well.
+      if (parsed % 5 == 1) try {
+          slimbuild::trace::trace_binary(f, {});
+        } catch (const Error&) {
+        }
     } catch (const Error&) {
       ++rejected;
     }
