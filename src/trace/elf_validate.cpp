@@ -232,6 +232,7 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
     }
   }
   if (needed.empty() && rpath.empty() && runpath.empty() && !soname) return;
+  if (needed.size() > kMaxNeeded) f.fail(std::to_string(needed.size()) + " DT_NEEDED entries is not a plausible number");
   if (!strtab || !strsz) f.fail("the dynamic section has DT_NEEDED/DT_SONAME entries but no DT_STRTAB/DT_STRSZ");
   std::optional<uint64_t> table = file_offset(segs, *strtab, *strsz);
   if (!table)
@@ -257,10 +258,13 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
     if (name.empty()) f.fail("a DT_NEEDED entry is empty");
     info.needed.push_back(std::move(name));
   }
-  for (uint64_t off : rpath)
-    for (auto& d : split_search_list(string_at(off, "DT_RPATH"))) info.rpath.push_back(std::move(d));
-  for (uint64_t off : runpath)
-    for (auto& d : split_search_list(string_at(off, "DT_RUNPATH"))) info.runpath.push_back(std::move(d));
+  auto add_search_list = [&](const std::vector<uint64_t>& offsets, const char* what, std::vector<std::string>& out) {
+    for (uint64_t off : offsets)
+      for (auto& d : split_search_list(string_at(off, what))) out.push_back(std::move(d));
+    if (out.size() > kMaxNeeded) f.fail(std::string(what) + " lists " + std::to_string(out.size()) + " directories");
+  };
+  add_search_list(rpath, "DT_RPATH", info.rpath);
+  add_search_list(runpath, "DT_RUNPATH", info.runpath);
   if (soname) info.soname = string_at(*soname, "DT_SONAME");
 }
 
