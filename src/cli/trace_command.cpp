@@ -96,7 +96,10 @@ void print_tree(const trace::TraceResult& r) {
     }
   };
   print(print, r.binary.image_path, 1);
-  print(print, "manifest", 1);
+  if (!children["manifest"].empty()) {
+    std::cout << "  dlopen()ed (libraries:):\n";
+    print(print, "manifest", 2);
+  }
 
   if (r.binary.elf.is_static())
     std::cout << "static binary: no interpreter and no shared libraries needed\n";
@@ -125,7 +128,8 @@ Command add_trace_command(CLI::App& root) {
       throw Error("sysroot " + args->sysroot + " is not a directory", "pass --sysroot DIR pointing at a root file system", kExitUsage);
     trace::TraceResult result = trace::trace_binary(args->binary, options);
     if (args->json)
-      std::cout << to_json(result).dump(2) << "\n";
+      // Paths are bytes; invalid UTF-8 (a hostile DT_NEEDED) is replaced, not fatal.
+      std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_tree(result);
     return kExitOk;

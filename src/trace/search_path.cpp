@@ -84,7 +84,9 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
   } catch (const std::exception&) {
     return;  // unreadable configuration: ldconfig would skip it too
   }
-  std::string conf_dir = fs::path(file->image_path).parent_path().string();
+  // ldconfig joins relative patterns to the directory of the name it opened,
+  // not of a symlink's target.
+  std::string conf_dir = fs::path(image_file).parent_path().string();
   std::stringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     line = trim(line.substr(0, line.find('#')));

@@ -58,6 +58,15 @@ libs = {l["soname"]: l for l in json.load(open(sys.argv[1]))["libraries"]}
 assert libs["libnss_dns.so.2"]["needed_by"] == ["manifest"], libs["libnss_dns.so.2"]
 PY
 
+# 3b. --dest places the binary (and its $ORIGIN) in the image.
+"$SLIMBUILD" trace /usr/bin/true --dest /app/bin/true --json >"$tmp/dest.json"
+python3 - "$tmp/dest.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["binary"] == "/app/bin/true" and d["binary_host_path"] == "/usr/bin/true", d
+assert all(l["needed_by"] for l in d["libraries"]), d
+PY
+
 # 4. A static binary needs nothing.
 printf 'int main(void){return 0;}\n' >"$tmp/s.c"
 gcc -static -o "$tmp/static" "$tmp/s.c"
