@@ -112,6 +112,56 @@ TEST_CASE("trace: DT_RUNPATH is not inherited, the missing library and its neede
   CHECK(msg.find("/usr/lib") != std::string::npos);
 }
 
+TEST_CASE("trace: the RPATH chain passes through an object with RUNPATH") {
+  // app (RPATH a:b) -> libA (RUNPATH m) -> libM (nothing) -> libB (only in b).
+  // libA's own RPATH is ignored because it has RUNPATH, but libM's search
+  // still climbs the loader chain to the binary's RPATH.
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path a = root / "a", b = root / "b", m = root / "m";
+  shared_lib(b / "libB.so", "libB.so", "b");
+  shared_lib(m / "libM.so", "libM.so", "mm", "b", {"-L" + b.string(), "-lB"});
+  shared_lib(a / "libA.so", "libA.so", "a", "mm",
+             {"-L" + m.string(), "-lM", "-Wl,-rpath-link," + b.string(), "-Wl,--enable-new-dtags", "-Wl,-rpath," + m.string()});
+  fs::path exe = root / "app";
+  executable(exe, "a", {"-L" + a.string(), "-lA", "-Wl,-rpath-link," + m.string() + ":" + b.string(),
+                        "-Wl,--disable-new-dtags", "-Wl,-rpath," + a.string() + ":" + b.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 3);  // the real loader resolves the chain
+
+  TraceResult r = trace_binary(exe, {});
+  CHECK(find_lib(r, "libM.so")->found_via == "runpath");
+  const TracedObject* lb = find_lib(r, "libB.so");
+  REQUIRE(lb);
+  CHECK(lb->found_via == "rpath");
+  CHECK(lb->needed_by == std::vector<std::string>{(m / "libM.so").string()});
+}
+
+TEST_CASE("trace: two names for the same file load it once") {
+  // libfoo has no DT_SONAME, so each linker run records the name it was
+  // given: libbar needs "libfoo.so", the binary "libfoo.so.1" (a symlink to
+  // the same file). glibc notices the same device/inode and loads it once.
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path lib = root / "lib";
+  gcc("int foo(void){return 1;}\n", lib / "libfoo.so.1", {"-shared", "-fPIC"});
+  fs::create_symlink("libfoo.so.1", lib / "libfoo.so");
+  shared_lib(lib / "libbar.so", "libbar.so", "bar", "foo", {"-L" + lib.string(), "-l:libfoo.so"});
+  fs::path exe = root / "app";
+  executable(exe, "bar", {"-Wl,--no-as-needed", "-L" + lib.string(), "-lbar", "-l:libfoo.so.1",
+                          "-Wl,--disable-new-dtags", "-Wl,-rpath," + lib.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 2);
+
+  TraceResult r = trace_binary(exe, {});
+  REQUIRE(r.binary.elf.needed.size() >= 2);
+  int foos = 0;
+  for (const auto& l : r.libraries)
+    if (l.host_path == lib / "libfoo.so.1") {
+      ++foos;
+      CHECK(l.needed_by.size() == 2);
+    }
+  CHECK(foos == 1);
+}
+
 TEST_CASE("trace: every missing library is reported at once with a hint") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
