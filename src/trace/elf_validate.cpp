@@ -340,6 +340,7 @@ ElfInfo validate_elf(const fs::path& file) {
   if (info.type != kEtExec && info.type != kEtDyn) f.fail("unsupported ELF type " + std::to_string(info.type));
 
   std::vector<Segment> segs = read_program_headers(f, L, eh);
+  if (segs.empty()) f.fail("it has no program headers, so nothing could load it");
   const Segment* dynamic = nullptr;
   for (const auto& s : segs) {
     if (s.type == kPtInterp) {

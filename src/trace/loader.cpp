@@ -306,6 +306,8 @@ class Loader {
 }  // namespace
 
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options) {
+  for (const auto& lib : options.extra_libraries)
+    if (lib.empty()) throw Error("an empty name in the dlopen()ed libraries", "list sonames such as libnss_dns.so.2");
   return Loader(binary, options).run();
 }
 
