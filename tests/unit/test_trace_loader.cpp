@@ -299,6 +299,19 @@ TEST_CASE("trace: -z nodefaultlib keeps the default directories out of the searc
   CHECK(find_lib(r, "libc.so.6")->image_path == (root / "lib" / "libc.so.6").string());
 }
 
+TEST_CASE("trace: a dangling symlink candidate is passed over like a missing file") {
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path first = root / "first", second = root / "second";
+  shared_lib(second / "libfoo.so", "libfoo.so", "foo");
+  fs::create_directories(first);
+  fs::create_symlink("libfoo.so.9", first / "libfoo.so");  // dangles
+  fs::path exe = root / "app";
+  executable(exe, "foo", {"-L" + second.string(), "-lfoo", "-Wl,-rpath," + first.string() + ":" + second.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 1);
+  CHECK(find_lib(trace_binary(exe, {}), "libfoo.so")->image_path == (second / "libfoo.so").string());
+}
+
 TEST_CASE("trace: a library that is not an ELF file is an error naming who needs it") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
