@@ -5,6 +5,7 @@
 #include "unit/test_trace_fixtures.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
@@ -45,6 +46,20 @@ fs::path rpath_chain(const fs::path& root, bool new_dtags) {
   executable(exe, "a",
              {"-L" + a_dir.string(), "-lA", new_dtags ? "-Wl,--enable-new-dtags" : "-Wl,--disable-new-dtags",
               "-Wl,-rpath," + a_dir.string() + ":" + b_dir.string()});
+  return exe;
+}
+
+// libfoo.so in `second`, a decoy at `first`/libfoo.so made by `decoy`, and
+// an executable whose RUNPATH lists first, then second.
+fs::path decoy_then_real(const fs::path& root, const std::function<void(const fs::path& real, const fs::path& decoy)>& decoy) {
+  fs::path first = root / "first", second = root / "second";
+  shared_lib(second / "libfoo.so", "libfoo.so", "foo");
+  fs::create_directories(first);
+  decoy(second / "libfoo.so", first / "libfoo.so");
+  fs::path exe = root / "app";
+  executable(exe, "foo", {"-L" + second.string(), "-lfoo", "-Wl,--enable-new-dtags",
+                          "-Wl,-rpath," + first.string() + ":" + second.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 1);  // the real loader passes over the decoy too
   return exe;
 }
 
@@ -255,27 +270,21 @@ TEST_CASE("trace: symlink chains are kept and every hop is recorded") {
 TEST_CASE("trace: a candidate of the wrong machine is skipped like ld.so does") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
-  fs::path wrong = root / "wrong", right = root / "right";
-  shared_lib(right / "libfoo.so", "libfoo.so", "foo");
-  fs::create_directories(wrong);
-  std::string bytes = read_bytes(right / "libfoo.so");
-  put_le<uint16_t>(bytes, 18, 183);  // e_machine = EM_AARCH64
-  write_bytes(wrong / "libfoo.so", bytes);
-  fs::path exe = root / "app";
-  executable(exe, "foo", {"-L" + right.string(), "-lfoo", "-Wl,--enable-new-dtags",
-                          "-Wl,-rpath," + wrong.string() + ":" + right.string()});
-  REQUIRE(run_process({exe.string()}).exit_code == 1);  // the real loader skips it too
-
+  fs::path exe = decoy_then_real(root, [](const fs::path& real, const fs::path& decoy) {
+    std::string bytes = read_bytes(real);
+    put_le<uint16_t>(bytes, 18, 183);  // e_machine = EM_AARCH64
+    write_bytes(decoy, bytes);
+  });
   TraceResult r = trace_binary(exe, {});
   const TracedObject* foo = find_lib(r, "libfoo.so");
   REQUIRE(foo);
-  CHECK(foo->image_path == (right / "libfoo.so").string());
+  CHECK(foo->image_path == (root / "second" / "libfoo.so").string());
 
-  fs::remove(right / "libfoo.so");
+  fs::remove(root / "second" / "libfoo.so");
   std::string msg = trace_error(exe);
   CHECK(msg.find("libfoo.so (needed by") != std::string::npos);
-  CHECK(msg.find("skipped (wrong architecture): " + (wrong / "libfoo.so").string() + " (64-bit little-endian AArch64)") !=
-        std::string::npos);
+  CHECK(msg.find("skipped (wrong architecture): " + (root / "first" / "libfoo.so").string() +
+                 " (64-bit little-endian AArch64)") != std::string::npos);
 }
 
 TEST_CASE("trace: -z nodefaultlib keeps the default directories out of the search") {
@@ -302,14 +311,10 @@ TEST_CASE("trace: -z nodefaultlib keeps the default directories out of the searc
 TEST_CASE("trace: a dangling symlink candidate is passed over like a missing file") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
-  fs::path first = root / "first", second = root / "second";
-  shared_lib(second / "libfoo.so", "libfoo.so", "foo");
-  fs::create_directories(first);
-  fs::create_symlink("libfoo.so.9", first / "libfoo.so");  // dangles
-  fs::path exe = root / "app";
-  executable(exe, "foo", {"-L" + second.string(), "-lfoo", "-Wl,-rpath," + first.string() + ":" + second.string()});
-  REQUIRE(run_process({exe.string()}).exit_code == 1);
-  CHECK(find_lib(trace_binary(exe, {}), "libfoo.so")->image_path == (second / "libfoo.so").string());
+  fs::path exe = decoy_then_real(root, [](const fs::path&, const fs::path& decoy) {
+    fs::create_symlink("libfoo.so.9", decoy);  // dangles
+  });
+  CHECK(find_lib(trace_binary(exe, {}), "libfoo.so")->image_path == (root / "second" / "libfoo.so").string());
 }
 
 TEST_CASE("trace: a library that is not an ELF file is an error naming who needs it") {
