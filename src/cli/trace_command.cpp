@@ -116,7 +116,8 @@ Command add_trace_command(CLI::App& root) {
   c.app = root.add_subcommand("trace", "Print the ELF dependency tree and where each library resolves");
   c.app->add_option("binary", args->binary, "The ELF program to trace")->required();
   c.app->add_option("--sysroot", args->sysroot, "Look libraries up inside this directory (default /)");
-  c.app->add_option("-l,--library", args->libraries, "A dlopen()ed library (soname or absolute path), like `libraries:`; repeatable");
+  c.app->add_option("-l,--library", args->libraries, "A dlopen()ed library (soname or absolute path), like `libraries:`; repeatable")
+      ->allow_extra_args(false);  // one name per -l, so `-l libz.so.1 BINARY` keeps BINARY
   c.app->add_option("--dest", args->dest, "Where the binary will live in the image (its $ORIGIN), like binary.dest");
   c.app->add_flag("--json", args->json, "Print a JSON document instead of the tree");
   c.run = [args]() -> int {

@@ -51,7 +51,7 @@ tail -n1 "$tmp/tree.txt" | grep -Eq '^[0-9]+ shared libraries \+ interpreter /li
   fail "unexpected summary: $(tail -n1 "$tmp/tree.txt")"
 
 # 3. -l adds a dlopen()ed library, needed by "manifest".
-"$SLIMBUILD" trace /usr/bin/curl -l libnss_dns.so.2 --json >"$tmp/nss.json"
+"$SLIMBUILD" trace -l libnss_dns.so.2 /usr/bin/curl --json >"$tmp/nss.json"  # -l takes one name, BINARY stays positional
 python3 - "$tmp/nss.json" <<'PY'
 import json, sys
 libs = {l["soname"]: l for l in json.load(open(sys.argv[1]))["libraries"]}
