@@ -317,6 +317,16 @@ TEST_CASE("trace: a dangling symlink candidate is passed over like a missing fil
   CHECK(find_lib(trace_binary(exe, {}), "libfoo.so")->image_path == (root / "second" / "libfoo.so").string());
 }
 
+TEST_CASE("trace: a binary for another operating system is refused") {
+  TempDir tmp("trace-test");
+  fs::path exe = tmp.path() / "app";
+  executable(exe, "", {});
+  std::string bytes = read_bytes(exe);
+  bytes[7] = 9;  // ELFOSABI_FREEBSD
+  write_bytes(exe, bytes);
+  CHECK(trace_error(exe) == exe.string() + " is not a Linux program (its ELF OS/ABI byte is 9)");
+}
+
 TEST_CASE("trace: a library that is not an ELF file is an error naming who needs it") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
