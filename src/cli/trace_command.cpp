@@ -1,6 +1,12 @@
 // `slimbuild trace BINARY`: what the loader would load, and from where, as
 // a tree for people or a stable JSON document for scripts. Same stage as the
 // build uses, so what trace shows is what an image gets.
+//
+// JSON: {binary, binary_host_path, platform ("linux/amd64"), static,
+// interpreter (image path or null), interpreter_host_path,
+// interpreter_symlinks, libraries: [{soname (the name asked for), path (image
+// path the loader opens), host_path (real file), needed_by, found_via,
+// symlinks: [{path, target}], build_id}]}; libraries in load order.
 #include "cli/commands.hpp"
 
 #include <iostream>
