@@ -2,7 +2,8 @@
 """A loopback HTTP proxy in front of a plain-HTTP registry that injects faults,
 each once (in the order given) unless noted:
 
-  drop-upload    close the connection half-way through the first blob body (PATCH/PUT)
+  drop-upload    on the second PATCH of an upload (mid-upload), pass the chunk to the
+                 registry, then close the connection without an answer
   500-upload     answer the first POST .../blobs/uploads/ with 500 and an errors JSON
   429-head       answer the first HEAD .../blobs/... with 429 and Retry-After: 1
   stall-upload   take the first blob body, then send nothing for STALL seconds (default 8)
@@ -21,6 +22,17 @@ PORT, UPSTREAM = int(sys.argv[1]), sys.argv[2]
 pending = list(sys.argv[3:])
 lock = threading.Lock()
 STALL = float(os.environ.get("STALL", "8"))
+counts = {"patch": 0}
+
+
+def forward(method, path, body, headers):
+    conn = http.client.HTTPConnection(UPSTREAM, timeout=60)
+    headers = {k: v for k, v in headers.items() if k.lower() not in ("connection", "proxy-connection")}
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp, data
 
 
 def take(name):
@@ -59,11 +71,6 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         is_blob_body = method in ("PATCH", "PUT") and "/blobs/uploads/" in path and length > 0
         is_upload_start = method == "POST" and path.split("?")[0].endswith("/blobs/uploads/")
-        if is_blob_body and take("drop-upload"):
-            self.rfile.read(length // 2)
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
-            return
         if is_upload_start and (take("500-upload") or take("always-500")):
             return self.reply_json(500, {"errors": [{"code": "UNKNOWN", "message": "injected failure"}]})
         if method == "HEAD" and "/blobs/sha256:" in path and take("429-head"):
@@ -73,15 +80,21 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         body = self.rfile.read(length) if length else None
+        if method == "PATCH":
+            with lock:
+                counts["patch"] += 1
+                second_patch = counts["patch"] == 2
+            if second_patch and take("drop-upload"):
+                # The registry takes the chunk; the client never hears back.
+                forward(method, path, body, self.headers)
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
         if is_blob_body and take("stall-upload"):
             time.sleep(STALL)
             self.close_connection = True
             return
-        conn = http.client.HTTPConnection(UPSTREAM, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "proxy-connection")}
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
+        resp, data = forward(method, path, body, self.headers)
         self.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() not in ("connection", "transfer-encoding", "content-length"):
@@ -91,7 +104,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(data)
-        conn.close()
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
