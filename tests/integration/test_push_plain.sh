@@ -25,6 +25,15 @@ art=$(python3 -c 'import json,sys; print([m["digest"] for m in json.load(open(sy
 code=$(curl -s -o /dev/null -w '%{http_code}' -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
   "http://$REG_ADDR/v2/team/app/manifests/$art")
 [ "$code" = 200 ] || fail "referrer $art not in the registry (HTTP $code)"
+# distribution 2.8 has no referrers API: the sha256-<hex> tag index lists it (OCI 1.1 fallback).
+curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' \
+  "http://$REG_ADDR/v2/team/app/manifests/sha256-${want#sha256:}" > "$W/referrers.json"
+python3 - "$W/referrers.json" "$art" <<'PY' || fail "referrers tag index wrong: $(cat "$W/referrers.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert [m["digest"] for m in j["manifests"]] == [sys.argv[2]], j
+assert j["manifests"][0]["artifactType"] == "application/spdx+json", j
+PY
 
 # 2. Re-push: nothing uploaded again, every blob "exists".
 "$SLIMBUILD" push "$W/lay:v1" "$REG_ADDR/team/app:1.0" --insecure-registry > "$W/out2" 2> "$W/err2" || fail "re-push failed"

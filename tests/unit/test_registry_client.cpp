@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include <slimbuild/registry/blob_upload.hpp>
 #include <slimbuild/registry/registry_client.hpp>
@@ -50,14 +51,21 @@ std::string read_range(const FileRange& f) {
   return out;
 }
 
+// No credentials from the host, fast retries; restored afterwards.
 struct Env {
   util::TempDir dir{"registry-client"};
+  std::map<std::string, std::optional<std::string>> saved;
   Env() {
+    for (const char* k : {"DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "SLIMBUILD_RETRY_BASE_MS"})
+      saved[k] = std::getenv(k) ? std::optional<std::string>(std::getenv(k)) : std::nullopt;
     ::setenv("DOCKER_CONFIG", dir.path().c_str(), 1);
     ::unsetenv("REGISTRY_AUTH_FILE");
+    ::unsetenv("XDG_RUNTIME_DIR");
     ::setenv("SLIMBUILD_RETRY_BASE_MS", "1", 1);
   }
-  ~Env() { ::unsetenv("SLIMBUILD_RETRY_BASE_MS"); }
+  ~Env() {
+    for (auto& [k, v] : saved) v ? (void)::setenv(k.c_str(), v->c_str(), 1) : (void)::unsetenv(k.c_str());
+  }
 };
 
 Reference ref(const std::string& s) { return *parse_reference(s); }
