@@ -75,7 +75,32 @@ SLIMBUILD_TEST_REGISTRY="$REG_ADDR" SLIMBUILD_TEST_PULL_DIR="$W/pulled" SLIMBUIL
   { cat "$W/pull.log"; fail "pull_to_layout failed"; }
 [ "$(skopeo inspect --format '{{.Digest}}' "oci:$W/pulled:1.0")" = "$want" ] || fail "pulled layout has another digest"
 
-# 7. Usage errors.
+# 7. Layouts from other tools push too: an empty image made by umoci.
+if command -v umoci >/dev/null; then
+  umoci init --layout "$W/umoci" && umoci new --image "$W/umoci:base" || fail "umoci could not make a layout"
+  "$SLIMBUILD" push "$W/umoci:base" "$REG_ADDR/team/umoci:base" --insecure-registry > "$W/o9" 2> "$W/e9" ||
+    { cat "$W/e9"; fail "push of a umoci layout failed"; }
+  [ "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG_ADDR/team/umoci:base")" = "$(last_line "$W/o9")" ] ||
+    fail "umoci image digest differs in the registry"
+fi
+
+# 8. A corrupted layout: a truncated blob is caught before upload; a same-size
+#    corruption is refused by the registry's digest check, without retries.
+#    (A fresh image: blobs the registry already has are rightly mounted, not read.)
+make_layout "$W/fresh" v1 20000 --seed 11 > /dev/null || fail "make_layout fresh"
+cp -r "$W/fresh" "$W/bad" && layer=$(ls -S "$W/bad/blobs/sha256" | head -1)
+truncate -s 100 "$W/bad/blobs/sha256/$layer"
+"$SLIMBUILD" push "$W/bad:v1" "$REG_ADDR/team/bad:1" --insecure-registry > "$W/o10" 2> "$W/e10" && fail "truncated layout pushed"
+grep -q "corrupted" "$W/e10" || fail "no corruption message: $(cat "$W/e10")"
+rm -rf "$W/bad" && cp -r "$W/fresh" "$W/bad"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(50); b=f.read(1); f.seek(50); f.write(bytes([b[0]^1]))' \
+  "$W/bad/blobs/sha256/$layer"
+"$SLIMBUILD" push "$W/bad:v1" "$REG_ADDR/team/bad:1" --insecure-registry > "$W/o11" 2> "$W/e11" && fail "corrupted layout pushed"
+grep -q "DIGEST_INVALID" "$W/e11" || fail "registry digest refusal not reported: $(cat "$W/e11")"
+grep -q "retrying" "$W/e11" && fail "a digest mismatch was retried: $(cat "$W/e11")"
+[ -s "$W/o11" ] && fail "stdout not empty on failure"
+
+# 9. Usage errors.
 "$SLIMBUILD" push "$W/lay:v1" "$REG_ADDR/Team/App" --insecure-registry 2> "$W/err7" && fail "uppercase repo accepted"
 grep -q "lowercase" "$W/err7" || fail "no lowercase message: $(cat "$W/err7")"
 echo secret | "$SLIMBUILD" push "$W/lay:v1" "$REG_ADDR/team/app" --password-stdin 2> "$W/err8"
