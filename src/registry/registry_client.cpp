@@ -65,7 +65,8 @@ RegistryClient::RegistryClient(Reference ref, const PushOptions& options, Access
     t.low_speed_time_s = env_seconds("SLIMBUILD_LOW_SPEED_TIME", 30);
     transport_ = make_curl_transport(t);
   }
-  auth_ = std::make_unique<Authenticator>(*transport_, find_credentials(ref_, options_), ref_.registry);
+  auth_ = std::make_unique<Authenticator>(*transport_, find_credentials(ref_, options_), ref_.registry,
+                                          options_.insecure_registry);
 }
 
 std::string RegistryClient::repo_url(const std::string& repository, const std::string& path) const {

@@ -140,6 +140,9 @@ TEST_CASE("registry: unusable auth answers are clear errors") {
     CHECK_THAT(e.what(), Catch::Contains("without a token"));
     CHECK_THAT(e.what(), !Catch::Contains("pw-never-shown"));
   }
+  challenge = R"(Bearer realm="http://auth.test/token")";  // plain http: no password over it
+  client.ping();
+  CHECK_THROWS_WITH(client.send(head, "checking"), Catch::Contains("plain-http token service"));
   challenge = "Negotiate";
   CHECK_THROWS_WITH(client.ping(), Catch::Contains("does not support"));
   (void)tp;
