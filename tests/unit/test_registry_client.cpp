@@ -226,3 +226,22 @@ TEST_CASE("registry: a registry that stores different bytes fails the push") {
                     Catch::Contains("stored the blob as sha256:ffff"));
   CHECK(puts == 1);  // not retried: the bytes, not the network, are wrong
 }
+
+TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
+  Env env;
+  util::TempDir dir("registry-upload");
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/")) return resp(200);
+    CHECK(r.method == "HEAD");
+    return resp(307, {{"location", "https://storage.test/blob?sig=x"}});
+  };
+  PushOptions o;
+  RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  UploadSettings s;
+  s.progress = false;
+  MountCache cache("");
+  auto out = push_blob(client, dir.path() / "unused", "sha256:" + std::string(64, '2'), 10, cache, s);
+  CHECK(out.action == "exists");
+}
