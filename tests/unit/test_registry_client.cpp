@@ -245,3 +245,25 @@ TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
   auto out = push_blob(client, dir.path() / "unused", "sha256:" + std::string(64, '2'), 10, cache, s);
   CHECK(out.action == "exists");
 }
+
+TEST_CASE("registry: secrets echoed by a hostile token service are redacted") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/"))
+      return resp(401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}});
+    return resp(401, {}, R"({"errors":[{"code":"DENIED","message":"password pw-never-shown is wrong"}]})");
+  };
+  RegistryClient client(ref("reg.test/team/app"), with_user(), RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  try {
+    client.send(head, "checking");
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("password *** is wrong"));
+    CHECK_THAT(std::string(e.what()) + e.hint(), !Catch::Contains("pw-never-shown"));
+  }
+}
