@@ -273,3 +273,17 @@ TEST_CASE("image: a referrer is an OCI 1.1 artifact listed beside the image") {
   CHECK(reader.find_image("1.0").digest == image.digest);
   CHECK(reader.find_image().digest == image.digest);
 }
+
+TEST_CASE("image: ref names follow the image-layout grammar") {
+  slimbuild::util::TempDir tmp("image-test");
+  LayoutWriter w(tmp.path() / "out");
+  Rootfs r;
+  r.add(generated("/x", "x"));
+  auto layer = w.put_layer(r, {});
+  for (std::string good : {"latest", "1.4.2", "v1-rc.1", "team/app:1.0", "a--b", "A_b+c@d", "0"})
+    CHECK_NOTHROW(w.add_image(full_spec(), layer, {}, good));
+  for (std::string bad : {"bad tag", "-lead", "trail-", "a//b", "/a", "a/", "a..", "caf\xc3\xa9", "a---b"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(w.add_image(full_spec(), layer, {}, bad), Catch::Contains("cannot name an image"));
+  }
+}
