@@ -142,7 +142,7 @@ struct Layout {
 
 struct Segment {
   uint32_t type = 0;
-  uint64_t offset = 0, vaddr = 0, filesz = 0, align = 0;
+  uint64_t offset = 0, vaddr = 0, filesz = 0, memsz = 0, align = 0;
 };
 
 const char* segment_name(uint32_t type) {
@@ -177,6 +177,7 @@ std::vector<Segment> read_program_headers(const ElfFile& f, const Layout& L, con
     s.offset = L.word(ph, b + (L.is64 ? 8 : 4));
     s.vaddr = L.word(ph, b + (L.is64 ? 16 : 8));
     s.filesz = L.word(ph, b + (L.is64 ? 32 : 16));
+    s.memsz = L.word(ph, b + (L.is64 ? 40 : 20));
     s.align = L.word(ph, b + (L.is64 ? 48 : 28));
     if ((s.type == kPtLoad || s.type == kPtDynamic || s.type == kPtInterp || s.type == kPtNote) && !within(s.offset, s.filesz, f.size())) {
       uint64_t end = s.offset + s.filesz;
@@ -186,6 +187,25 @@ std::vector<Segment> read_program_headers(const ElfFile& f, const Layout& L, con
     segs.push_back(s);
   }
   return segs;
+}
+
+// The rules the kernel and ld.so apply before mapping anything: without
+// them, a valid header in front of garbage (random program headers, none of
+// them PT_INTERP or PT_DYNAMIC) would pass as a "static" binary.
+void check_load_segments(const ElfFile& f, const std::vector<Segment>& segs) {
+  bool any_load = false;
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const Segment& s = segs[i];
+    if (s.type != kPtLoad) continue;
+    any_load = true;
+    std::string what = "PT_LOAD segment " + std::to_string(i);
+    if (s.filesz > s.memsz) f.fail(what + " has more bytes in the file than in memory (p_filesz > p_memsz)");
+    if (s.align > 1) {
+      if ((s.align & (s.align - 1)) != 0) f.fail(what + " has an alignment that is not a power of two");
+      if ((s.vaddr - s.offset) % s.align != 0) f.fail(what + " is not aligned: p_offset and p_vaddr differ modulo p_align");
+    }
+  }
+  if (!any_load) f.fail("it has no loadable (PT_LOAD) segment, so nothing could run it");
 }
 
 std::string read_interpreter(const ElfFile& f, const Segment& s) {
@@ -362,6 +382,7 @@ ElfInfo validate_elf(const fs::path& file) {
 
   std::vector<Segment> segs = read_program_headers(f, L, eh);
   if (segs.empty()) f.fail("it has no program headers, so nothing could load it");
+  check_load_segments(f, segs);
   const Segment* dynamic = nullptr;
   for (const auto& s : segs) {
     if (s.type == kPtInterp) {

@@ -137,6 +137,27 @@ TEST_CASE("trace: malformed headers are rejected with the reason") {
     fs::path f = patched(tmp, "nophdr", [](std::string& b) { put_le<uint16_t>(b, 56, 0); });
     CHECK(read_error(f).find("it has no program headers") != std::string::npos);
   }
+  SECTION("a real header in front of garbage has no loadable segment") {
+    // Program headers that are noise: none is PT_LOAD, PT_INTERP or
+    // PT_DYNAMIC. Without the PT_LOAD rule this would pass as "static".
+    std::string bytes = read_bytes("/usr/bin/curl").substr(0, 64);
+    uint32_t x = 12345;
+    for (int i = 0; i < 4096; ++i) {
+      x = x * 1103515245u + 12345u;
+      char c = static_cast<char>(x >> 16);
+      bytes.push_back(c == 1 ? 0 : c);  // keep p_type low bytes away from PT_LOAD
+    }
+    fs::path f = tmp.path() / "garbage";
+    write_bytes(f, bytes);
+    CHECK(read_error(f).find("no loadable (PT_LOAD) segment") != std::string::npos);
+  }
+  SECTION("PT_LOAD whose offset and address disagree modulo the alignment") {
+    fs::path f = patched(tmp, "misaligned", [](std::string& b) {
+      uint64_t load = phdr_offset(b, 1);  // PT_LOAD
+      put_le<uint64_t>(b, load + 16, get_le<uint64_t>(b, load + 16) + 8);  // p_vaddr
+    });
+    CHECK(read_error(f).find("is not aligned") != std::string::npos);
+  }
   SECTION("relocatable object") {
     fs::path obj = tmp.path() / "x.o";
     gcc("int x;\n", obj, {"-c"});
