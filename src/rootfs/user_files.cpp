@@ -10,6 +10,7 @@
 #include <slimbuild/provenance/secrets.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/log.hpp>
 
 namespace slimbuild::rootfs {
 
@@ -47,7 +48,10 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
     }
     std::string name = basename_of(spec.src);
     std::string dest = spec.dest_is_dir ? (spec.dest == "/" ? "/" + name : spec.dest + "/" + name) : spec.dest;
-    refuse_secret(spec, spec.src, name);
+    // Naming one file explicitly is a decision, not an accident: ship it,
+    // but say so, since it is the kind of file that usually should not be.
+    if (auto why = provenance::secret_reason(spec.src, name))
+      util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
     uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
     rootfs.add(file_entry(spec.src, dest, mode, "files"));
   } catch (const manifest::ManifestError&) {

@@ -182,14 +182,25 @@ TEST_CASE("rootfs: secrets in a tree are refused, naming the file and why") {
   put(src, "app.conf", "x");
   put(src, "keys/server.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n");
   rootfs::Rootfs r;
-  CHECK_THROWS_WITH(rootfs::add_user_files(r, tree_spec(src, "/etc/app")),
-                    Catch::Contains("server.key") && Catch::Contains("exclude"));
+  try {
+    rootfs::add_user_files(r, tree_spec(src, "/etc/app"));
+    FAIL("the private key was accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("manifest.yml:7:5") && Catch::Contains("keys/server.key") &&
+                                          Catch::Contains("private key"));
+    CHECK_THAT(e.hint(), Catch::Contains("exclude"));
+  }
   auto spec = tree_spec(src, "/etc/app");
   spec.exclude = {"*.key"};
   rootfs::Rootfs r2;
   rootfs::add_user_files(r2, spec);
   CHECK(r2.contains("/etc/app/app.conf"));
   CHECK_FALSE(r2.contains("/etc/app/keys/server.key"));
+  // Listed on its own, the same file is a deliberate choice and ships.
+  manifest::FileSpec single = tree_spec(src / "keys/server.key", "/etc/app/tls.key");
+  single.dest_is_dir = false;
+  rootfs::add_user_files(r2, single);
+  CHECK(r2.contains("/etc/app/tls.key"));
 }
 
 TEST_CASE("rootfs: a files: dest over a generated file is a conflict naming the manifest line") {

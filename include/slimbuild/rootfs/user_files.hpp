@@ -2,6 +2,8 @@
 // A tree's contents land in `dest` (like `COPY dir/ dest/`), filtered by the
 // entry's gitignore-style `exclude:` patterns, and every file is checked for
 // secrets (private keys, .env, cloud credentials, .git) before it can ship.
+// A single file named explicitly is shipped even if it looks like a secret
+// (with a warning): the manifest author chose it, it was not swept in.
 #pragma once
 
 #include <slimbuild/rootfs/rootfs.hpp>
