@@ -21,8 +21,14 @@ export SLIMBUILD SLIMBUILD_SOURCE_DIR
 SB_PY=${SB_PY:-python3}
 
 SB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sb-${SB_TEST_NAME}.XXXXXX")
+SB_EXIT_HOOKS=()
+# sb_on_exit CMD: run CMD (e.g. stop a server) before the temp dir goes.
+sb_on_exit() { SB_EXIT_HOOKS+=("$1"); }
 sb_cleanup() {
-  local rc=$?
+  local rc=$? hook
+  for hook in "${SB_EXIT_HOOKS[@]}"; do
+    eval "$hook" >/dev/null 2>&1 || true
+  done
   if [[ ${SB_KEEP_TMP:-0} == 1 ]]; then
     echo "note: kept $SB_TMP" >&2
   else
@@ -130,6 +136,8 @@ sb_build_fails() {
   [[ $rc -ne 0 ]] || fail "build of $(basename "$manifest") should have failed but exited 0"
   [[ $rc -lt 128 ]] || fail "build of $(basename "$manifest") died from a signal (exit $rc):
 $SB_STDERR"
+  # An expected failure is explained, not reported as a crash or a bug.
+  assert_not_contains "$SB_STDERR" "internal error" "stderr of the failed build"
   local needle
   for needle in "$@"; do
     assert_contains "$SB_STDERR" "$needle" "stderr of the failed build"
@@ -242,7 +250,7 @@ run_rootfs() {
   else
     enter=("$(command -v unshare)" --root="$rootfs" --wd="$workdir" --setgid="$gid" --setuid="$uid" --)
   fi
-  unshare --mount --pid --fork --propagation private -- bash -c '
+  unshare --mount --pid --fork --kill-child --propagation private -- bash -c '
     set -e
     rootfs=$1; shift
     mount --bind /dev "$rootfs/dev"
@@ -310,4 +318,39 @@ run_image() {
   local dir
   dir=$(image_unpack "$layout" "$tag") || exit 1
   image_exec "$dir" "$@"
+}
+
+# layer_resolve LAYOUT TAG PATH -> follows PATH through the layer's own
+# symlinks (absolute and relative, on every component, as the kernel would
+# inside the image) and prints the regular file it ends at; fails if it
+# dangles. Proves e.g. that the PT_INTERP path exists as the loader sees it.
+layer_resolve() {
+  local blob
+  blob=$(oci_json "$1" "$2" layer) || fail "cannot find the layer of $1:$2"
+  "$SB_PY" - "$blob" "$3" <<'PY'
+import posixpath, sys, tarfile
+members = {}
+with tarfile.open(sys.argv[1], "r:gz") as t:
+    for m in t:
+        members["/" + m.name.lstrip("./").rstrip("/")] = m
+def resolve(path, depth=0):
+    if depth > 40:
+        sys.exit(f"{sys.argv[2]}: too many levels of symlinks")
+    parts = [p for p in path.split("/") if p]
+    cur = "/"
+    for i, part in enumerate(parts):
+        nxt = posixpath.normpath(posixpath.join(cur, part))
+        m = members.get(nxt)
+        if m is None:
+            sys.exit(f"{sys.argv[2]}: {nxt} is not in the layer")
+        if m.issym():
+            target = m.linkname if m.linkname.startswith("/") else posixpath.join(cur, m.linkname)
+            return resolve(posixpath.join(target, *parts[i + 1:]), depth + 1)
+        cur = nxt
+    return cur
+end = resolve(sys.argv[2])
+if not members[end].isfile():
+    sys.exit(f"{sys.argv[2]} resolves to {end}, which is not a regular file")
+print(end)
+PY
 }
