@@ -154,6 +154,10 @@ $SB_STDERR"
 
 # tree_sum DIR -> one checksum over every path, mode and file content.
 tree_sum() {
+  if [[ ! -d $1 ]]; then
+    sha256sum <"$1" | cut -d' ' -f1
+    return
+  fi
   (cd "$1" && find . -printf '%p %m %y\n' | LC_ALL=C sort &&
     find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum | cut -d' ' -f1
 }

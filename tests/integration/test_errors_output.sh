@@ -41,4 +41,15 @@ assert_eq "image" "$(ls -A "$parent")" "entries in the output's parent after a r
 sb_build "$dir/good.yml" "$out"
 assert_eq "$first" "$SB_DIGEST" "digest of a rebuild"
 assert_eq "$first_sum" "$(tree_sum "$out")" "layout bytes of a rebuild"
+# -o naming a directory that is not an OCI layout (a typo like `-o .` or
+# `-o src/`) is refused, and everything in it stays.
+precious=$(sb_tmpdir precious)
+echo "do not delete" >"$precious/notes.txt"
+mkdir "$precious/sub"
+sb_build_fails "$dir/good.yml" "$precious" "$precious"
+assert_eq "do not delete" "$(cat "$precious/notes.txt")" "a file in the directory -o pointed at"
+# ... and so is a regular file.
+echo "data" >"$parent/file"
+sb_build_fails "$dir/good.yml" "$parent/file" "$parent/file"
+assert_eq "data" "$(cat "$parent/file")" "the file -o pointed at"
 note "ok"
