@@ -73,6 +73,9 @@ assert_eq 10002 "$(stat -c %u "$git_img/bundle/rootfs/tmp/r/.git/HEAD")" "owner 
 
 # --- python3 --------------------------------------------------------------
 sb_build "$SLIMBUILD_SOURCE_DIR/manifests/python3.yml" "$work/python3"
+py_listing=$(layer_listing "$work/python3" 3.11)
+if grep -q __pycache__ <<<"$py_listing"; then fail "exclude: [__pycache__/] did not keep the bytecode caches out"; fi
+grep -q 'usr/lib/python3.11/encodings/utf_8.py$' <<<"$py_listing" || fail "encodings/utf_8.py is missing from the python3 image"
 py_img=$(image_unpack "$work/python3" 3.11)
 output=$(image_exec "$py_img" - 2>&1) || fail "python3 failed in the image: $output"
 assert_match "$output" "^3\.11\." "python3 default command"
