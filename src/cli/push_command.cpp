@@ -1,15 +1,67 @@
-// `slimbuild push`: placeholder until its stage lands.
+// `slimbuild push LAYOUT[:TAG] REF`: publish an OCI layout to a registry.
+// Human feedback goes to stderr; stdout carries only the result — the
+// manifest digest as the last line, or the --json summary.
 #include "cli/commands.hpp"
+#include "cli/registry_flags.hpp"
 
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/registry/push.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::cli {
 
+namespace {
+
+struct PushArgs {
+  std::string layout;
+  std::string reference;
+  bool json = false;
+  uint64_t chunk_size = 0;
+  RegistryFlags registry;
+};
+
+// "DIR:TAG" picks an image in the layout; a path that exists as given wins,
+// so directories with ':' in their name still work.
+std::pair<std::filesystem::path, std::optional<std::string>> split_layout(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(arg, ec)) return {arg, std::nullopt};
+  auto colon = arg.rfind(':');
+  if (colon != std::string::npos && colon > 0 && arg.find('/', colon) == std::string::npos && colon + 1 < arg.size())
+    return {arg.substr(0, colon), arg.substr(colon + 1)};
+  return {arg, std::nullopt};
+}
+
+int run_push(const PushArgs& a) {
+  registry::PushOptions options = to_push_options(a.registry);
+  options.chunk_size = a.chunk_size;
+  auto [dir, tag] = split_layout(a.layout);
+  registry::PushResult r = registry::push_layout(dir, tag, a.reference, options);
+  if (a.json) {
+    nlohmann::json blobs = nlohmann::json::array();
+    for (const auto& b : r.blobs) blobs.push_back({{"digest", b.digest}, {"size", b.size}, {"action", b.action}});
+    nlohmann::json out{{"reference", r.reference}, {"digest", r.manifest_digest}, {"blobs", blobs}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << r.reference << "\n" << r.manifest_digest << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 Command add_push_command(CLI::App& root) {
+  auto args = std::make_shared<PushArgs>();
   Command c;
-  c.app = root.add_subcommand("push", "push (not implemented yet)");
-  c.app->allow_extras();
-  c.run = [] () -> int { throw Error("`push` is not implemented yet"); };
+  c.app = root.add_subcommand("push", "Push an OCI image layout to a registry");
+  c.app->add_option("LAYOUT", args->layout, "OCI layout directory, or DIR:TAG to pick one image")->required();
+  c.app->add_option("REF", args->reference, "Destination, e.g. registry.example.com/team/app:1.0")->required();
+  c.app->add_flag("--json", args->json, "Print a JSON summary (reference, digest, blobs and actions) on stdout");
+  c.app->add_option("--chunk-size", args->chunk_size, "Bytes per PATCH for blobs larger than 8 MiB (default 8 MiB)")
+      ->check(CLI::Range(uint64_t{64 * 1024}, uint64_t{1} << 32));
+  add_registry_flags(c.app, args->registry);
+  c.run = [args]() -> int { return run_push(*args); };
   return c;
 }
 

@@ -1,0 +1,30 @@
+// Getting one blob of a local layout into a repository the cheapest way:
+// HEAD (already there) -> cross-repository mount from a repository the cache
+// says holds it -> upload, monolithic (POST + PUT ?digest=) below a threshold
+// or in PATCH chunks above it, following each returned Location and Range.
+// A failed upload restarts with a new session; the file is read in place.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <slimbuild/registry/mount_cache.hpp>
+#include <slimbuild/registry/push.hpp>
+#include <slimbuild/registry/registry_client.hpp>
+
+namespace slimbuild::registry {
+
+struct UploadSettings {
+  uint64_t monolithic_max = 8u << 20;  // larger blobs go in chunks
+  uint64_t chunk_size = 8u << 20;
+  bool progress = true;
+
+  // Defaults with PushOptions and SLIMBUILD_CHUNK_SIZE / SLIMBUILD_MONOLITHIC_MAX applied.
+  static UploadSettings from(const PushOptions& options);
+};
+
+BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file, const std::string& digest, uint64_t size,
+                      MountCache& cache, const UploadSettings& settings);
+
+}  // namespace slimbuild::registry

@@ -1,0 +1,162 @@
+// Pulling an image into a local OCI layout for inspect/verify/diff. The
+// manifest is fetched with every Accept type we understand, an index is
+// narrowed to linux/<arch>, and blobs stream to disk through SHA-256 so a
+// wrong byte is caught before the layout is committed (AtomicDir: nothing
+// half-written is left at the destination).
+#include <slimbuild/registry/pull.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <slimbuild/image/layout.hpp>
+#include <slimbuild/registry/progress.hpp>
+#include <slimbuild/registry/registry_client.hpp>
+#include <slimbuild/registry/registry_error.hpp>
+#include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+namespace slimbuild::registry {
+
+namespace {
+
+constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+constexpr const char* kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
+constexpr const char* kAccept =
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+Reference parse(const std::string& reference) {
+  auto r = parse_reference(reference);
+  if (!r) throw r.error();
+  return *r;
+}
+
+struct Fetched {
+  std::string bytes, media_type, digest;
+};
+
+Fetched get_manifest(RegistryClient& client, const std::string& ref) {
+  const std::string step = "fetching manifest " + ref + " from " + client.reference().name();
+  HttpRequest get;
+  get.url = client.repo_url("manifests/" + ref);
+  get.headers = {{"Accept", kAccept}};
+  HttpResponse r = client.send(get, step);
+  if (r.status != 200) throw http_error(step, r.status, r.body);
+  if (r.body.size() >= (8u << 20)) throw Error(step + ": the manifest is larger than 8 MiB");
+  Fetched f{r.body, r.header("content-type"), util::sha256_digest(r.body)};
+  f.media_type = f.media_type.substr(0, f.media_type.find(';'));
+  if (ref.rfind("sha256:", 0) == 0 && f.digest != ref)
+    throw Error(step + ": the registry sent content with digest " + f.digest, "the registry returned the wrong manifest");
+  if (std::string d = r.header("docker-content-digest"); !d.empty() && util::is_sha256_digest(d) && d != f.digest)
+    throw Error(step + ": the body does not match the registry's Docker-Content-Digest " + d);
+  nlohmann::json j = nlohmann::json::parse(f.bytes, nullptr, false);
+  if (!j.is_object()) throw Error(step + ": the manifest is not a JSON object");
+  if (j.contains("mediaType") && j["mediaType"].is_string()) f.media_type = j["mediaType"].get<std::string>();
+  return f;
+}
+
+// For an index, the digest of the linux/<arch> image; nullopt for an image manifest.
+std::optional<std::string> pick_platform(const Fetched& f, const std::string& arch, const std::string& name) {
+  if (f.media_type != image::kMediaTypeIndex && f.media_type != kDockerList) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(f.bytes);
+  if (j.contains("manifests") && j["manifests"].is_array())
+    for (const auto& m : j["manifests"]) {
+      if (!m.is_object() || !m.contains("platform") || !m["platform"].is_object()) continue;
+      if (m["platform"].value("os", "") == "linux" && m["platform"].value("architecture", "") == arch)
+        return image::Descriptor::from_json(m).digest;
+    }
+  throw Error(name + " has no linux/" + arch + " image", "pick an image built for linux/" + arch);
+}
+
+void download_blob(RegistryClient& client, const image::Descriptor& d, const fs::path& dest, bool progress_on) {
+  const std::string step = "downloading blob " + short_digest(d.digest) + " (" + human_size(d.size) + ") from " +
+                           client.reference().name();
+  BlobProgress progress(progress_on, d.digest, d.size);
+  client.with_retries<bool>(step, [&]() -> Attempt<bool> {
+    util::Fd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw Error("cannot write " + dest.string());
+    util::Sha256 hash;
+    uint64_t written = 0;
+    bool write_failed = false;
+    HttpRequest get;
+    get.url = client.repo_url("blobs/" + d.digest);
+    get.follow_redirects = true;
+    get.sink = [&](const char* data, std::size_t n) {
+      if (written + n > d.size) return false;  // more bytes than the descriptor allows
+      hash.update(data, n);
+      for (std::size_t off = 0; off < n;) {
+        ssize_t w = ::write(fd.get(), data + off, n - off);
+        if (w <= 0) return !(write_failed = true);
+        off += static_cast<std::size_t>(w);
+      }
+      written += n;
+      return true;
+    };
+    get.on_download_progress = [&](uint64_t n) { progress.update(n); };
+    auto r = client.send_once(get);
+    if (write_failed) throw Error("writing " + dest.string() + " failed (disk full?)");
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return std::unexpected(Failure::from_response(*r));
+    if (written != d.size || hash.digest() != d.digest) {
+      Failure f;
+      f.message = "the registry sent " + std::to_string(written) + " bytes that do not match the digest";
+      f.retryable = true;
+      return std::unexpected(f);
+    }
+    return true;
+  });
+  progress.finish("downloaded " + human_size(d.size));
+}
+
+}  // namespace
+
+std::string resolve_digest(const std::string& reference, const PushOptions& options) {
+  Reference ref = parse(reference);
+  if (ref.digest) return *ref.digest;
+  RegistryClient client(ref, options, RegistryClient::Access::Pull);
+  client.ping();
+  return get_manifest(client, ref.manifest_ref()).digest;
+}
+
+PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
+                          const std::string& architecture) {
+  Reference ref = parse(reference);
+  RegistryClient client(ref, options, RegistryClient::Access::Pull);
+  client.ping();
+
+  Fetched top = get_manifest(client, ref.manifest_ref());
+  Fetched manifest = top;
+  if (auto child = pick_platform(top, architecture, ref.str())) manifest = get_manifest(client, *child);
+  if (manifest.media_type != image::kMediaTypeManifest && manifest.media_type != kDockerManifest)
+    throw Error(ref.str() + " is not an image manifest (media type '" + manifest.media_type.substr(0, 100) + "')");
+
+  nlohmann::json j = nlohmann::json::parse(manifest.bytes);
+  std::vector<image::Descriptor> blobs;
+  if (!j.contains("config")) throw Error(ref.str() + ": the manifest has no config");
+  blobs.push_back(image::Descriptor::from_json(j["config"]));
+  if (j.contains("layers") && j["layers"].is_array())
+    for (const auto& l : j["layers"]) blobs.push_back(image::Descriptor::from_json(l));
+
+  util::AtomicDir out(out_dir);
+  fs::path blob_dir = out.path() / "blobs" / "sha256";
+  fs::create_directories(blob_dir);
+  util::write_file_atomic(blob_dir / manifest.digest.substr(7), manifest.bytes);
+  for (const auto& b : blobs) {
+    fs::path dest = blob_dir / b.digest.substr(7);
+    if (fs::exists(dest)) continue;  // the same blob listed twice
+    download_blob(client, b, dest, options.progress);
+  }
+  image::Descriptor d;
+  d.media_type = manifest.media_type;
+  d.digest = manifest.digest;
+  d.size = manifest.bytes.size();
+  d.annotations[image::kAnnotationRefName] = ref.tag_or_latest();
+  nlohmann::json index{{"schemaVersion", 2}, {"mediaType", image::kMediaTypeIndex}, {"manifests", {d.to_json()}}};
+  util::write_file_atomic(out.path() / "index.json", index.dump());
+  util::write_file_atomic(out.path() / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  out.commit();
+  return PullResult{ref.str(), manifest.digest};
+}
+
+}  // namespace slimbuild::registry

@@ -1,0 +1,70 @@
+// Backoff arithmetic and Retry-After parsing, kept pure for unit tests.
+#include <slimbuild/registry/retry_policy.hpp>
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+namespace slimbuild::registry {
+
+namespace {
+std::optional<long long> env_number(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  if (*end || n < 0) return std::nullopt;
+  return n;
+}
+}  // namespace
+
+std::optional<Millis> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty() || value.size() > 64) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return Millis(std::chrono::hours(24 * 365));  // absurd; the cap applies later
+    return Millis(std::stoll(std::string(value)) * 1000);
+  }
+  // HTTP-date (IMF-fixdate), e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::string s(value);
+  struct tm tm {};
+  const char* end = ::strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return std::nullopt;
+  time_t when = ::timegm(&tm);
+  if (when == static_cast<time_t>(-1)) return std::nullopt;
+  auto target = std::chrono::system_clock::from_time_t(when);
+  if (target <= now) return Millis(0);
+  return std::chrono::duration_cast<Millis>(target - now);
+}
+
+bool is_retryable_status(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501 && status != 505);
+}
+
+Millis RetryPolicy::delay(int attempt, std::optional<Millis> retry_after) const {
+  if (retry_after) return std::min(*retry_after, retry_after_cap);
+  long long ceiling = base.count();
+  for (int i = 1; i < attempt && ceiling < cap.count(); ++i) ceiling *= 2;
+  ceiling = std::min<long long>(ceiling, cap.count());
+  // Full jitter, but never less than half the step so retries stay spaced.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<long long> dist(ceiling / 2, std::max<long long>(ceiling, 1));
+  return Millis(dist(rng));
+}
+
+RetryPolicy RetryPolicy::from_env() {
+  RetryPolicy p;
+  if (auto b = env_number("SLIMBUILD_RETRY_BASE_MS")) {
+    p.base = Millis(*b);
+    p.cap = Millis(std::max<long long>(*b * 8, 1));
+    p.retry_after_cap = Millis(std::max<long long>(*b * 20, 1));
+  }
+  if (auto a = env_number("SLIMBUILD_RETRY_ATTEMPTS"); a && *a >= 1 && *a <= 20) p.max_attempts = static_cast<int>(*a);
+  return p;
+}
+
+}  // namespace slimbuild::registry

@@ -1,0 +1,157 @@
+# Shared helpers for registry integration tests and bench/push.sh: a private
+# work dir, free loopback ports, a real docker-registry (plain, TLS+htpasswd,
+# or token auth) started from a generated config, certificates made with the
+# openssl CLI, the Python token server and fault proxy. Everything lives under
+# $REG_WORK (mktemp -d) and is torn down by reg_cleanup (installed as a trap).
+# shellcheck shell=bash
+
+REG_SUPPORT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REG_WORK="$(mktemp -d "${TMPDIR:-/tmp}/slimbuild-reg.XXXXXX")"
+REG_PIDS=()
+# Fast retries, short stall detection: fault tests must finish in seconds.
+export SLIMBUILD_RETRY_BASE_MS="${SLIMBUILD_RETRY_BASE_MS:-20}"
+export XDG_CACHE_HOME="$REG_WORK/cache"
+export DOCKER_CONFIG="$REG_WORK/docker-config"
+unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR SSL_CERT_FILE
+mkdir -p "$DOCKER_CONFIG"
+
+reg_cleanup() {
+  local pid
+  for pid in "${REG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${REG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$REG_WORK"
+}
+trap reg_cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+reg_require() {
+  local t
+  for t in "$@"; do command -v "$t" >/dev/null || skip "$t is not installed"; done
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL [extra curl args]: until anything answers HTTP (any status).
+wait_http() {
+  local url=$1; shift
+  local i
+  for i in $(seq 1 100); do
+    if curl -s -o /dev/null "$@" "$url"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# gen_certs DIR: a CA and a server certificate for 127.0.0.1/localhost.
+gen_certs() {
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=slimbuild test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || fail "openssl: CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' > "$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+    -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null || fail "openssl: server cert"
+}
+
+# start_registry NAME MODE: MODE is plain | tls-basic | token. Sets
+# REG_PORT and REG_ADDR (127.0.0.1:PORT). tls-basic needs gen_certs
+# "$REG_WORK/certs" and REG_USER/REG_PASS; token needs start_token_server.
+start_registry() {
+  local name=$1 mode=$2 dir="$REG_WORK/$1" attempt port auth tls scheme=http curl_extra=()
+  mkdir -p "$dir/data"
+  case $mode in
+    plain) auth="" tls="" ;;
+    tls-basic)
+      htpasswd -Bbn "$REG_USER" "$REG_PASS" > "$dir/htpasswd"
+      auth=$'auth:\n  htpasswd:\n    realm: slimbuild-test\n    path: '"$dir/htpasswd"
+      tls=$'  tls:\n    certificate: '"$REG_WORK/certs/server.pem"$'\n    key: '"$REG_WORK/certs/server.key"
+      scheme=https curl_extra=(--cacert "$REG_WORK/certs/ca.pem") ;;
+    token)
+      auth=$'auth:\n  token:\n    realm: http://127.0.0.1:'"$TOKEN_PORT"$'/token\n    service: slimbuild-test\n    issuer: slimbuild-test-issuer\n    rootcertbundle: '"$REG_WORK/token/cert.pem"
+      tls="" ;;
+    *) fail "start_registry: unknown mode $mode" ;;
+  esac
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    cat > "$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: slimbuild-test-secret
+$tls
+$auth
+YAML
+    docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
+    local pid=$!
+    if wait_http "$scheme://127.0.0.1:$port/v2/" "${curl_extra[@]}" && kill -0 "$pid" 2>/dev/null; then
+      REG_PIDS+=("$pid")
+      REG_PORT=$port
+      REG_ADDR="127.0.0.1:$port"
+      return 0
+    fi
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  cat "$dir/log" >&2
+  fail "docker-registry ($mode) did not start"
+}
+
+# start_token_server: a JWT issuer for `auth: token` (user $REG_USER/$REG_PASS).
+start_token_server() {
+  local d="$REG_WORK/token" attempt
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=slimbuild token signer" \
+    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null || fail "openssl: token key"
+  for attempt in 1 2 3 4 5; do
+    TOKEN_PORT=$(free_port)
+    python3 "$REG_SUPPORT_DIR/token_server.py" "$TOKEN_PORT" "$d/key.pem" "$d/cert.pem" "$REG_USER" "$REG_PASS" \
+      > "$d/log" 2>&1 &
+    local pid=$!
+    if wait_http "http://127.0.0.1:$TOKEN_PORT/health" && kill -0 "$pid" 2>/dev/null; then
+      REG_PIDS+=("$pid")
+      return 0
+    fi
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  cat "$d/log" >&2
+  fail "token server did not start"
+}
+
+# start_fault_proxy UPSTREAM_ADDR FAULTS...: sets PROXY_ADDR. See fault_proxy.py.
+start_fault_proxy() {
+  local upstream=$1; shift
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    local port
+    port=$(free_port)
+    python3 "$REG_SUPPORT_DIR/fault_proxy.py" "$port" "$upstream" "$@" > "$REG_WORK/proxy-$port.log" 2>&1 &
+    local pid=$!
+    if wait_http "http://127.0.0.1:$port/proxy-health" && kill -0 "$pid" 2>/dev/null; then
+      REG_PIDS+=("$pid")
+      PROXY_ADDR="127.0.0.1:$port"
+      PROXY_LOG="$REG_WORK/proxy-$port.log"
+      return 0
+    fi
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  fail "fault proxy did not start"
+}
+
+# make_layout DIR TAG SIZE [--seed N] [--referrer]: prints the manifest digest.
+make_layout() { python3 "$REG_SUPPORT_DIR/make_layout.py" "$@"; }
+
+# last_line FILE: the last line of FILE (where slimbuild prints the digest).
+last_line() { tail -n 1 "$1"; }
