@@ -78,6 +78,7 @@ BuildResult build_image(const BuildOptions& options) {
   trace::TraceOptions trace_options;
   trace_options.sysroot = m.sysroot;
   trace_options.extra_libraries = m.libraries;
+  trace_options.binary_image_path = m.binary.dest;
   trace::TraceResult traced = trace::trace_binary(m.binary.path, trace_options);
   rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
   result.file_count = count_files(rootfs);

@@ -21,7 +21,16 @@ void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const t
     std::vector<std::string> needed_by;
     for (const auto& who : lib.needed_by)
       needed_by.push_back(who == trace.binary.image_path ? manifest.binary.dest : who);
-    add_from_sysroot(rootfs, manifest.sysroot, lib.image_path, "library", needed_by);
+    if (lib.found_via == "origin") {
+      // Found beside a binary that lives outside the sysroot (e.g. a build
+      // tree with RUNPATH $ORIGIN): there is no sysroot chain to recreate;
+      // the file goes where the loader will look for it in the image.
+      rootfs::Entry e = file_entry(lib.host_path, lib.image_path, mode_from_exec_bit(lib.host_path), "library");
+      e.needed_by = needed_by;
+      rootfs.add(std::move(e));
+    } else {
+      add_from_sysroot(rootfs, manifest.sysroot, lib.image_path, "library", needed_by);
+    }
   }
 }
 

@@ -281,7 +281,7 @@ class Loader {
 
   Error missing_error(const std::string& root) const {
     std::string msg = std::to_string(missing_.size()) + " shared librar" + (missing_.size() == 1 ? "y" : "ies") +
-                      " needed by " + root + " not found" + where() + ":";
+                      " for " + root + " not found" + where() + ":";
     for (const auto& [name, m] : missing_) {
       msg += "\n  " + name + " (needed by ";
       for (size_t i = 0; i < m.needed_by.size(); ++i) msg += (i ? ", " : "") + m.needed_by[i];

@@ -7,6 +7,7 @@
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/process.hpp>
 
 #include "unit/test_rootfs_support.hpp"
 
@@ -159,4 +160,39 @@ TEST_CASE("rootfs: the real /usr/bin/curl closure resolves in the image through 
   if (fs::is_symlink("/lib64") && t.interpreter->image_path.rfind("/lib64/", 0) == 0)
     CHECK(entry(r, "/lib64").type == EntryType::Symlink);
   CHECK(entry(r, "/usr/bin/curl").mode == 0755);
+}
+
+TEST_CASE("rootfs: a library found through $ORIGIN of a build-tree binary lands beside binary.dest") {
+  util::TempDir tmp{"rootfs-origin"};
+  fs::path src = tmp.path() / "src";
+  put(src, "greet.c", "const char* greet(void) { return \"hi\"; }\n");
+  put(src, "main.c", "#include <stdio.h>\nconst char* greet(void);\nint main(void) { puts(greet()); }\n");
+  fs::create_directories(tmp.path() / "build/lib");
+  auto cc = [](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), "cc");
+    auto r = util::run_process(argv);
+    INFO(r.err);
+    REQUIRE(r.ok());
+  };
+  cc({"-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o", (tmp.path() / "build/lib/libgreet.so.1").string(),
+      (src / "greet.c").string()});
+  cc({"-o", (tmp.path() / "build/hello").string(), (src / "main.c").string(),
+      (tmp.path() / "build/lib/libgreet.so.1").string(), "-Wl,-rpath,$ORIGIN/lib"});
+
+  auto m = rootfs_test::minimal_manifest(tmp.path());
+  m.binary.path = tmp.path() / "build/hello";
+  m.binary.dest = "/opt/app/hello";
+  trace::TraceOptions opts;
+  opts.binary_image_path = m.binary.dest;
+  trace::TraceResult t = trace::trace_binary(m.binary.path, opts);
+
+  rootfs::Rootfs r;
+  rootfs::add_elf_closure(r, m, t);
+  const auto& greet = entry(r, "/opt/app/lib/libgreet.so.1");
+  CHECK(greet.type == EntryType::File);
+  CHECK(greet.source == tmp.path() / "build/lib/libgreet.so.1");
+  CHECK(greet.needed_by == std::vector<std::string>{"/opt/app/hello"});
+  const rootfs::Entry* libc = resolve_in_image(r, "/lib/x86_64-linux-gnu/libc.so.6");
+  REQUIRE(libc);
+  CHECK(libc->type == EntryType::File);
 }

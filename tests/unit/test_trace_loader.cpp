@@ -125,7 +125,7 @@ TEST_CASE("trace: every missing library is reported at once with a hint") {
     FAIL("expected an error");
   } catch (const Error& e) {
     std::string msg = e.what();
-    CHECK(msg.find("2 shared libraries needed by " + exe.string() + " not found") != std::string::npos);
+    CHECK(msg.find("2 shared libraries for " + exe.string() + " not found") != std::string::npos);
     CHECK(msg.find("libone.so (needed by " + exe.string() + ")") != std::string::npos);
     CHECK(msg.find("libtwo.so (needed by " + exe.string() + ")") != std::string::npos);
     CHECK(std::string(e.hint()).find("RUNPATH") != std::string::npos);
