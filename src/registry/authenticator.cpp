@@ -37,8 +37,10 @@ std::string basic_authorization(const std::string& user, const std::string& pass
   return "Basic " + base64(user + ":" + password);
 }
 
-Authenticator::Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name)
-    : transport_(transport), credentials_(std::move(credentials)), registry_name_(std::move(registry_name)) {}
+Authenticator::Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name,
+                             bool allow_plain_http)
+    : transport_(transport), credentials_(std::move(credentials)), registry_name_(std::move(registry_name)),
+      allow_plain_http_(allow_plain_http) {}
 
 bool Authenticator::set_challenge(const HttpResponse& unauthorized) {
   for (const auto& header : unauthorized.all("www-authenticate")) {
@@ -76,12 +78,28 @@ std::optional<std::string> Authenticator::authorization(const std::vector<std::s
   return "Bearer " + token;
 }
 
+std::string Authenticator::redact(std::string text) const {
+  auto scrub = [&](const std::string& secret) {
+    if (secret.size() < 4) return;  // too short to search for without mangling the message
+    for (auto p = text.find(secret); p != std::string::npos; p = text.find(secret, p + 3)) text.replace(p, secret.size(), "***");
+  };
+  if (credentials_) {
+    scrub(credentials_->password);
+    scrub(credentials_->identity_token);
+  }
+  for (const auto& [scope, token] : tokens_) scrub(token.value);
+  return text;
+}
+
 void Authenticator::invalidate(const std::vector<std::string>& scopes) { tokens_.erase(join(scopes)); }
 
 std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, std::chrono::seconds& lifetime) {
   const std::string realm = challenge_->param("realm");
   if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
     throw Error("the registry " + registry_name_ + " named an unusable token realm (not an http(s) URL)");
+  if (realm.rfind("http://", 0) == 0 && credentials_ && !allow_plain_http_)
+    throw Error("the registry " + registry_name_ + " sends logins to a plain-http token service (" + url_host(realm) + ")",
+                "refusing to send credentials unencrypted; pass --insecure-registry if this is a trusted local setup");
   const std::string service = challenge_->param("service");
   const std::string step = "getting a token from " + url_host(realm) + " for " + registry_name_;
 
@@ -112,12 +130,12 @@ std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, s
     if (r ? !is_retryable_status(r->status) : !r.error().retryable) break;
   }
   if (!r) throw Error(step + " failed: " + r.error().message, "check that the token service is reachable");
+  const std::string detail = redact(describe_registry_error(r->body));
   if (r->status == 401 || r->status == 403)
-    throw Error(step + " failed: HTTP " + std::to_string(r->status) + " unauthorized" +
-                    (describe_registry_error(r->body).empty() ? "" : " (" + describe_registry_error(r->body) + ")"),
+    throw Error(step + " failed: HTTP " + std::to_string(r->status) + " unauthorized" + (detail.empty() ? "" : " (" + detail + ")"),
                 credentials_ ? "the credentials from " + credentials_->source + " were refused; log in again"
                              : "log in (docker login / podman login) or pass --username with --password-stdin");
-  if (r->status != 200) throw http_error(step, r->status, r->body);
+  if (r->status != 200) throw http_error(step, r->status, redact(r->body));
   nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
   std::string token;
   if (j.is_object()) {

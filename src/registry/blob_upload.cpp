@@ -156,7 +156,9 @@ BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file,
   head.method = "HEAD";
   head.url = client.repo_url("blobs/" + digest);
   HttpResponse h = client.send(head, "checking " + what + " in " + ref.name());
-  if (h.status == 200) {
+  // Registries with redirecting storage answer a present blob with a 3xx to it.
+  bool present = h.status == 200 || ((h.status == 302 || h.status == 303 || h.status == 307) && !h.header("location").empty());
+  if (present) {
     out.action = "exists";
     cache.remember(ref.registry, digest, ref.repository);
     progress.finish("exists");
@@ -169,7 +171,14 @@ BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file,
     HttpRequest mount;
     mount.method = "POST";
     mount.url = add_query(add_query(client.repo_url("blobs/uploads/"), "mount", digest), "from", from);
-    auto r = client.send_once(mount, {"repository:" + from + ":pull"});
+    Attempt<HttpResponse> r;
+    try {
+      r = client.send_once(mount, {"repository:" + from + ":pull"});
+    } catch (const Error& e) {
+      // Some token services refuse the source scope outright; uploading still works.
+      util::debug("no token to mount from " + from + " (" + e.what() + "); uploading");
+      continue;
+    }
     if (r && r->status == 201) {
       out.action = "mounted";
       cache.remember(ref.registry, digest, ref.repository);

@@ -20,7 +20,10 @@ namespace slimbuild::registry {
 
 class Authenticator {
  public:
-  Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name);
+  // `allow_plain_http`: credentials may go to an http:// token realm (only
+  // with --insecure-registry; otherwise a password would cross the wire in clear).
+  Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name,
+                bool allow_plain_http = false);
 
   // Takes the WWW-Authenticate challenges of a 401. Returns false when none
   // is usable (unknown scheme), so the caller reports "unauthorized".
@@ -32,6 +35,9 @@ class Authenticator {
   // Forgets the cached token for `scopes` (after a 401 with a token).
   void invalidate(const std::vector<std::string>& scopes);
   bool has_credentials() const { return credentials_.has_value(); }
+  // `text` with every secret we hold (password, identity token, tokens)
+  // replaced by "***": server-supplied error text may echo them back.
+  std::string redact(std::string text) const;
   const std::optional<Credentials>& credentials() const { return credentials_; }
 
  private:
@@ -44,6 +50,7 @@ class Authenticator {
   Transport& transport_;
   std::optional<Credentials> credentials_;
   std::string registry_name_;
+  bool allow_plain_http_;
   std::optional<AuthChallenge> challenge_;
   std::map<std::string, Token> tokens_;  // key: scopes joined by ' '
 };

@@ -18,7 +18,7 @@ struct PushOptions {
   std::optional<std::string> username; // with password (from --password-stdin)
   std::optional<std::string> password;
   bool progress = true;                // per-blob progress/lines on stderr
-  uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 8 MiB
+  uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 64 MiB
 };
 
 struct BlobOutcome {
@@ -31,6 +31,7 @@ struct PushResult {
   std::string reference;        // canonical, e.g. "127.0.0.1:5000/team/app:1.0"
   std::string manifest_digest;  // as confirmed by the registry
   std::vector<BlobOutcome> blobs;
+  std::vector<std::string> referrers;  // digests of referrer manifests pushed after the image
 };
 
 // Pushes the image named `layout_ref` (ref.name in index.json; nullopt = the
