@@ -102,9 +102,14 @@ std::map<std::string, std::string> read_labels(const YamlNode& node, Diagnostics
 void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   Fields top(root, "", kTopLevelKeys, diag);
 
-  // First: zones are looked up under the sysroot.
-  if (const YamlNode* n = top.get("sysroot"))
-    if (auto dir = read_host_path(*n, "sysroot", HostKind::Directory, m.dir, diag)) m.sysroot = *dir;
+  // First: zones are looked up under the sysroot. If it is wrong, every
+  // zone would be "unknown" too, so those checks are skipped.
+  bool sysroot_ok = true;
+  if (const YamlNode* n = top.get("sysroot")) {
+    auto dir = read_host_path(*n, "sysroot", HostKind::Directory, m.dir, diag);
+    if (dir) m.sysroot = *dir;
+    sysroot_ok = dir.has_value();
+  }
 
   if (const YamlNode* n = top.require("name"))
     if (auto name = read_string(*n, "name", diag); name && report(check_image_name(*name), *n, "name", diag))
@@ -119,15 +124,18 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   if (const YamlNode* n = top.require("user"))
     if (auto user = read_user(*n, diag)) m.user = std::move(*user);
 
+  std::optional<std::vector<std::string>> entrypoint;
   if (const YamlNode* n = top.get("entrypoint")) {
     m.entrypoint_where = diag.at(*n);
-    m.entrypoint = read_command(*n, "entrypoint", diag).value_or(std::vector<std::string>{});
+    entrypoint = read_command(*n, "entrypoint", diag);
   } else if (!m.binary.dest.empty()) {
-    m.entrypoint = {m.binary.dest};
+    entrypoint = std::vector<std::string>{m.binary.dest};
   }
   if (const YamlNode* n = top.get("cmd")) m.cmd = read_command(*n, "cmd", diag);
-  if (top.get("entrypoint") && m.entrypoint.empty() && (!m.cmd || m.cmd->empty()))
-    diag.error(*top.get("entrypoint"), "entrypoint is empty and there is no cmd: the image would have nothing to run",
+  if (entrypoint) m.entrypoint = *entrypoint;
+  bool cmd_failed = top.get("cmd") && !m.cmd;
+  if (entrypoint && entrypoint->empty() && !cmd_failed && (!m.cmd || m.cmd->empty()))
+    diag.error(*top.get("entrypoint"), "entrypoint and cmd are both empty: the image would have nothing to run",
                "leave entrypoint out to run the binary");
 
   if (const YamlNode* n = top.get("libraries")) {
@@ -136,8 +144,8 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   }
   if (const YamlNode* n = top.get("files")) m.files = read_files(*n, m.dir, diag);
   if (const YamlNode* n = top.get("ca_certificates")) m.ca_certificates = read_ca_certificates(*n, m.dir, diag);
-  if (const YamlNode* n = top.get("tzdata")) m.tzdata = read_tzdata(*n, m.sysroot, diag);
-  if (const YamlNode* n = top.get("timezone")) {
+  if (const YamlNode* n = top.get("tzdata"); n && sysroot_ok) m.tzdata = read_tzdata(*n, m.sysroot, diag);
+  if (const YamlNode* n = top.get("timezone"); n && sysroot_ok) {
     m.timezone_where = diag.at(*n);
     m.timezone = read_timezone(*n, m.sysroot, diag);
     auto& zones = m.tzdata.zones;
@@ -188,7 +196,9 @@ Manifest parse_manifest(const std::string& yaml_text, const fs::path& file) {
                         "the manifest must be a mapping of keys (name:, binary:, user:, ...), got " + describe(*root),
                         "see docs/manifest.md for the format");
   Manifest m;
-  m.file = fs::absolute(file).lexically_normal();
+  std::error_code ec;
+  m.file = fs::absolute(file, ec).lexically_normal();
+  if (ec) throw Error("cannot resolve the manifest path " + name + ": " + ec.message());
   m.dir = m.file.parent_path();
   m.where = SourceLocation{name, root->line, root->column};
   Diagnostics diag(name);

@@ -49,16 +49,20 @@ std::optional<std::uint32_t> read_id(const Fields& fields, std::string_view key,
   const YamlNode* node = fields.get(key);
   if (!node) return std::nullopt;
   auto id = as_integer(*node);
-  if (!id) {
+  std::string_view digits = node->value;
+  if (digits.starts_with('-')) digits.remove_prefix(1);
+  bool numeric = node->kind == YamlNode::Kind::Scalar && !digits.empty() &&
+                 digits.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!id && !numeric) {
     wrong_type(*node, fields.path(key), "an integer", diag);
     return std::nullopt;
   }
-  if (*id == 0) {
-    diag.error(*fields.key_node(key), fields.path(key) + " is 0: root is refused: images run as a non-root user",
-               "pick an unprivileged id, e.g. 65532 (as distroless does)");
+  if (id && *id == 0) {
+    diag.error(*fields.key_node(key), fields.path(key) + " is 0, and root is refused: images run as a non-root user",
+               "pick an unprivileged id such as 65532, as distroless does");
     return std::nullopt;
   }
-  if (*id < 0 || *id > kMaxId) {
+  if (!id || *id < 0 || *id > kMaxId) {  // too big for int64 counts as out of range too
     diag.error(*node, fields.path(key) + " must be between 1 and " + std::to_string(kMaxId) + ", got " + node->value);
     return std::nullopt;
   }
@@ -109,12 +113,24 @@ std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string&
       else
         spec.exclude.push_back(p.value);
     }
-    if (src_path && !fs::is_directory(*src_path))
+    if (src_path && !has_kind(*src_path, HostKind::Directory))
       diag.error(*exclude, fields.path("exclude") + " only applies when src is a directory, and " +
                                src->value + " is a file");
   }
   if (!ok) return std::nullopt;
   return spec;
+}
+
+// A hint for YAML 1.1 booleans (yes/no/on/off) and quoted "true"/"false",
+// which YAML 1.2 reads as strings: the user almost certainly meant a boolean.
+std::optional<std::string> boolean_hint(const YamlNode& node) {
+  if (node.kind != YamlNode::Kind::Scalar) return std::nullopt;
+  static const char* kWords[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO"};
+  for (const char* word : kWords)
+    if (node.value == word) return std::string("write true or false");
+  if (!node.plain && (node.value == "true" || node.value == "false"))
+    return "write " + node.value + " without quotes";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -225,14 +241,9 @@ CaCertificates read_ca_certificates(const YamlNode& node, const fs::path& base_d
     ca.enabled = *flag;
     return ca;
   }
-  if (node.kind == YamlNode::Kind::Scalar && node.plain) {
-    static const char* kYaml11Bools[] = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off"};
-    for (const char* word : kYaml11Bools)
-      if (node.value == word) {
-        diag.error(node, "ca_certificates must be true, false or a path to a PEM bundle, got '" + node.value + "'",
-                   "write true or false");
-        return ca;
-      }
+  if (auto hint = boolean_hint(node)) {
+    wrong_type(node, "ca_certificates", "true, false or a path to a PEM bundle", diag, *hint);
+    return ca;
   }
   if (node.kind != YamlNode::Kind::Scalar) {
     wrong_type(node, "ca_certificates", "true, false or a path to a PEM bundle", diag);
@@ -261,15 +272,26 @@ TzData read_tzdata(const YamlNode& node, const fs::path& sysroot, Diagnostics& d
                  "install tzdata on the build machine, or point sysroot: at a tree that has it");
     return tz;
   }
+  if (node.kind != YamlNode::Kind::Sequence) {
+    std::string hint = boolean_hint(node).value_or(
+        node.kind == YamlNode::Kind::Scalar ? "write a list: tzdata: [" + node.value.substr(0, 60) + "]" : "");
+    wrong_type(node, "tzdata", "true, false or a list of zone names", diag, hint);
+    return tz;
+  }
   auto zones = read_string_list(node, "tzdata", diag, "zone name");
   if (!zones) return tz;
-  for (std::size_t i = 0; i < zones->size(); ++i) {
+  std::vector<std::string> refused;
+  for (std::size_t i = 0; i < zones->size() && !diag.full(); ++i) {
     const auto& [zone, item] = (*zones)[i];
+    // Each distinct zone is looked up once, however often it is repeated.
+    auto seen = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), zone) != v.end(); };
+    if (seen(tz.zones) || seen(refused)) continue;
     if (auto problem = check_zone(zoneinfo, zone)) {
       diag.error(*item, "tzdata[" + std::to_string(i) + "] " + problem->message, problem->hint);
+      refused.push_back(zone);
       continue;
     }
-    if (std::find(tz.zones.begin(), tz.zones.end(), zone) == tz.zones.end()) tz.zones.push_back(zone);
+    tz.zones.push_back(zone);
   }
   return tz;
 }

@@ -104,14 +104,13 @@ std::expected<std::string, Problem> normalise_image_path(std::string_view path) 
 std::expected<std::uint32_t, Problem> parse_mode(std::string_view text) {
   std::string_view digits = text;
   if (digits.starts_with("0o") || digits.starts_with("0O")) digits.remove_prefix(2);
-  bool octal = !digits.empty() && digits.size() <= 6 &&
-               std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
+  bool octal = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
   if (!octal)
     return std::unexpected(Problem{"must be an octal permission string like \"0644\", got " + quoted(text),
                                    "quote it, e.g. mode: \"0640\"; symbolic modes (u+x) are not supported"});
   std::uint32_t mode = 0;
-  std::from_chars(digits.data(), digits.data() + digits.size(), mode, 8);
-  if (mode > 07777) return std::unexpected(Problem{"is more than 07777, got " + quoted(text), {}});
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), mode, 8);
+  if (ec != std::errc() || mode > 07777) return std::unexpected(Problem{"is more than 07777, got " + quoted(text), {}});
   if (mode & 07000)
     return std::unexpected(Problem{"sets the setuid, setgid or sticky bit (" + quoted(text) +
                                        "); these are never allowed in slimbuild images",

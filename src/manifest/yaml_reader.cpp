@@ -37,6 +37,14 @@ bool repeated_key(const YamlNode& key, SeenKeys& seen, std::string_view where, D
   return true;
 }
 
+// yaml-cpp does not implement "<<: *base"; say so instead of "unknown key '<<'".
+bool is_merge_key(const YamlNode& key, std::string_view where, Diagnostics& diag) {
+  if (key.value != "<<" || !key.plain) return false;
+  diag.error(key, "YAML merge keys ('<<')" + std::string(where) + " are not supported",
+             "write the keys out, or repeat a whole value with an alias (*name)");
+  return true;
+}
+
 }  // namespace
 
 void Diagnostics::error(const SourceLocation& where, std::string message, std::string hint) {
@@ -66,11 +74,14 @@ Fields::Fields(const YamlNode& mapping, std::string path, std::vector<std::strin
   for (const auto& [key, value] : mapping_.entries) {
     if (repeated_key(*key, seen, where, diag_)) continue;
     if (std::find(allowed.begin(), allowed.end(), key->value) != allowed.end()) continue;
-    if (auto near = did_you_mean(key->value, allowed))
+    if (is_merge_key(*key, where, diag_)) continue;
+    if (auto near = did_you_mean(key->value, allowed)) {
       diag_.error(*key, "unknown key '" + shortened(key->value) + "'" + where + "; did you mean '" + *near + "'?");
-    else
+      suggested_.push_back(*near);
+    } else {
       diag_.error(*key, "unknown key '" + shortened(key->value) + "'" + where,
                   "allowed keys are " + quoted_list(allowed));
+    }
   }
 }
 
@@ -89,6 +100,8 @@ const YamlNode* Fields::get(std::string_view key) const {
 const YamlNode* Fields::require(std::string_view key) const {
   const auto* entry = find(key);
   if (!entry) {
+    // "unknown key 'dset'; did you mean 'dest'?" already says what is missing.
+    if (std::find(suggested_.begin(), suggested_.end(), key) != suggested_.end()) return nullptr;
     std::string owner = path_.empty() ? "the manifest" : path_;
     diag_.error(mapping_, owner + " is missing the required key '" + std::string(key) + "'");
     return nullptr;
@@ -184,7 +197,8 @@ std::optional<std::vector<KeyValueItem>> read_string_map(const YamlNode& node, s
   bool ok = true;
   for (const auto& [key, value] : node.entries) {
     std::string name = std::string(what) + "." + shortened(key->value);
-    if (repeated_key(*key, seen, " in " + std::string(what), diag)) {
+    if (is_merge_key(*key, " in " + std::string(what), diag) ||
+        repeated_key(*key, seen, " in " + std::string(what), diag)) {
       ok = false;
       continue;
     }

@@ -29,6 +29,9 @@ class Diagnostics {
     error(at(node), std::move(message), std::move(hint));
   }
   bool empty() const noexcept { return items_.empty(); }
+  // Enough errors that further expensive checks (zone lookups) would only
+  // slow down a hostile or badly broken file: callers may stop early.
+  bool full() const noexcept { return items_.size() >= 100; }
 
   // Throws one ManifestError located at the first problem (in file order),
   // listing the others on the following lines. Does nothing when all is well.
@@ -67,6 +70,8 @@ class Fields {
   const YamlNode& mapping_;
   std::string path_;
   Diagnostics& diag_;
+  // Keys offered as "did you mean": their absence is already explained.
+  std::vector<std::string> suggested_;
 };
 
 // A scalar with the node it came from, for per-item checks.

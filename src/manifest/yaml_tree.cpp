@@ -10,6 +10,8 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include "manifest/yaml_syntax.hpp"
+
 namespace slimbuild::manifest {
 
 namespace {
@@ -39,6 +41,10 @@ void check_text(std::string_view text, const std::string& file) {
                         "the manifest is " + std::to_string(text.size()) + " bytes; the limit is " +
                             std::to_string(kMaxManifestBytes) + " (1 MiB)",
                         "is this really a slimbuild manifest?");
+  // `slimbuild build/hello` instead of `slimbuild hello.yaml` is an easy slip.
+  if (text.starts_with("\x7f" "ELF"))
+    throw ManifestError(at(file, 1, 1), "this is an ELF binary, not a YAML manifest",
+                        "pass the manifest; the binary belongs in its binary: key");
   int line = 1, column = 1;
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
@@ -60,33 +66,15 @@ void check_text(std::string_view text, const std::string& file) {
       throw ManifestError(at(file, line, column), std::string("control character ") + hex + " in the manifest",
                           "manifests are YAML text; is this a binary file?");
     }
+    // Columns count bytes, as yaml-cpp's marks do, so both kinds of error agree.
     if (c == '\n') {
       ++line;
       column = 1;
     } else {
-      ++column;
+      column += len;
     }
     i += static_cast<std::size_t>(len);
   }
-}
-
-// True when a tab is used for indentation on a line up to `line` (1-based):
-// YAML forbids that, and yaml-cpp's message for it does not say so.
-bool tab_indentation_before(std::string_view text, int line) {
-  int current = 1;
-  bool at_line_start = true;
-  for (char c : text) {
-    if (current > line) break;
-    if (c == '\n') {
-      ++current;
-      at_line_start = true;
-    } else if (at_line_start && c == '\t') {
-      return true;
-    } else if (c != ' ') {
-      at_line_start = false;
-    }
-  }
-  return false;
 }
 
 class TreeBuilder : public YAML::EventHandler {
@@ -235,10 +223,8 @@ NodePtr parse_yaml(std::string_view text, const std::string& file) {
     throw ManifestError(at(file, e.mark.line + 1, e.mark.column + 1), "YAML nesting is too deep");
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    std::string hint = tab_indentation_before(text, line) ? "YAML does not allow tabs for indentation; use spaces"
-                                                          : "check the indentation and quoting on this line or the one before";
-    throw ManifestError(at(file, line, e.mark.is_null() ? 1 : e.mark.column + 1), "YAML syntax error: " + e.msg,
-                        hint);
+    auto explained = explain_syntax_error(e.msg, text, line);
+    throw ManifestError(at(file, line, e.mark.is_null() ? 1 : e.mark.column + 1), explained.message, explained.hint);
   }
   if (builder.documents() == 0 || !builder.root() || builder.root()->kind == YamlNode::Kind::Null)
     throw ManifestError(at(file, 1, 1), "the manifest is empty",

@@ -151,7 +151,7 @@ TEST_CASE("manifest: short and alternative forms") {
   }
 }
 
-TEST_CASE("manifest: sources resolve against the manifest's directory, not the cwd") {
+TEST_CASE("manifest: sources resolve against the manifest's directory and not the cwd") {
   Project p;
   write(p.manifest_path(), "name: hello\nbinary: build/hello\nfiles: [{src: config, dest: /etc/x/}]\nuser: {uid: 9}\n");
   fs::path old = fs::current_path();
@@ -184,4 +184,29 @@ TEST_CASE("manifest: parse_manifest reads text as if it came from the named file
                                                    p.dir / "virtual.yaml");
   CHECK(m.binary.path == p.dir / "build/hello");
   CHECK(m.file == p.dir / "virtual.yaml");
+}
+
+TEST_CASE("manifest: the examples in docs/manifest.md are valid") {
+  std::string doc = slimbuild::util::read_file(fs::path(SLIMBUILD_SOURCE_DIR) / "docs/manifest.md");
+  std::vector<std::string> examples;
+  for (std::size_t at = doc.find("```yaml\n"); at != std::string::npos; at = doc.find("```yaml\n", at)) {
+    at += 8;
+    examples.push_back(doc.substr(at, doc.find("```", at) - at));
+  }
+  REQUIRE(examples.size() == 2);
+  Project p;
+  write(p.dir / "VERSION", "1.4.2\n");
+  // The zones come from the test's own tz database, not the machine's.
+  std::string full = examples[0];
+  full.replace(full.find("sysroot: /"), 10, "sysroot: ../sysroot");
+  write(p.sysroot / "etc/ssl/certs/ca-certificates.crt", "-----BEGIN CERTIFICATE-----\n");
+  Manifest m = p.load(full);
+  CHECK(m.name == "hello");
+  CHECK(m.entrypoint == std::vector<std::string>{"/app/hello", "--serve"});
+  CHECK(m.files.size() == 2);
+  CHECK(m.tzdata.zones == std::vector<std::string>{"Europe/Ljubljana", "UTC"});
+  CHECK(m.ports == std::vector<std::string>{"53/udp", "3000/tcp", "8443/tcp"});
+
+  Manifest small = p.load(examples[1]);
+  CHECK(small.binary.dest == "/app/hello");
 }
