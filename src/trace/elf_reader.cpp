@@ -1,7 +1,10 @@
-// read_elf: our bounds-checked validation first (elf_validate.cpp), then LIEF
-// for what is not worth hand-parsing (the GNU build-id note) and as a second
-// opinion on the header. LIEF only ever sees files that passed validation,
-// and everything it throws is turned into an Error naming the file.
+// read_elf: our bounds-checked reader decides (elf_validate.cpp); LIEF then
+// parses the same file independently as a cross-check, when the file is small
+// enough that LIEF's whole-file read costs little. A disagreement about the
+// machine, the interpreter or DT_NEEDED means one parser was fooled by a
+// malformed file, so it is refused rather than guessed at. LIEF only ever
+// sees files that passed validation, and everything it throws becomes an
+// Error naming the file.
 #include <slimbuild/trace/elf_reader.hpp>
 
 #include <fcntl.h>
@@ -22,15 +25,9 @@ namespace slimbuild::trace {
 
 namespace {
 
-std::string to_hex(const std::vector<uint8_t>& bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
+// LIEF reads the whole file and parses every symbol: ~0.1 s and ~60 MB here
+// for a 16 MB program, 5.6 s and 1.2 GB for a 540 MB library.
+constexpr uintmax_t kLiefCrossCheckLimit = 32u << 20;
 
 // LIEF logs parse warnings to stderr; our own messages are the ones that count.
 void silence_lief() {
@@ -38,33 +35,35 @@ void silence_lief() {
   std::call_once(once, [] { LIEF::Logger::disable(); });
 }
 
-std::string lief_build_id(const fs::path& file, const ElfInfo& info) {
+void cross_check_with_lief(const fs::path& file, const ElfInfo& ours) {
   silence_lief();
-  std::unique_ptr<LIEF::ELF::Binary> bin;
+  auto disagree = [&](const std::string& what) {
+    throw Error(file.string() + " is not a valid ELF file: " + what, "the file is corrupt; rebuild it or copy it again");
+  };
   try {
-    bin = LIEF::ELF::Parser::parse(file.string());
-  } catch (const LIEF::exception& e) {
-    throw Error(file.string() + " is not a valid ELF file: " + e.what());
-  } catch (const std::exception& e) {
-    throw Error(file.string() + " is not a valid ELF file: " + e.what());
+    std::unique_ptr<LIEF::ELF::Binary> bin = LIEF::ELF::Parser::parse(file.string());
+    if (!bin) disagree("LIEF cannot parse it");
+    if (static_cast<uint16_t>(bin->header().machine_type()) != ours.machine) disagree("inconsistent machine type");
+    std::string interp = bin->has_interpreter() ? bin->interpreter() : "";
+    if (interp.substr(0, interp.find('\0')) != ours.interpreter) disagree("inconsistent PT_INTERP");
+    size_t needed = 0;
+    for (const auto& entry : bin->dynamic_entries())
+      if (entry.tag() == LIEF::ELF::DYNAMIC_TAGS::DT_NEEDED) ++needed;
+    if (needed != ours.needed.size()) disagree("inconsistent DT_NEEDED entries");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // LIEF::exception derives from std::exception
+    disagree(e.what());
   }
-  if (!bin) throw Error(file.string() + " is not a valid ELF file (LIEF cannot parse it)");
-  if (static_cast<uint16_t>(bin->header().machine_type()) != info.machine)
-    throw Error(file.string() + " is not a valid ELF file: inconsistent machine type");
-  try {
-    for (const LIEF::ELF::Note& note : bin->notes())
-      if (note.type() == LIEF::ELF::NOTE_TYPES::NT_GNU_BUILD_ID && note.name().rfind("GNU", 0) == 0) return to_hex(note.description());
-  } catch (const std::exception&) {
-    // A malformed note only costs us the build id, which is informational.
-  }
-  return {};
 }
 
 }  // namespace
 
 ElfInfo read_elf(const fs::path& file) {
   ElfInfo info = validate_elf(file);
-  info.build_id = lief_build_id(file, info);
+  std::error_code ec;
+  uintmax_t size = fs::file_size(file, ec);
+  if (!ec && size <= kLiefCrossCheckLimit) cross_check_with_lief(file, info);
   return info;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -20,9 +21,13 @@ namespace slimbuild::trace {
 
 namespace {
 
-constexpr uint32_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3;
+constexpr uint32_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtNote = 4;
+// Notes are a few dozen bytes; a bigger PT_NOTE is not worth reading for a build id.
+constexpr uint64_t kMaxNoteSegment = 1 << 20;
+constexpr uint32_t kNtGnuBuildId = 3;
 constexpr int64_t kDtNull = 0, kDtNeeded = 1, kDtStrtab = 5, kDtStrsz = 10, kDtSoname = 14, kDtRpath = 15,
-                  kDtRunpath = 29;
+                  kDtRunpath = 29, kDtFlags1 = 0x6ffffffb;
+constexpr uint64_t kDf1Nodeflib = 0x800;
 constexpr uint16_t kEtRel = 1, kEtExec = 2, kEtDyn = 3, kEtCore = 4;
 
 // [off, off + len) inside [0, size), without overflow.
@@ -136,7 +141,7 @@ struct Layout {
 
 struct Segment {
   uint32_t type = 0;
-  uint64_t offset = 0, vaddr = 0, filesz = 0;
+  uint64_t offset = 0, vaddr = 0, filesz = 0, align = 0;
 };
 
 const char* segment_name(uint32_t type) {
@@ -144,6 +149,7 @@ const char* segment_name(uint32_t type) {
     case kPtLoad: return "PT_LOAD segment";
     case kPtDynamic: return "PT_DYNAMIC segment";
     case kPtInterp: return "PT_INTERP segment";
+    case kPtNote: return "PT_NOTE segment";
     default: return "segment";
   }
 }
@@ -170,7 +176,8 @@ std::vector<Segment> read_program_headers(const ElfFile& f, const Layout& L, con
     s.offset = L.word(ph, b + (L.is64 ? 8 : 4));
     s.vaddr = L.word(ph, b + (L.is64 ? 16 : 8));
     s.filesz = L.word(ph, b + (L.is64 ? 32 : 16));
-    if ((s.type == kPtLoad || s.type == kPtDynamic || s.type == kPtInterp) && !within(s.offset, s.filesz, f.size())) {
+    s.align = L.word(ph, b + (L.is64 ? 48 : 28));
+    if ((s.type == kPtLoad || s.type == kPtDynamic || s.type == kPtInterp || s.type == kPtNote) && !within(s.offset, s.filesz, f.size())) {
       uint64_t end = s.offset + s.filesz;
       if (end < s.offset) f.fail(std::string(segment_name(s.type)) + " has an impossible size");
       f.truncated(std::string(segment_name(s.type)) + " " + std::to_string(i), end);
@@ -222,10 +229,12 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
       case kDtSoname: soname = val; break;
       case kDtRpath: rpath.push_back(val); break;
       case kDtRunpath: runpath.push_back(val); break;
+      case kDtFlags1: info.nodeflib = (val & kDf1Nodeflib) != 0; break;
       default: break;
     }
   }
   if (needed.empty() && rpath.empty() && runpath.empty() && !soname) return;
+  if (needed.size() > kMaxNeeded) f.fail(std::to_string(needed.size()) + " DT_NEEDED entries is not a plausible number");
   if (!strtab || !strsz) f.fail("the dynamic section has DT_NEEDED/DT_SONAME entries but no DT_STRTAB/DT_STRSZ");
   std::optional<uint64_t> table = file_offset(segs, *strtab, *strsz);
   if (!table)
@@ -241,6 +250,9 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
     size_t nul = s.find('\0');
     if (nul == std::string::npos) f.fail(std::string(what) + " string at offset " + std::to_string(off) + " is not NUL-terminated");
     s.resize(nul);
+    // Real names are plain paths; control characters would only garble our messages.
+    if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      f.fail(std::string(what) + " string at offset " + std::to_string(off) + " contains control characters");
     return s;
   };
   for (uint64_t off : needed) {
@@ -248,11 +260,42 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
     if (name.empty()) f.fail("a DT_NEEDED entry is empty");
     info.needed.push_back(std::move(name));
   }
-  for (uint64_t off : rpath)
-    for (auto& d : split_search_list(string_at(off, "DT_RPATH"))) info.rpath.push_back(std::move(d));
-  for (uint64_t off : runpath)
-    for (auto& d : split_search_list(string_at(off, "DT_RUNPATH"))) info.runpath.push_back(std::move(d));
+  auto add_search_list = [&](const std::vector<uint64_t>& offsets, const char* what, std::vector<std::string>& out) {
+    for (uint64_t off : offsets)
+      for (auto& d : split_search_list(string_at(off, what))) out.push_back(std::move(d));
+    if (out.size() > kMaxNeeded) f.fail(std::string(what) + " lists " + std::to_string(out.size()) + " directories");
+  };
+  add_search_list(rpath, "DT_RPATH", info.rpath);
+  add_search_list(runpath, "DT_RUNPATH", info.runpath);
   if (soname) info.soname = string_at(*soname, "DT_SONAME");
+}
+
+// NT_GNU_BUILD_ID from a PT_NOTE segment, as hex; empty if there is none.
+// Each note is namesz, descsz, type (4-byte words in both classes), then the
+// name and the descriptor, each padded to the segment's alignment (4 or 8).
+std::string read_build_id(const ElfFile& f, const Layout& L, const Segment& s) {
+  if (s.filesz > kMaxNoteSegment) return {};
+  std::string notes = f.read(s.offset, s.filesz);
+  uint64_t pad = s.align == 8 ? 8 : 4;
+  auto padded = [pad](uint64_t n) { return (n + pad - 1) / pad * pad; };
+  for (uint64_t at = 0; within(at, 12, notes.size());) {
+    uint64_t namesz = L.get(notes, at, 4), descsz = L.get(notes, at + 4, 4), type = L.get(notes, at + 8, 4);
+    uint64_t name_at = at + 12, desc_at = name_at + padded(namesz);
+    // The loader ignores malformed notes; only the (informational) build id is lost.
+    if (!within(name_at, padded(namesz), notes.size()) || !within(desc_at, descsz, notes.size())) return {};
+    if (type == kNtGnuBuildId && namesz == 4 && notes.compare(name_at, 4, std::string("GNU\0", 4)) == 0) {
+      static const char digits[] = "0123456789abcdef";
+      std::string hex;
+      for (uint64_t i = 0; i < descsz && i < 64; ++i) {
+        auto c = static_cast<unsigned char>(notes[desc_at + i]);
+        hex += digits[c >> 4];
+        hex += digits[c & 15];
+      }
+      return hex;
+    }
+    at = desc_at + padded(descsz);
+  }
+  return {};
 }
 
 }  // namespace
@@ -305,6 +348,8 @@ ElfInfo validate_elf(const fs::path& file) {
     } else if (s.type == kPtDynamic) {
       if (dynamic) f.fail("more than one PT_DYNAMIC");
       dynamic = &s;
+    } else if (s.type == kPtNote && info.build_id.empty()) {
+      info.build_id = read_build_id(f, L, s);
     }
   }
   if (dynamic) read_dynamic(f, L, segs, *dynamic, info);

@@ -221,6 +221,7 @@ class Loader {
       for (int l = who; l >= 0; l = nodes_[l].loader)
         if (nodes_[l].obj.elf.runpath.empty()) add(search_->expand(nodes_[l].obj.elf.rpath, nodes_[l].origin_image), l, "rpath");
     add(search_->expand(elf.runpath, nodes_[who].origin_image), who, "runpath");
+    if (elf.nodeflib) return;  // linked with -z nodefaultlib: no cache, no default directories
     std::vector<SearchDir> conf, defaults;
     // A conf directory that is also a default one is labelled "default": the
     // image has no ld.so.cache, and only default directories work without it.
@@ -281,7 +282,7 @@ class Loader {
 
   Error missing_error(const std::string& root) const {
     std::string msg = std::to_string(missing_.size()) + " shared librar" + (missing_.size() == 1 ? "y" : "ies") +
-                      " needed by " + root + " not found" + where() + ":";
+                      " for " + root + " not found" + where() + ":";
     for (const auto& [name, m] : missing_) {
       msg += "\n  " + name + " (needed by ";
       for (size_t i = 0; i < m.needed_by.size(); ++i) msg += (i ? ", " : "") + m.needed_by[i];

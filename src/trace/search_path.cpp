@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include <slimbuild/trace/platform.hpp>
@@ -24,6 +25,8 @@ namespace {
 
 // Include chains deeper than this are a loop in the configuration.
 constexpr int kMaxIncludeDepth = 16;
+// ld.so.conf files are a few lines; anything bigger is not a configuration.
+constexpr off_t kMaxConfSize = 1 << 20;
 
 void add_unique(std::vector<std::string>& dirs, const std::string& dir) {
   if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
@@ -66,12 +69,15 @@ std::vector<std::string> glob_in_sysroot(const fs::path& sysroot, const std::str
   return out;
 }
 
-void parse_conf(const fs::path& sysroot, const std::string& image_file, int depth, std::vector<std::string>& dirs) {
+// Each file is read at most once: an include glob that matches its own file
+// (or a cycle of them) would otherwise multiply the work at every level.
+void parse_conf(const fs::path& sysroot, const std::string& image_file, int depth, std::vector<std::string>& dirs,
+                std::set<std::string>& seen) {
   if (depth > kMaxIncludeDepth) return;
   auto file = lookup_in_sysroot(sysroot, image_file);
-  if (!file) return;
+  if (!file || !seen.insert(file->image_path).second) return;
   struct stat st {};
-  if (::stat(file->host_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  if (::stat(file->host_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxConfSize) return;
   std::string text;
   try {
     text = util::read_file(file->host_path);
@@ -92,7 +98,7 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
       std::stringstream patterns(line.substr(7));
       for (std::string pattern; patterns >> pattern;) {
         if (pattern[0] != '/') pattern = conf_dir + "/" + pattern;
-        for (const auto& included : glob_in_sysroot(sysroot, pattern)) parse_conf(sysroot, included, depth + 1, dirs);
+        for (const auto& included : glob_in_sysroot(sysroot, pattern)) parse_conf(sysroot, included, depth + 1, dirs, seen);
       }
       continue;
     }
@@ -140,7 +146,8 @@ std::string expand_tokens(const std::string& entry, const std::string& origin, c
 
 std::vector<std::string> read_ld_so_conf(const fs::path& sysroot) {
   std::vector<std::string> dirs;
-  parse_conf(sysroot, "/etc/ld.so.conf", 0, dirs);
+  std::set<std::string> seen;
+  parse_conf(sysroot, "/etc/ld.so.conf", 0, dirs, seen);
   return dirs;
 }
 

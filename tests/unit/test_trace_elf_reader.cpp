@@ -56,7 +56,11 @@ TEST_CASE("trace: read_elf reads a real executable") {
   CHECK(curl.machine == 62);
   CHECK(curl.interpreter == "/lib64/ld-linux-x86-64.so.2");
   CHECK(std::find(curl.needed.begin(), curl.needed.end(), "libcurl.so.4") != curl.needed.end());
-  CHECK(curl.build_id.size() == 40);
+  // Oracle for our PT_NOTE parsing: binutils' readelf.
+  auto notes = slimbuild::util::run_process({"readelf", "-n", "/usr/bin/curl"});
+  REQUIRE(notes.ok());
+  REQUIRE(curl.build_id.size() == 40);
+  CHECK(notes.out.find("Build ID: " + curl.build_id) != std::string::npos);
   CHECK_FALSE(curl.is_static());
   CHECK(slimbuild::trace::has_elf_magic("/usr/bin/curl"));
   CHECK_FALSE(slimbuild::trace::has_elf_magic(SLIMBUILD_SOURCE_DIR "/CMakeLists.txt"));
@@ -153,12 +157,12 @@ TEST_CASE("trace: random mutations of a real ELF never crash the reader") {
     try {
       read_elf(f);
       ++parsed;
-      // What still parses goes through the loader too: hostile DT_NEEDED /
-      // RUNPATH strings must end in a result or an Error as well.
-      try {
-        slimbuild::trace::trace_binary(f, {});
-      } catch (const Error&) {
-      }
+      // Some of what still parses goes through the loader too: hostile
+      // DT_NEEDED / RUNPATH strings must end in a result or an Error as well.
+      if (parsed % 5 == 1) try {
+          slimbuild::trace::trace_binary(f, {});
+        } catch (const Error&) {
+        }
     } catch (const Error&) {
       ++rejected;
     }

@@ -19,9 +19,12 @@ namespace slimbuild::trace {
 inline constexpr size_t kMaxElfString = 4096;
 // Bound on PT_DYNAMIC entries; real binaries have < 100.
 inline constexpr size_t kMaxDynamicEntries = 65536;
+// Bound on DT_NEEDED names and on RPATH/RUNPATH directories per object; real
+// ones are < 200. Keeps a hostile file from making the search quadratic.
+inline constexpr size_t kMaxNeeded = 4096;
 
-// Reads and validates `file`; fills every ElfInfo field except build_id
-// (which read_elf takes from LIEF). Throws Error naming the file.
+// Reads and validates `file` and fills every ElfInfo field. Throws Error
+// naming the file.
 ElfInfo validate_elf(const fs::path& file);
 
 // Splits a DT_RPATH/DT_RUNPATH value on ':' keeping empty elements (the
