@@ -71,7 +71,7 @@ class Upload {
         patch.on_upload_progress = [this, offset](uint64_t n) { progress_.update(offset + n); };
         auto r = client_.send_once(patch);
         if (!r) return std::unexpected(r.error());
-        if (r->status != 202) return std::unexpected(Failure::from_response(*r));
+        if (r->status != 202) return std::unexpected(session_failure(*r));
         auto next = next_location(url, *r);
         if (!next) return std::unexpected(no_location());
         url = *next;
@@ -96,7 +96,7 @@ class Upload {
     }
     auto r = client_.send_once(put);
     if (!r) return std::unexpected(r.error());
-    if (r->status != 201 && r->status != 204) return std::unexpected(Failure::from_response(*r));
+    if (r->status != 201 && r->status != 204) return std::unexpected(session_failure(*r));
     if (std::string got = r->header("docker-content-digest"); !got.empty() && got != digest_) {
       Failure f;
       f.message = "the registry stored the blob as " + got.substr(0, 80) + ", not " + digest_;
@@ -110,6 +110,15 @@ class Upload {
     std::string loc = r.header("location");
     if (loc.empty()) return std::nullopt;
     return resolve_location(request_url, loc);
+  }
+  // A session the registry no longer recognises, or whose offset disagrees
+  // with ours (a chunk that arrived although its answer was lost), is
+  // abandoned and the blob sent again in a new one. A wrong digest is final.
+  static Failure session_failure(const HttpResponse& r) {
+    Failure f = Failure::from_response(r);
+    bool bad_digest = r.body.find("DIGEST_INVALID") != std::string::npos || r.body.find("SIZE_INVALID") != std::string::npos;
+    if ((r.status == 400 && !bad_digest) || r.status == 404 || r.status == 416) f.retryable = true;
+    return f;
   }
   static Failure no_location() {
     Failure f;

@@ -17,8 +17,10 @@ BlobProgress::BlobProgress(bool enabled, std::string digest, uint64_t size)
 void BlobProgress::update(uint64_t bytes) {
   if (!enabled_ || !tty_) return;
   auto now = std::chrono::steady_clock::now();
-  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100) && bytes < size_) return;
+  bool completes = bytes >= size_ && last_bytes_ < size_;
+  if (bytes == last_bytes_ || (drawn_ && now - last_draw_ < std::chrono::milliseconds(100) && !completes)) return;
   last_draw_ = now;
+  last_bytes_ = bytes;
   drawn_ = true;
   constexpr int kWidth = 24;
   int filled = size_ ? static_cast<int>(kWidth * std::min<uint64_t>(bytes, size_) / size_) : kWidth;

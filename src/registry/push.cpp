@@ -9,6 +9,7 @@
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/blob_upload.hpp>
+#include <slimbuild/registry/referrers_tag.hpp>
 #include <slimbuild/registry/registry_client.hpp>
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/util/log.hpp>
@@ -60,7 +61,9 @@ std::vector<ManifestToPush> find_referrers(const image::LayoutReader& layout, co
   return out;
 }
 
-void push_manifest(RegistryClient& client, const ManifestToPush& m, const std::string& ref, const std::string& what) {
+// PUTs the manifest; returns the response headers' OCI-Subject (set when
+// the registry indexes referrers itself).
+std::string push_manifest(RegistryClient& client, const ManifestToPush& m, const std::string& ref, const std::string& what) {
   const std::string step = "pushing " + what + " " + short_digest(m.descriptor.digest) + " to " + client.reference().name() +
                            (ref.rfind("sha256:", 0) == 0 ? "" : ":" + ref);
   HttpRequest put;
@@ -74,6 +77,7 @@ void push_manifest(RegistryClient& client, const ManifestToPush& m, const std::s
   if (!got.empty() && got != m.descriptor.digest)
     throw Error(step + ": the registry computed digest " + got.substr(0, 80) + " but ours is " + m.descriptor.digest,
                 "the registry rewrote the manifest; it may not support this media type (" + m.media_type + ")");
+  return r.header("oci-subject");
 }
 
 }  // namespace
@@ -120,7 +124,9 @@ PushResult push_layout(const fs::path& layout_dir, const std::optional<std::stri
   // 5. Referrers after their subject, by digest.
   for (const auto& r : referrers) {
     push_blobs(r);
-    push_manifest(client, r, r.descriptor.digest, "referrer");
+    if (push_manifest(client, r, r.descriptor.digest, "referrer").empty())
+      add_to_referrers_tag(client, image.descriptor.digest,
+                           referrer_descriptor(nlohmann::json::parse(r.bytes), r.descriptor.digest, r.descriptor.size));
     util::info("referrer " + short_digest(r.descriptor.digest) + " pushed");
   }
   cache.save();

@@ -72,7 +72,13 @@ Error http_error(const std::string& step, long status, const std::string& body) 
   std::string detail = describe_registry_error(body);
   if (!detail.empty()) msg += " (" + detail + ")";
   std::string hint;
-  if (status == 401)
+  if (body.find("DIGEST_INVALID") != std::string::npos)
+    hint = "the local blob's bytes do not match its digest: the layout is corrupted; rebuild it";
+  else if (body.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos)
+    hint = "the registry is missing a blob the manifest names; push again";
+  else if (body.find("MANIFEST_INVALID") != std::string::npos || body.find("MANIFEST_UNVERIFIED") != std::string::npos)
+    hint = "the registry refused the manifest; it may not support this media type";
+  else if (status == 401)
     hint = "unauthorized: log in (docker login / podman login), or pass --username with --password-stdin";
   else if (status == 403)
     hint = "denied: these credentials may not push to this repository";

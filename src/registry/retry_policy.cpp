@@ -61,7 +61,6 @@ RetryPolicy RetryPolicy::from_env() {
   if (auto b = env_number("SLIMBUILD_RETRY_BASE_MS")) {
     p.base = Millis(*b);
     p.cap = Millis(std::max<long long>(*b * 8, 1));
-    p.retry_after_cap = Millis(std::max<long long>(*b * 20, 1));
   }
   if (auto a = env_number("SLIMBUILD_RETRY_ATTEMPTS"); a && *a >= 1 && *a <= 20) p.max_attempts = static_cast<int>(*a);
   return p;

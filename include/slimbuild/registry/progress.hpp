@@ -25,6 +25,7 @@ class BlobProgress {
   std::string digest_;
   uint64_t size_;
   std::chrono::steady_clock::time_point start_, last_draw_;
+  uint64_t last_bytes_ = 0;
   bool drawn_ = false;
 };
 

@@ -46,6 +46,25 @@ wait_http() {
   return 1
 }
 
+# spawn_on_free_port LAUNCH_FN URL_PREFIX HEALTH_PATH [curl args]: calls
+# LAUNCH_FN PORT (which starts a server in the background and sets
+# SPAWNED_PID) on a fresh free port until the server answers, retrying when
+# another test grabbed the port first. Sets SPAWNED_PORT.
+spawn_on_free_port() {
+  local launch=$1 prefix=$2 health=$3 attempt port; shift 3
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "$launch" "$port"
+    if wait_http "$prefix$port$health" "$@" && kill -0 "$SPAWNED_PID" 2>/dev/null; then
+      REG_PIDS+=("$SPAWNED_PID")
+      SPAWNED_PORT=$port
+      return 0
+    fi
+    kill "$SPAWNED_PID" 2>/dev/null; wait "$SPAWNED_PID" 2>/dev/null
+  done
+  return 1
+}
+
 # gen_certs DIR: a CA and a server certificate for 127.0.0.1/localhost.
 gen_certs() {
   local d=$1
@@ -62,23 +81,29 @@ gen_certs() {
 # REG_PORT and REG_ADDR (127.0.0.1:PORT). tls-basic needs gen_certs
 # "$REG_WORK/certs" and REG_USER/REG_PASS; token needs start_token_server.
 start_registry() {
-  local name=$1 mode=$2 dir="$REG_WORK/$1" attempt port auth tls scheme=http curl_extra=()
-  mkdir -p "$dir/data"
+  local name=$1 mode=$2 scheme=http curl_extra=()
+  REG_DIR="$REG_WORK/$name"
+  mkdir -p "$REG_DIR/data"
+  REG_AUTH="" REG_TLS=""
   case $mode in
-    plain) auth="" tls="" ;;
+    plain) ;;
     tls-basic)
-      htpasswd -Bbn "$REG_USER" "$REG_PASS" > "$dir/htpasswd"
-      auth=$'auth:\n  htpasswd:\n    realm: slimbuild-test\n    path: '"$dir/htpasswd"
-      tls=$'  tls:\n    certificate: '"$REG_WORK/certs/server.pem"$'\n    key: '"$REG_WORK/certs/server.key"
+      htpasswd -Bbn "$REG_USER" "$REG_PASS" > "$REG_DIR/htpasswd"
+      REG_AUTH=$'auth:\n  htpasswd:\n    realm: slimbuild-test\n    path: '"$REG_DIR/htpasswd"
+      REG_TLS=$'  tls:\n    certificate: '"$REG_WORK/certs/server.pem"$'\n    key: '"$REG_WORK/certs/server.key"
       scheme=https curl_extra=(--cacert "$REG_WORK/certs/ca.pem") ;;
     token)
-      auth=$'auth:\n  token:\n    realm: http://127.0.0.1:'"$TOKEN_PORT"$'/token\n    service: slimbuild-test\n    issuer: slimbuild-test-issuer\n    rootcertbundle: '"$REG_WORK/token/cert.pem"
-      tls="" ;;
+      REG_AUTH=$'auth:\n  token:\n    realm: http://127.0.0.1:'"$TOKEN_PORT"$'/token\n    service: slimbuild-test\n    issuer: slimbuild-test-issuer\n    rootcertbundle: '"$REG_WORK/token/cert.pem" ;;
     *) fail "start_registry: unknown mode $mode" ;;
   esac
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    cat > "$dir/config.yml" <<YAML
+  spawn_on_free_port _launch_registry "$scheme://127.0.0.1:" /v2/ "${curl_extra[@]}" ||
+    { cat "$REG_DIR/log" >&2; fail "docker-registry ($mode) did not start"; }
+  REG_PORT=$SPAWNED_PORT
+  REG_ADDR="127.0.0.1:$REG_PORT"
+}
+
+_launch_registry() {
+  cat > "$REG_DIR/config.yml" <<YAML
 version: 0.1
 log:
   level: error
@@ -86,68 +111,47 @@ log:
     disabled: true
 storage:
   filesystem:
-    rootdirectory: $dir/data
+    rootdirectory: $REG_DIR/data
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:$port
+  addr: 127.0.0.1:$1
   secret: slimbuild-test-secret
-$tls
-$auth
+$REG_TLS
+$REG_AUTH
 YAML
-    docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
-    local pid=$!
-    if wait_http "$scheme://127.0.0.1:$port/v2/" "${curl_extra[@]}" && kill -0 "$pid" 2>/dev/null; then
-      REG_PIDS+=("$pid")
-      REG_PORT=$port
-      REG_ADDR="127.0.0.1:$port"
-      return 0
-    fi
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  cat "$dir/log" >&2
-  fail "docker-registry ($mode) did not start"
+  docker-registry serve "$REG_DIR/config.yml" > "$REG_DIR/log" 2>&1 &
+  SPAWNED_PID=$!
 }
 
 # start_token_server: a JWT issuer for `auth: token` (user $REG_USER/$REG_PASS).
 start_token_server() {
-  local d="$REG_WORK/token" attempt
+  local d="$REG_WORK/token"
   mkdir -p "$d"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=slimbuild token signer" \
     -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null || fail "openssl: token key"
-  for attempt in 1 2 3 4 5; do
-    TOKEN_PORT=$(free_port)
-    python3 "$REG_SUPPORT_DIR/token_server.py" "$TOKEN_PORT" "$d/key.pem" "$d/cert.pem" "$REG_USER" "$REG_PASS" \
-      > "$d/log" 2>&1 &
-    local pid=$!
-    if wait_http "http://127.0.0.1:$TOKEN_PORT/health" && kill -0 "$pid" 2>/dev/null; then
-      REG_PIDS+=("$pid")
-      return 0
-    fi
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  cat "$d/log" >&2
-  fail "token server did not start"
+  TOKEN_LOG="$d/log"
+  spawn_on_free_port _launch_token_server "http://127.0.0.1:" /health || { cat "$TOKEN_LOG" >&2; fail "token server did not start"; }
+  TOKEN_PORT=$SPAWNED_PORT
 }
 
-# start_fault_proxy UPSTREAM_ADDR FAULTS...: sets PROXY_ADDR. See fault_proxy.py.
+_launch_token_server() {
+  python3 "$REG_SUPPORT_DIR/token_server.py" "$1" "$REG_WORK/token/key.pem" "$REG_WORK/token/cert.pem" \
+    "$REG_USER" "$REG_PASS" > "$TOKEN_LOG" 2>&1 &
+  SPAWNED_PID=$!
+}
+
+# start_fault_proxy UPSTREAM_ADDR FAULTS...: sets PROXY_ADDR and PROXY_LOG. See fault_proxy.py.
 start_fault_proxy() {
-  local upstream=$1; shift
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    local port
-    port=$(free_port)
-    python3 "$REG_SUPPORT_DIR/fault_proxy.py" "$port" "$upstream" "$@" > "$REG_WORK/proxy-$port.log" 2>&1 &
-    local pid=$!
-    if wait_http "http://127.0.0.1:$port/proxy-health" && kill -0 "$pid" 2>/dev/null; then
-      REG_PIDS+=("$pid")
-      PROXY_ADDR="127.0.0.1:$port"
-      PROXY_LOG="$REG_WORK/proxy-$port.log"
-      return 0
-    fi
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  fail "fault proxy did not start"
+  _PROXY_ARGS=("$@")
+  PROXY_LOG="$REG_WORK/proxy.$RANDOM.log"
+  spawn_on_free_port _launch_fault_proxy "http://127.0.0.1:" /proxy-health || fail "fault proxy did not start"
+  PROXY_ADDR="127.0.0.1:$SPAWNED_PORT"
+}
+
+_launch_fault_proxy() {
+  python3 "$REG_SUPPORT_DIR/fault_proxy.py" "$1" "${_PROXY_ARGS[@]}" > "$PROXY_LOG" 2>&1 &
+  SPAWNED_PID=$!
 }
 
 # make_layout DIR TAG SIZE [--seed N] [--referrer]: prints the manifest digest.

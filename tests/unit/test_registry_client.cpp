@@ -1,0 +1,225 @@
+// RegistryClient, Authenticator and push_blob against a scripted Transport,
+// for exchanges a real docker-registry does not produce on demand: revoked
+// tokens, "access_token"-only answers, garbage challenges, partial chunk
+// acceptance with relative Locations, and a registry that stores other bytes.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include <slimbuild/registry/blob_upload.hpp>
+#include <slimbuild/registry/registry_client.hpp>
+#include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+using namespace slimbuild;
+using namespace slimbuild::registry;
+
+namespace {
+
+class ScriptedTransport : public Transport {
+ public:
+  std::function<HttpResponse(const HttpRequest&)> handler;
+  std::vector<HttpRequest> seen;
+  std::expected<HttpResponse, TransportError> perform(const HttpRequest& r) override {
+    seen.push_back(r);
+    return handler(r);
+  }
+};
+
+HttpResponse resp(long status, std::multimap<std::string, std::string> headers = {}, std::string body = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  return r;
+}
+
+std::string header(const HttpRequest& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+std::string read_range(const FileRange& f) {
+  std::string out(f.length, '\0');
+  REQUIRE(::pread(f.fd, out.data(), f.length, static_cast<off_t>(f.offset)) == static_cast<ssize_t>(f.length));
+  return out;
+}
+
+// No credentials from the host, fast retries; restored afterwards.
+struct Env {
+  util::TempDir dir{"registry-client"};
+  std::map<std::string, std::optional<std::string>> saved;
+  Env() {
+    for (const char* k : {"DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "SLIMBUILD_RETRY_BASE_MS"})
+      saved[k] = std::getenv(k) ? std::optional<std::string>(std::getenv(k)) : std::nullopt;
+    ::setenv("DOCKER_CONFIG", dir.path().c_str(), 1);
+    ::unsetenv("REGISTRY_AUTH_FILE");
+    ::unsetenv("XDG_RUNTIME_DIR");
+    ::setenv("SLIMBUILD_RETRY_BASE_MS", "1", 1);
+  }
+  ~Env() {
+    for (auto& [k, v] : saved) v ? (void)::setenv(k.c_str(), v->c_str(), 1) : (void)::unsetenv(k.c_str());
+  }
+};
+
+Reference ref(const std::string& s) { return *parse_reference(s); }
+
+PushOptions with_user() {
+  PushOptions o;
+  o.username = "alice";
+  o.password = "pw-never-shown";
+  o.progress = false;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("registry: bearer token fetched once, reused, and renewed after a 401") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  auto* tp = t.get();
+  int token_fetches = 0, heads = 0;
+  tp->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url == "https://reg.test/v2/")
+      return resp(401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}});
+    if (r.url.rfind("https://auth.test/token?", 0) == 0) {
+      ++token_fetches;
+      CHECK(r.url.find("service=reg.test") != std::string::npos);
+      CHECK(r.url.find("scope=repository%3Ateam%2Fapp%3Apull%2Cpush") != std::string::npos);
+      CHECK(header(r, "Authorization").rfind("Basic ", 0) == 0);
+      return resp(200, {}, R"({"access_token":"T)" + std::to_string(token_fetches) + R"(","expires_in":300})");
+    }
+    ++heads;
+    // The second HEAD finds T1 revoked: only T2 is accepted from then on.
+    if (heads == 2) return resp(401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}});
+    CHECK(header(r, "Authorization") == (heads == 1 ? "Bearer T1" : "Bearer T2"));
+    return resp(200);
+  };
+  RegistryClient client(ref("reg.test/team/app:1"), with_user(), RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  CHECK(client.send(head, "checking").status == 200);
+  CHECK(client.send(head, "checking").status == 200);
+  CHECK(client.send(head, "checking").status == 200);
+  CHECK(token_fetches == 2);
+  CHECK(heads == 4);
+}
+
+TEST_CASE("registry: unusable auth answers are clear errors") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  std::string challenge = R"(Bearer realm="https://auth.test/token)";  // unterminated
+  std::string token_body;
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.find("/v2/") != std::string::npos && r.url.find("auth.test") == std::string::npos)
+      return resp(401, {{"www-authenticate", challenge}});
+    return resp(200, {}, token_body);
+  };
+  auto* tp = t.get();
+  RegistryClient client(ref("reg.test/team/app"), with_user(), RegistryClient::Access::PullPush, std::move(t));
+  CHECK_THROWS_WITH(client.ping(), Catch::Contains("malformed WWW-Authenticate"));
+
+  challenge = R"(Bearer realm="https://auth.test/token")";
+  token_body = R"({"expires_in":300})";
+  client.ping();
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  try {
+    client.send(head, "checking");
+    FAIL("no error for a token answer without a token");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("without a token"));
+    CHECK_THAT(e.what(), !Catch::Contains("pw-never-shown"));
+  }
+  challenge = "Negotiate";
+  CHECK_THROWS_WITH(client.ping(), Catch::Contains("does not support"));
+  (void)tp;
+}
+
+TEST_CASE("registry: chunked upload follows relative Locations and the Range the registry holds") {
+  Env env;
+  util::TempDir dir("registry-upload");
+  std::string data;
+  for (int i = 0; i < 10000; ++i) data += static_cast<char>('a' + i % 26);
+  fs::path blob = dir.path() / "blob";
+  std::ofstream(blob, std::ios::binary) << data;
+  const std::string digest = util::sha256_digest(data);
+
+  std::string received;
+  int patches = 0;
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/")) return resp(200);
+    if (r.method == "HEAD") return resp(404);
+    if (r.method == "POST") return resp(202, {{"location", "/v2/team/app/blobs/uploads/s1?_state=0"}});
+    if (r.method == "PATCH") {
+      ++patches;
+      std::string range = header(r, "Content-Range");
+      CHECK(range == std::to_string(received.size()) + "-" + std::to_string(received.size() + r.file_body->length - 1));
+      CHECK(header(r, "Content-Type") == "application/octet-stream");
+      CHECK(r.url.find("/v2/team/app/blobs/uploads/s1?_state=") != std::string::npos);
+      // Keep only the first 1000 bytes of each chunk, as a registry under pressure may.
+      std::string chunk = read_range(*r.file_body);
+      received += chunk.substr(0, std::min<std::size_t>(chunk.size(), 1000));
+      return resp(202, {{"location", "s1?_state=" + std::to_string(received.size())},
+                        {"range", "0-" + std::to_string(received.size() - 1)}});
+    }
+    if (r.method == "PUT") {
+      CHECK(r.url.find("digest=sha256%3A" + digest.substr(7)) != std::string::npos);
+      CHECK_FALSE(r.file_body);
+      return resp(201, {{"docker-content-digest", util::sha256_digest(received)}});
+    }
+    FAIL("unexpected " << r.method << " " << r.url);
+    return resp(500);
+  };
+  PushOptions o;
+  o.insecure_registry = true;
+  o.progress = false;
+  RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  UploadSettings s;
+  s.monolithic_max = 1000;
+  s.chunk_size = 4096;
+  s.progress = false;
+  MountCache cache("");
+  BlobOutcome out = push_blob(client, blob, digest, data.size(), cache, s);
+  CHECK(out.action == "uploaded");
+  CHECK(received == data);
+  CHECK(patches == 10);
+}
+
+TEST_CASE("registry: a registry that stores different bytes fails the push") {
+  Env env;
+  util::TempDir dir("registry-upload");
+  fs::path blob = dir.path() / "blob";
+  std::ofstream(blob, std::ios::binary) << "hello";
+  auto t = std::make_unique<ScriptedTransport>();
+  int puts = 0;
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/")) return resp(200);
+    if (r.method == "HEAD") return resp(404);
+    if (r.method == "POST") return resp(202, {{"location", "http://reg.test/v2/team/app/blobs/uploads/s1"}});
+    ++puts;
+    CHECK(read_range(*r.file_body) == "hello");
+    return resp(201, {{"docker-content-digest", "sha256:" + std::string(64, 'f')}});
+  };
+  PushOptions o;
+  o.insecure_registry = true;
+  RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  UploadSettings s;
+  s.progress = false;
+  MountCache cache("");
+  CHECK_THROWS_WITH(push_blob(client, blob, util::sha256_digest("hello"), 5, cache, s),
+                    Catch::Contains("stored the blob as sha256:ffff"));
+  CHECK(puts == 1);  // not retried: the bytes, not the network, are wrong
+}

@@ -1,0 +1,179 @@
+// Credential lookup: docker config.json variants, podman auth.json, host
+// matching, and credential helpers (a fake docker-credential-* on PATH).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include <slimbuild/registry/credentials.hpp>
+#include <slimbuild/util/fs.hpp>
+
+using namespace slimbuild;
+using namespace slimbuild::registry;
+
+namespace {
+
+void write(const fs::path& p, const std::string& s, fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << s;
+  fs::permissions(p, perms);
+}
+
+std::optional<Credentials> find(const std::string& registry, const std::vector<fs::path>& files) {
+  auto r = lookup_credentials(registry, files);
+  if (!r) FAIL(r.error().what());
+  return *r;
+}
+
+// Puts `dir` first on PATH for the lifetime of the object.
+struct PathPrepend {
+  std::string old;
+  explicit PathPrepend(const fs::path& dir) : old(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    ::setenv("PATH", (dir.string() + ":" + old).c_str(), 1);
+  }
+  ~PathPrepend() { ::setenv("PATH", old.c_str(), 1); }
+};
+
+}  // namespace
+
+TEST_CASE("registry: config keys are normalised as docker does") {
+  CHECK(normalize_auth_key("https://index.docker.io/v1/") == "docker.io");
+  CHECK(normalize_auth_key("registry-1.docker.io") == "docker.io");
+  CHECK(normalize_auth_key("http://localhost:5000/v2/") == "localhost:5000");
+  CHECK(normalize_auth_key("Registry.Example.com") == "registry.example.com");
+  CHECK(normalize_auth_key("127.0.0.1:5000") == "127.0.0.1:5000");
+  CHECK(credential_server_url("docker.io") == "https://index.docker.io/v1/");
+  CHECK(credential_server_url("ghcr.io") == "ghcr.io");
+}
+
+TEST_CASE("registry: auths entries: base64 auth, username/password, identitytoken") {
+  util::TempDir tmp("registry-creds");
+  fs::path cfg = tmp.path() / "config.json";
+  write(cfg, R"({"auths": {
+      "https://index.docker.io/v1/": {"auth": "aHViLXVzZXI6aHViOnBhc3M="},
+      "localhost:5000": {"username": "u5000", "password": "p5000"},
+      "https://reg.example.com/v2/": {"identitytoken": "refresh-abc"},
+      "empty.example.com": {}
+  }})");
+  auto hub = find("docker.io", {cfg});
+  REQUIRE(hub);
+  CHECK(hub->username == "hub-user");
+  CHECK(hub->password == "hub:pass");  // only the first ':' separates
+  CHECK(hub->source == cfg.string());
+
+  auto local = find("localhost:5000", {cfg});
+  REQUIRE(local);
+  CHECK(local->username == "u5000");
+  CHECK(local->password == "p5000");
+
+  auto idp = find("reg.example.com", {cfg});
+  REQUIRE(idp);
+  CHECK(idp->identity_token == "refresh-abc");
+
+  CHECK_FALSE(find("localhost:5001", {cfg}));  // the port is part of the key
+  CHECK_FALSE(find("localhost", {cfg}));
+  CHECK_FALSE(find("empty.example.com", {cfg}));
+  CHECK_FALSE(find("localhost:5000", {tmp.path() / "missing.json"}));
+}
+
+TEST_CASE("registry: the first auth file with an entry wins") {
+  util::TempDir tmp("registry-creds");
+  fs::path podman = tmp.path() / "auth.json", docker = tmp.path() / "config.json";
+  write(podman, R"({"auths": {"a.example": {"auth": "cG9kbWFuOnB3"}}})");
+  write(docker, R"({"auths": {"a.example": {"auth": "ZG9ja2VyOnB3"}, "b.example": {"auth": "ZG9ja2VyOmI="}}})");
+  CHECK(find("a.example", {podman, docker})->username == "podman");
+  CHECK(find("b.example", {podman, docker})->username == "docker");
+}
+
+TEST_CASE("registry: broken config files are clear errors without secrets") {
+  util::TempDir tmp("registry-creds");
+  fs::path cfg = tmp.path() / "config.json";
+  write(cfg, "{not json");
+  auto r = lookup_credentials("x.example", {cfg});
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().what(), Catch::Contains("config.json") && Catch::Contains("not valid JSON"));
+
+  write(cfg, R"({"auths": {"x.example": {"auth": "c2VjcmV0LXdpdGhvdXQtY29sb24="}}})");
+  r = lookup_credentials("x.example", {cfg});
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().what(), Catch::Contains("user:password"));
+  CHECK_THAT(r.error().what(), !Catch::Contains("secret-without-colon") && !Catch::Contains("c2VjcmV0"));
+
+  write(cfg, R"({"auths": {"x.example": {"auth": "!!!not base64!!!"}}})");
+  CHECK_FALSE(lookup_credentials("x.example", {cfg}));
+}
+
+TEST_CASE("registry: credHelpers and credsStore run docker-credential-NAME get") {
+  util::TempDir tmp("registry-creds");
+  fs::path bin = tmp.path() / "bin";
+  // Answers for one server URL (read from stdin), "not found" for others.
+  write(bin / "docker-credential-test",
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 3\nread -r server\n"
+        "case \"$server\" in\n"
+        "  helper.example:5000) echo '{\"ServerURL\":\"x\",\"Username\":\"hu\",\"Secret\":\"hs\"}' ;;\n"
+        "  https://index.docker.io/v1/) echo '{\"ServerURL\":\"x\",\"Username\":\"<token>\",\"Secret\":\"idtok\"}' ;;\n"
+        "  broken.example) echo 'garbage' ;;\n"
+        "  crash.example) echo 'boom' >&2; exit 2 ;;\n"
+        "  *) echo 'credentials not found in native keychain'; exit 1 ;;\n"
+        "esac\n",
+        fs::perms::owner_all);
+  PathPrepend path(bin);
+  fs::path cfg = tmp.path() / "config.json";
+  write(cfg, R"({"credHelpers": {"https://helper.example:5000": "test"}, "credsStore": "test",
+                 "auths": {"inline.example": {"auth": "aW46bGluZQ=="}}})");
+
+  auto h = find("helper.example:5000", {cfg});
+  REQUIRE(h);
+  CHECK(h->username == "hu");
+  CHECK(h->password == "hs");
+  CHECK(h->source == "docker-credential-test");
+
+  auto hub = find("docker.io", {cfg});  // via credsStore, with Docker Hub's legacy URL
+  REQUIRE(hub);
+  CHECK(hub->identity_token == "idtok");
+  CHECK(hub->username.empty());
+
+  auto inline_entry = find("inline.example", {cfg});  // store says not found: inline entry used
+  REQUIRE(inline_entry);
+  CHECK(inline_entry->username == "in");
+
+  CHECK_FALSE(find("nothing.example", {cfg}));
+
+  auto broken = lookup_credentials("broken.example", {cfg});
+  REQUIRE_FALSE(broken);
+  CHECK_THAT(broken.error().what(), Catch::Contains("docker-credential-test"));
+  auto crash = lookup_credentials("crash.example", {cfg});
+  REQUIRE_FALSE(crash);
+  CHECK_THAT(crash.error().what(), Catch::Contains("exit code 2"));
+
+  write(cfg, R"({"credsStore": "does-not-exist-anywhere"})");
+  auto missing = lookup_credentials("x.example", {cfg});
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.error().what(), Catch::Contains("not found in PATH"));
+}
+
+TEST_CASE("registry: auth file candidates follow the environment") {
+  const char* keys[] = {"REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "DOCKER_CONFIG", "HOME"};
+  std::map<std::string, std::optional<std::string>> saved;
+  for (auto k : keys) saved[k] = std::getenv(k) ? std::optional<std::string>(std::getenv(k)) : std::nullopt;
+
+  ::setenv("REGISTRY_AUTH_FILE", "/a/auth.json", 1);
+  ::setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
+  ::setenv("DOCKER_CONFIG", "/d", 1);
+  auto files = auth_file_candidates();
+  REQUIRE(files.size() == 3);
+  CHECK(files[0] == "/a/auth.json");
+  CHECK(files[1] == "/run/user/7/containers/auth.json");
+  CHECK(files[2] == "/d/config.json");
+
+  ::unsetenv("REGISTRY_AUTH_FILE");
+  ::unsetenv("XDG_RUNTIME_DIR");
+  ::unsetenv("DOCKER_CONFIG");
+  ::setenv("HOME", "/home/u", 1);
+  files = auth_file_candidates();
+  REQUIRE(files.size() == 1);
+  CHECK(files[0] == "/home/u/.docker/config.json");
+
+  for (auto& [k, v] : saved) v ? (void)::setenv(k.c_str(), v->c_str(), 1) : (void)::unsetenv(k.c_str());
+}

@@ -1,0 +1,38 @@
+// pull_to_layout and resolve_digest against a live registry. Hidden ([.live]):
+// it is run by tests/integration/test_push_plain.sh, which starts the
+// registry, pushes an image and passes its address and digest here.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include <slimbuild/image/layout.hpp>
+#include <slimbuild/registry/pull.hpp>
+
+using namespace slimbuild;
+
+TEST_CASE("registry: live pull_to_layout", "[.live]") {
+  const char* addr = std::getenv("SLIMBUILD_TEST_REGISTRY");
+  const char* dir = std::getenv("SLIMBUILD_TEST_PULL_DIR");
+  const char* digest = std::getenv("SLIMBUILD_TEST_DIGEST");
+  REQUIRE(addr);
+  REQUIRE(dir);
+  REQUIRE(digest);
+  registry::PushOptions o;
+  o.insecure_registry = true;
+  const std::string ref = std::string(addr) + "/team/app:1.0";
+  CHECK(registry::resolve_digest(ref, o) == digest);
+
+  auto r = registry::pull_to_layout(ref, dir, o);
+  CHECK(r.manifest_digest == digest);
+  image::LayoutReader layout(dir);
+  auto img = layout.find_image("1.0");
+  CHECK(img.digest == digest);
+  auto manifest = layout.read_json_blob(img);
+  for (const auto& l : manifest["layers"]) CHECK(layout.has_blob(l["digest"].get<std::string>()));
+
+  // A digest the registry does not have is an error, and nothing is left behind.
+  const std::string missing = std::string(addr) + "/team/app@sha256:" + std::string(64, '0');
+  const std::string dir2 = std::string(dir) + "-missing";
+  CHECK_THROWS_WITH(registry::pull_to_layout(missing, dir2, o), Catch::Contains("HTTP 404"));
+  CHECK_FALSE(std::filesystem::exists(dir2));
+}
