@@ -41,7 +41,7 @@ int run_push(const PushArgs& a) {
   if (a.json) {
     nlohmann::json blobs = nlohmann::json::array();
     for (const auto& b : r.blobs) blobs.push_back({{"digest", b.digest}, {"size", b.size}, {"action", b.action}});
-    nlohmann::json out{{"reference", r.reference}, {"digest", r.manifest_digest}, {"blobs", blobs}};
+    nlohmann::json out{{"reference", r.reference}, {"digest", r.manifest_digest}, {"blobs", blobs}, {"referrers", r.referrers}};
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << r.reference << "\n" << r.manifest_digest << "\n";

@@ -202,20 +202,24 @@ void docker_from_archive(const Staging& s, const fs::path& layout, const fs::pat
 
 }  // namespace
 
-void archive_to_layout(const fs::path& archive_file, const fs::path& out_dir) {
+OutputFormat archive_to_layout(const fs::path& archive_file, const fs::path& out_dir) {
   std::error_code ec;
   if (!fs::is_regular_file(archive_file, ec))
     throw Error(archive_file.string() + " is not a file", "pass an oci-archive or docker-archive file");
   util::AtomicDir out(out_dir);
   util::TempDir staging_dir("slimbuild-archive");
   Staging staging(archive_file, staging_dir.path());
-  if (staging.has("oci-layout") && staging.has("index.json"))
+  OutputFormat kind = OutputFormat::OciArchive;
+  if (staging.has("oci-layout") && staging.has("index.json")) {
     oci_from_archive(staging, out.path(), archive_file);
-  else if (staging.has("manifest.json"))
+  } else if (staging.has("manifest.json")) {
     docker_from_archive(staging, out.path(), archive_file);
-  else
+    kind = OutputFormat::DockerArchive;
+  } else {
     throw Error(archive_file.string() + " is neither an oci-archive (no oci-layout) nor a docker-archive (no manifest.json)");
+  }
   out.commit();
+  return kind;
 }
 
 }  // namespace slimbuild::image

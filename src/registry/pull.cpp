@@ -78,12 +78,12 @@ void download_blob(RegistryClient& client, const image::Descriptor& d, const fs:
     if (!fd) throw Error("cannot write " + dest.string());
     util::Sha256 hash;
     uint64_t written = 0;
-    bool write_failed = false;
+    bool write_failed = false, too_long = false;
     HttpRequest get;
     get.url = client.repo_url("blobs/" + d.digest);
     get.follow_redirects = true;
     get.sink = [&](const char* data, std::size_t n) {
-      if (written + n > d.size) return false;  // more bytes than the descriptor allows
+      if (written + n > d.size) return !(too_long = true);  // more bytes than the descriptor allows
       hash.update(data, n);
       for (std::size_t off = 0; off < n;) {
         ssize_t w = ::write(fd.get(), data + off, n - off);
@@ -96,6 +96,11 @@ void download_blob(RegistryClient& client, const image::Descriptor& d, const fs:
     get.on_download_progress = [&](uint64_t n) { progress.update(n); };
     auto r = client.send_once(get);
     if (write_failed) throw Error("writing " + dest.string() + " failed (disk full?)");
+    if (too_long) {
+      Failure f;
+      f.message = "the registry sent more than the " + std::to_string(d.size) + " bytes the manifest declares";
+      return std::unexpected(f);
+    }
     if (!r) return std::unexpected(r.error());
     if (r->status != 200) return std::unexpected(Failure::from_response(*r));
     if (written != d.size || hash.digest() != d.digest) {

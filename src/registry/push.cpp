@@ -128,6 +128,7 @@ PushResult push_layout(const fs::path& layout_dir, const std::optional<std::stri
       add_to_referrers_tag(client, image.descriptor.digest,
                            referrer_descriptor(nlohmann::json::parse(r.bytes), r.descriptor.digest, r.descriptor.size));
     util::info("referrer " + short_digest(r.descriptor.digest) + " pushed");
+    result.referrers.push_back(r.descriptor.digest);
   }
   cache.save();
 

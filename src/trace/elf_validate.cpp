@@ -26,7 +26,8 @@ constexpr uint32_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtNote = 4;
 constexpr uint64_t kMaxNoteSegment = 1 << 20;
 constexpr uint32_t kNtGnuBuildId = 3;
 constexpr int64_t kDtNull = 0, kDtNeeded = 1, kDtStrtab = 5, kDtStrsz = 10, kDtSoname = 14, kDtRpath = 15,
-                  kDtRunpath = 29;
+                  kDtRunpath = 29, kDtFlags1 = 0x6ffffffb;
+constexpr uint64_t kDf1Nodeflib = 0x800;
 constexpr uint16_t kEtRel = 1, kEtExec = 2, kEtDyn = 3, kEtCore = 4;
 
 // [off, off + len) inside [0, size), without overflow.
@@ -228,6 +229,7 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
       case kDtSoname: soname = val; break;
       case kDtRpath: rpath.push_back(val); break;
       case kDtRunpath: runpath.push_back(val); break;
+      case kDtFlags1: info.nodeflib = (val & kDf1Nodeflib) != 0; break;
       default: break;
     }
   }

@@ -221,6 +221,7 @@ class Loader {
       for (int l = who; l >= 0; l = nodes_[l].loader)
         if (nodes_[l].obj.elf.runpath.empty()) add(search_->expand(nodes_[l].obj.elf.rpath, nodes_[l].origin_image), l, "rpath");
     add(search_->expand(elf.runpath, nodes_[who].origin_image), who, "runpath");
+    if (elf.nodeflib) return;  // linked with -z nodefaultlib: no cache, no default directories
     std::vector<SearchDir> conf, defaults;
     // A conf directory that is also a default one is labelled "default": the
     // image has no ld.so.cache, and only default directories work without it.

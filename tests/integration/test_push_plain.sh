@@ -50,6 +50,7 @@ assert j["digest"] == sys.argv[2], j
 assert j["reference"] == sys.argv[3], j
 assert len(j["blobs"]) == 4 and all(b["action"] == "mounted" for b in j["blobs"]), j["blobs"]
 assert all(b["digest"].startswith("sha256:") and b["size"] > 0 for b in j["blobs"]), j["blobs"]
+assert len(j["referrers"]) == 1 and j["referrers"][0].startswith("sha256:"), j
 PY
 got=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG_ADDR/team/other:2.0") || fail "skopeo inspect other"
 [ "$got" = "$want" ] || fail "team/other has $got"

@@ -228,6 +228,27 @@ TEST_CASE("trace: a candidate of the wrong machine is skipped like ld.so does") 
         std::string::npos);
 }
 
+TEST_CASE("trace: -z nodefaultlib keeps the default directories out of the search") {
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  shared_lib(root / "lib" / "libfoo.so", "libfoo.so", "foo");
+  fs::path exe = root / "app";
+  executable(exe, "foo", {"-L" + (root / "lib").string(), "-lfoo", "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags",
+                          "-Wl,-rpath," + (root / "lib").string()});
+  auto real = run_process({exe.string()});
+  REQUIRE(real.exit_code != 0);  // the real loader cannot find libc.so.6 either
+  REQUIRE(real.err.find("libc.so.6") != std::string::npos);
+
+  std::string msg = trace_error(exe);
+  CHECK(msg.find("libc.so.6 (needed by " + exe.string() + ")\n    searched: " + (root / "lib").string()) != std::string::npos);
+  CHECK(msg.find("/usr/lib") == std::string::npos);
+  // Only the binary's own needs are affected: libfoo (no flag) still finds libc.
+  fs::copy_file("/usr/lib/x86_64-linux-gnu/libc.so.6", root / "lib" / "libc.so.6");
+  TraceResult r = trace_binary(exe, {});
+  CHECK(r.binary.elf.nodeflib);
+  CHECK(find_lib(r, "libc.so.6")->image_path == (root / "lib" / "libc.so.6").string());
+}
+
 TEST_CASE("trace: a library that is not an ELF file is an error naming who needs it") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());

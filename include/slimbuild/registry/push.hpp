@@ -31,6 +31,7 @@ struct PushResult {
   std::string reference;        // canonical, e.g. "127.0.0.1:5000/team/app:1.0"
   std::string manifest_digest;  // as confirmed by the registry
   std::vector<BlobOutcome> blobs;
+  std::vector<std::string> referrers;  // digests of referrer manifests pushed after the image
 };
 
 // Pushes the image named `layout_ref` (ref.name in index.json; nullopt = the
