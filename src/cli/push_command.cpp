@@ -58,7 +58,7 @@ Command add_push_command(CLI::App& root) {
   c.app->add_option("LAYOUT", args->layout, "OCI layout directory, or DIR:TAG to pick one image")->required();
   c.app->add_option("REF", args->reference, "Destination, e.g. registry.example.com/team/app:1.0")->required();
   c.app->add_flag("--json", args->json, "Print a JSON summary (reference, digest, blobs and actions) on stdout");
-  c.app->add_option("--chunk-size", args->chunk_size, "Bytes per PATCH for blobs larger than 8 MiB (default 8 MiB)")
+  c.app->add_option("--chunk-size", args->chunk_size, "Bytes per PATCH for blobs larger than 8 MiB (default 64 MiB)")
       ->check(CLI::Range(uint64_t{64 * 1024}, uint64_t{1} << 32));
   add_registry_flags(c.app, args->registry);
   c.run = [args]() -> int { return run_push(*args); };

@@ -37,8 +37,10 @@ std::string basic_authorization(const std::string& user, const std::string& pass
   return "Basic " + base64(user + ":" + password);
 }
 
-Authenticator::Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name)
-    : transport_(transport), credentials_(std::move(credentials)), registry_name_(std::move(registry_name)) {}
+Authenticator::Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name,
+                             bool allow_plain_http)
+    : transport_(transport), credentials_(std::move(credentials)), registry_name_(std::move(registry_name)),
+      allow_plain_http_(allow_plain_http) {}
 
 bool Authenticator::set_challenge(const HttpResponse& unauthorized) {
   for (const auto& header : unauthorized.all("www-authenticate")) {
@@ -82,6 +84,9 @@ std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, s
   const std::string realm = challenge_->param("realm");
   if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
     throw Error("the registry " + registry_name_ + " named an unusable token realm (not an http(s) URL)");
+  if (realm.rfind("http://", 0) == 0 && credentials_ && !allow_plain_http_)
+    throw Error("the registry " + registry_name_ + " sends logins to a plain-http token service (" + url_host(realm) + ")",
+                "refusing to send credentials unencrypted; pass --insecure-registry if this is a trusted local setup");
   const std::string service = challenge_->param("service");
   const std::string step = "getting a token from " + url_host(realm) + " for " + registry_name_;
 

@@ -156,7 +156,9 @@ BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file,
   head.method = "HEAD";
   head.url = client.repo_url("blobs/" + digest);
   HttpResponse h = client.send(head, "checking " + what + " in " + ref.name());
-  if (h.status == 200) {
+  // Registries with redirecting storage answer a present blob with a 3xx to it.
+  bool present = h.status == 200 || ((h.status == 302 || h.status == 303 || h.status == 307) && !h.header("location").empty());
+  if (present) {
     out.action = "exists";
     cache.remember(ref.registry, digest, ref.repository);
     progress.finish("exists");

@@ -65,7 +65,8 @@ RegistryClient::RegistryClient(Reference ref, const PushOptions& options, Access
     t.low_speed_time_s = env_seconds("SLIMBUILD_LOW_SPEED_TIME", 30);
     transport_ = make_curl_transport(t);
   }
-  auth_ = std::make_unique<Authenticator>(*transport_, find_credentials(ref_, options_), ref_.registry);
+  auth_ = std::make_unique<Authenticator>(*transport_, find_credentials(ref_, options_), ref_.registry,
+                                          options_.insecure_registry);
 }
 
 std::string RegistryClient::repo_url(const std::string& repository, const std::string& path) const {
@@ -164,7 +165,8 @@ Error RegistryClient::final_error(const std::string& step, const Failure& f, int
   if (f.message.find("wrong version number") != std::string::npos || f.message.find("packet length too long") != std::string::npos)
     hint = ref_.registry + " seems to speak plain HTTP; pass --insecure-registry to allow http://";
   else if (f.message.find("certificate") != std::string::npos || f.message.find("SSL") != std::string::npos)
-    hint = "the registry's TLS certificate is not trusted: pass --ca-file PEM (or set SSL_CERT_FILE)";
+    hint = "the registry's TLS certificate is not trusted: pass --ca-file PEM (or set SSL_CERT_FILE)" +
+           std::string(is_loopback_registry(ref_.registry) ? ", or --insecure-registry for a local test registry" : "");
   else
     hint = "check that the registry address is right and reachable";
   return Error(msg, hint);

@@ -193,9 +193,10 @@ std::string read_interpreter(const ElfFile& f, const Segment& s) {
   size_t nul = raw.find('\0');
   if (nul == std::string::npos) f.fail("PT_INTERP is not NUL-terminated");
   std::string interp = raw.substr(0, nul);
-  if (interp.empty() || interp[0] != '/') f.fail("PT_INTERP \"" + interp + "\" is not an absolute path");
+  // Control characters first: the message below quotes the string.
   for (unsigned char c : interp)
     if (c < 0x20 || c == 0x7f) f.fail("PT_INTERP contains control characters");
+  if (interp.empty() || interp[0] != '/') f.fail("PT_INTERP \"" + interp + "\" is not an absolute path");
   return interp;
 }
 
@@ -340,6 +341,7 @@ ElfInfo validate_elf(const fs::path& file) {
   if (info.type != kEtExec && info.type != kEtDyn) f.fail("unsupported ELF type " + std::to_string(info.type));
 
   std::vector<Segment> segs = read_program_headers(f, L, eh);
+  if (segs.empty()) f.fail("it has no program headers, so nothing could load it");
   const Segment* dynamic = nullptr;
   for (const auto& s : segs) {
     if (s.type == kPtInterp) {

@@ -65,6 +65,22 @@ skopeo copy -q --src-tls-verify=false "docker://$REG_ADDR/team/big:latest" "oci:
 cmp -s "$W/big/blobs/sha256/$(ls -S "$W/big/blobs/sha256" | head -1)" \
   "$W/big-back/blobs/sha256/$(ls -S "$W/big/blobs/sha256" | head -1)" || fail "chunked layer differs after round trip"
 
+# 4b. A stale mount hint (the cache names a repository without the blob): the
+#     registry answers 202 with an upload session, which is used.
+want_ghost=$(make_layout "$W/ghost" g 3000 --seed 21) || fail "make_layout ghost"
+python3 - "$XDG_CACHE_HOME/slimbuild/blob-repositories.json" "$REG_ADDR" "$W/ghost" <<'PY'
+import json, os, sys
+path, reg, lay = sys.argv[1:]
+cache = json.load(open(path))
+for d in os.listdir(os.path.join(lay, "blobs", "sha256")):
+    cache["registries"].setdefault(reg, {})["sha256:" + d] = ["team/ghost"]
+json.dump(cache, open(path, "w"))
+PY
+"$SLIMBUILD" push "$W/ghost" "$REG_ADDR/team/ghost2:1" --insecure-registry > "$W/o4b" 2> "$W/e4b" ||
+  { cat "$W/e4b"; fail "push with a stale mount hint failed"; }
+[ "$(grep -c ' uploaded ' "$W/e4b")" -eq 2 ] || fail "stale mount not turned into uploads: $(cat "$W/e4b")"
+[ "$(last_line "$W/o4b")" = "$want_ghost" ] || fail "stale-mount push printed $(last_line "$W/o4b")"
+
 # 5. Plain HTTP without --insecure-registry is refused, with a hint.
 "$SLIMBUILD" push "$W/lay:v1" "$REG_ADDR/team/app:1.0" > "$W/out5" 2> "$W/err5" && fail "http push without --insecure-registry succeeded"
 grep -q -- "--insecure-registry" "$W/err5" || fail "no --insecure-registry hint: $(cat "$W/err5")"
@@ -75,6 +91,12 @@ SLIMBUILD_TEST_REGISTRY="$REG_ADDR" SLIMBUILD_TEST_PULL_DIR="$W/pulled" SLIMBUIL
   "$SLIMBUILD_BUILD_DIR/tests/unit_tests" "registry: live pull_to_layout" > "$W/pull.log" 2>&1 ||
   { cat "$W/pull.log"; fail "pull_to_layout failed"; }
 [ "$(skopeo inspect --format '{{.Digest}}' "oci:$W/pulled:1.0")" = "$want" ] || fail "pulled layout has another digest"
+# A multi-arch index (pushed by skopeo): pull picks the linux/amd64 image.
+want_amd64=$(make_layout "$W/multi" m 2000 --seed 31 --multiarch) || fail "make_layout multiarch"
+skopeo copy -q --all --dest-tls-verify=false "oci:$W/multi:m" "docker://$REG_ADDR/team/multi:1" || fail "skopeo push index"
+SLIMBUILD_TEST_REGISTRY="$REG_ADDR" SLIMBUILD_TEST_PULL_DIR="$W/pulled-multi" SLIMBUILD_TEST_DIGEST="$want_amd64" \
+  SLIMBUILD_TEST_REPO=team/multi:1 "$SLIMBUILD_BUILD_DIR/tests/unit_tests" "registry: live pull_to_layout" > "$W/pull2.log" 2>&1 ||
+  { cat "$W/pull2.log"; fail "pull_to_layout of an index failed"; }
 
 # 7. Layouts from other tools push too: an empty image made by umoci.
 if command -v umoci >/dev/null; then

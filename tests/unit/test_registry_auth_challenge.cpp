@@ -17,7 +17,7 @@ TEST_CASE("registry: bearer challenge with quoted parameters") {
   CHECK(c.param("scope") == "repository:library/ubuntu:pull,push");  // comma inside quotes
 }
 
-TEST_CASE("registry: challenge scheme and names are case-insensitive; escapes and spaces") {
+TEST_CASE("registry: challenge scheme and names are case-insensitive, with escapes and spaces") {
   auto r = parse_www_authenticate(R"(BEARER   Realm = "http://h/t\"x\\y" ,  SERVICE=svc  , error="insufficient_scope")");
   REQUIRE(r);
   REQUIRE(r->size() == 1);

@@ -140,6 +140,9 @@ TEST_CASE("registry: unusable auth answers are clear errors") {
     CHECK_THAT(e.what(), Catch::Contains("without a token"));
     CHECK_THAT(e.what(), !Catch::Contains("pw-never-shown"));
   }
+  challenge = R"(Bearer realm="http://auth.test/token")";  // plain http: no password over it
+  client.ping();
+  CHECK_THROWS_WITH(client.send(head, "checking"), Catch::Contains("plain-http token service"));
   challenge = "Negotiate";
   CHECK_THROWS_WITH(client.ping(), Catch::Contains("does not support"));
   (void)tp;
@@ -222,4 +225,23 @@ TEST_CASE("registry: a registry that stores different bytes fails the push") {
   CHECK_THROWS_WITH(push_blob(client, blob, util::sha256_digest("hello"), 5, cache, s),
                     Catch::Contains("stored the blob as sha256:ffff"));
   CHECK(puts == 1);  // not retried: the bytes, not the network, are wrong
+}
+
+TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
+  Env env;
+  util::TempDir dir("registry-upload");
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/")) return resp(200);
+    CHECK(r.method == "HEAD");
+    return resp(307, {{"location", "https://storage.test/blob?sig=x"}});
+  };
+  PushOptions o;
+  RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  UploadSettings s;
+  s.progress = false;
+  MountCache cache("");
+  auto out = push_blob(client, dir.path() / "unused", "sha256:" + std::string(64, '2'), 10, cache, s);
+  CHECK(out.action == "exists");
 }

@@ -20,7 +20,10 @@ namespace slimbuild::registry {
 
 class Authenticator {
  public:
-  Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name);
+  // `allow_plain_http`: credentials may go to an http:// token realm (only
+  // with --insecure-registry; otherwise a password would cross the wire in clear).
+  Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name,
+                bool allow_plain_http = false);
 
   // Takes the WWW-Authenticate challenges of a 401. Returns false when none
   // is usable (unknown scheme), so the caller reports "unauthorized".
@@ -44,6 +47,7 @@ class Authenticator {
   Transport& transport_;
   std::optional<Credentials> credentials_;
   std::string registry_name_;
+  bool allow_plain_http_;
   std::optional<AuthChallenge> challenge_;
   std::map<std::string, Token> tokens_;  // key: scopes joined by ' '
 };

@@ -18,7 +18,7 @@ struct PushOptions {
   std::optional<std::string> username; // with password (from --password-stdin)
   std::optional<std::string> password;
   bool progress = true;                // per-blob progress/lines on stderr
-  uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 8 MiB
+  uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 64 MiB
 };
 
 struct BlobOutcome {
