@@ -1,6 +1,12 @@
 // `slimbuild trace BINARY`: what the loader would load, and from where, as
 // a tree for people or a stable JSON document for scripts. Same stage as the
 // build uses, so what trace shows is what an image gets.
+//
+// JSON: {binary, binary_host_path, platform ("linux/amd64"), static,
+// interpreter (image path or null), interpreter_host_path,
+// interpreter_symlinks, libraries: [{soname (the name asked for), path (image
+// path the loader opens), host_path (real file), needed_by, found_via,
+// symlinks: [{path, target}], build_id}]}; libraries in load order.
 #include "cli/commands.hpp"
 
 #include <iostream>
@@ -96,7 +102,10 @@ void print_tree(const trace::TraceResult& r) {
     }
   };
   print(print, r.binary.image_path, 1);
-  print(print, "manifest", 1);
+  if (!children["manifest"].empty()) {
+    std::cout << "  dlopen()ed (libraries:):\n";
+    print(print, "manifest", 2);
+  }
 
   if (r.binary.elf.is_static())
     std::cout << "static binary: no interpreter and no shared libraries needed\n";
@@ -113,7 +122,8 @@ Command add_trace_command(CLI::App& root) {
   c.app = root.add_subcommand("trace", "Print the ELF dependency tree and where each library resolves");
   c.app->add_option("binary", args->binary, "The ELF program to trace")->required();
   c.app->add_option("--sysroot", args->sysroot, "Look libraries up inside this directory (default /)");
-  c.app->add_option("-l,--library", args->libraries, "A dlopen()ed library (soname or absolute path), like `libraries:`; repeatable");
+  c.app->add_option("-l,--library", args->libraries, "A dlopen()ed library (soname or absolute path), like `libraries:`; repeatable")
+      ->allow_extra_args(false);  // one name per -l, so `-l libz.so.1 BINARY` keeps BINARY
   c.app->add_option("--dest", args->dest, "Where the binary will live in the image (its $ORIGIN), like binary.dest");
   c.app->add_flag("--json", args->json, "Print a JSON document instead of the tree");
   c.run = [args]() -> int {
@@ -125,7 +135,8 @@ Command add_trace_command(CLI::App& root) {
       throw Error("sysroot " + args->sysroot + " is not a directory", "pass --sysroot DIR pointing at a root file system", kExitUsage);
     trace::TraceResult result = trace::trace_binary(args->binary, options);
     if (args->json)
-      std::cout << to_json(result).dump(2) << "\n";
+      // Paths are bytes; invalid UTF-8 (a hostile DT_NEEDED) is replaced, not fatal.
+      std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_tree(result);
     return kExitOk;

@@ -25,6 +25,28 @@ void make_dir(const fs::path& dir) {
   if (::chmod(dir.c_str(), 0755) != 0) throw Error("cannot set the mode of " + dir.string() + ": " + std::strerror(errno));
 }
 
+// image-layout.md: ref ::= component ("/" component)*, component ::=
+// alphanum (separator alphanum)*, alphanum ::= [A-Za-z0-9]+, separator ::=
+// [-._:@+] | "--". A name outside it is one skopeo and umoci cannot address.
+bool is_ref_name(std::string_view ref) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  auto separator = [](char c) { return c == '-' || c == '.' || c == '_' || c == ':' || c == '@' || c == '+'; };
+  size_t i = 0;
+  for (;;) {  // one component per iteration
+    if (i >= ref.size() || !alnum(ref[i])) return false;
+    while (i < ref.size() && alnum(ref[i])) ++i;
+    while (i < ref.size() && ref[i] != '/') {
+      if (ref.substr(i, 2) == "--") i += 2;
+      else if (separator(ref[i])) ++i;
+      else return false;
+      if (i >= ref.size() || !alnum(ref[i])) return false;
+      while (i < ref.size() && alnum(ref[i])) ++i;
+    }
+    if (i == ref.size()) return true;
+    ++i;  // the '/'
+  }
+}
+
 }  // namespace
 
 struct LayoutWriter::Impl {
@@ -99,6 +121,9 @@ Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::L
                                    const std::map<std::string, std::string>& annotations,
                                    const std::string& ref_name) {
   impl_->check_open();
+  if (!ref_name.empty() && !is_ref_name(ref_name))
+    throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
+                "use letters, digits and . _ - : @ + between them, e.g. 1.4.2 or latest");
   if (!util::is_sha256_digest(layer.digest) || !fs::exists(impl_->blob(layer.digest)))
     throw Error("internal: layer " + layer.digest + " was not written to this layout (use put_layer)");
   Descriptor layer_desc;

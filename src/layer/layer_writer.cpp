@@ -65,6 +65,13 @@ std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<ch
   do n = ::read(fd.get(), &extra, 1);
   while (n < 0 && errno == EINTR);
   if (n > 0) throw changed_error(e, "it grew past " + std::to_string(e.size) + " bytes");
+  // A same-size rewrite during the read would give a torn mix of old and new
+  // bytes; any write moves the modification time.
+  struct stat after {};
+  if (::fstat(fd.get(), &after) != 0) throw Error("cannot stat " + describe(e) + ": " + std::strerror(errno));
+  if (after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+      after.st_size != st.st_size)
+    throw changed_error(e, "it was modified during the read");
   return hash.hex();
 }
 

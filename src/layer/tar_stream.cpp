@@ -6,6 +6,8 @@
 #include <archive_entry.h>
 #include <locale.h>
 
+#include <cstdio>
+
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 
@@ -70,6 +72,22 @@ bool is_utf8(const std::string& s) {
     i += n + 1;
   }
   return true;
+}
+
+// For messages: bytes that are not printable ASCII as \xNN, so a hostile
+// name cannot garble the terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -146,9 +164,11 @@ void TarStream::check_entry_complete() {
 void TarStream::write_header(const TarHeader& h) {
   if (finished_) throw Error("internal: tar entry after the end of the archive");
   check_entry_complete();
-  if (!is_utf8(h.path)) throw Error("image path '" + h.path + "' is not valid UTF-8", "rename the file");
+  if (!is_utf8(h.path))
+    throw Error("image path '" + printable(h.path) + "' is not valid UTF-8", "rename the file to a UTF-8 name");
   if (!is_utf8(h.link_target))
-    throw Error("the target of symlink " + h.path + " is not valid UTF-8", "point it at a UTF-8 name");
+    throw Error("the target of symlink " + printable(h.path) + " is not valid UTF-8",
+                "point it at a UTF-8 name");
   Utf8Locale utf8;
   EntryHandle e(archive_entry_new());
   if (!e) throw Error("libarchive could not allocate a tar entry");

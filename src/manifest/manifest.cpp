@@ -14,6 +14,7 @@
 
 #include <slimbuild/util/handles.hpp>
 
+#include "manifest/keys.hpp"
 #include "manifest/sections.hpp"
 #include "manifest/validate.hpp"
 #include "manifest/yaml_reader.hpp"
@@ -22,10 +23,6 @@
 namespace slimbuild::manifest {
 
 namespace {
-
-const std::vector<std::string> kTopLevelKeys = {
-    "name", "image",   "binary",          "entrypoint", "cmd",      "libraries", "files",   "user",
-    "ca_certificates", "tzdata",          "timezone",   "env",      "workdir",   "ports",   "labels", "sysroot"};
 
 // Reports `problem` (if any) as "<what> <message>" at `node`; true when fine.
 bool report(const std::optional<Problem>& problem, const YamlNode& node, std::string_view what, Diagnostics& diag) {
@@ -100,7 +97,7 @@ std::map<std::string, std::string> read_labels(const YamlNode& node, Diagnostics
 }
 
 void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
-  Fields top(root, "", kTopLevelKeys, diag);
+  Fields top(root, "", keys::kTopLevel, diag);
 
   // First: zones are looked up under the sysroot. If it is wrong, every
   // zone would be "unknown" too, so those checks are skipped.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "manifest/keys.hpp"
 #include "manifest/validate.hpp"
 #include "manifest/zoneinfo.hpp"
 
@@ -69,13 +70,23 @@ std::optional<std::uint32_t> read_id(const Fields& fields, std::string_view key,
   return static_cast<std::uint32_t>(*id);
 }
 
+// Where a file lands in the image: an image path outside the runtime's mounts.
+std::optional<std::string> read_destination(const YamlNode& node, std::string_view what, Diagnostics& diag) {
+  auto path = read_image_path(node, what, diag);
+  if (auto problem = path ? check_not_runtime_mount(*path) : std::nullopt) {
+    diag.error(node, std::string(what) + " " + problem->message, problem->hint);
+    return std::nullopt;
+  }
+  return path;
+}
+
 std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string& what, const fs::path& base_dir,
                                         Diagnostics& diag) {
   if (node.kind != YamlNode::Kind::Mapping) {
     wrong_type(node, what, "a mapping {src, dest, mode, exclude}", diag);
     return std::nullopt;
   }
-  Fields fields(node, what, {"src", "dest", "mode", "exclude"}, diag);
+  Fields fields(node, what, keys::kFile, diag);
   FileSpec spec;
   spec.where = diag.at(node);
   bool ok = true;
@@ -84,7 +95,7 @@ std::optional<FileSpec> read_file_entry(const YamlNode& node, const std::string&
   if (src_path) spec.src = *src_path; else ok = false;
 
   const YamlNode* dest = fields.require("dest");
-  auto dest_path = dest ? read_image_path(*dest, fields.path("dest"), diag) : std::nullopt;
+  auto dest_path = dest ? read_destination(*dest, fields.path("dest"), diag) : std::nullopt;
   if (dest_path) {
     spec.dest = *dest_path;
     spec.dest_is_dir = dest->value.ends_with('/') || *dest_path == "/";
@@ -178,7 +189,7 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   if (node.kind == YamlNode::Kind::Scalar) {
     path = &node;  // short form: `binary: build/hello`
   } else if (node.kind == YamlNode::Kind::Mapping) {
-    fields.emplace(node, "binary", std::vector<std::string>{"path", "dest"}, diag);
+    fields.emplace(node, "binary", keys::kBinary, diag);
     path = fields->require("path");
     dest = fields->get("dest");
   } else {
@@ -188,7 +199,7 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   auto host = path ? read_host_path(*path, fields ? "binary.path" : "binary", HostKind::File, base_dir, diag)
                    : std::nullopt;
   std::optional<std::string> image_path = "/app";
-  if (dest) image_path = read_image_path(*dest, "binary.dest", diag);
+  if (dest) image_path = read_destination(*dest, "binary.dest", diag);
   if (!host || !image_path) return std::nullopt;
   // The default and a dest ending in '/' mean "into this directory": the
   // binary keeps its file name, as `cp build/hello /app/` would.
@@ -215,7 +226,7 @@ std::optional<UserSpec> read_user(const YamlNode& node, Diagnostics& diag) {
     wrong_type(node, "user", "a mapping {name, uid, gid}", diag, "e.g. user: {name: app, uid: 65532}");
     return std::nullopt;
   }
-  Fields fields(node, "user", {"name", "uid", "gid"}, diag);
+  Fields fields(node, "user", keys::kUser, diag);
   UserSpec user;
   user.where = diag.at(node);
   bool ok = true;

@@ -101,6 +101,14 @@ std::expected<std::string, Problem> normalise_image_path(std::string_view path) 
   return out.empty() ? "/" : out;
 }
 
+std::optional<Problem> check_not_runtime_mount(std::string_view path) {
+  for (std::string_view mount : {"/proc", "/sys", "/dev"})
+    if (path == mount || (path.starts_with(mount) && path[mount.size()] == '/'))
+      return Problem{"is under " + std::string(mount) + ", which the container runtime mounts over: " + quoted(path),
+                     "anything put there would be hidden when the image runs; choose another path"};
+  return std::nullopt;
+}
+
 std::expected<std::uint32_t, Problem> parse_mode(std::string_view text) {
   std::string_view digits = text;
   if (digits.starts_with("0o") || digits.starts_with("0O")) digits.remove_prefix(2);

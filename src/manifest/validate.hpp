@@ -32,6 +32,10 @@ std::optional<Problem> check_image_reference(std::string_view ref);
 // ".." may go up a level but never above "/". NUL and newlines are refused.
 std::expected<std::string, Problem> normalise_image_path(std::string_view path);
 
+// Content under /proc, /sys or /dev is hidden at run time: every OCI
+// runtime mounts its own file systems there. `path` is normalised.
+std::optional<Problem> check_not_runtime_mount(std::string_view path);
+
 // "0640", "640" or "0o640" -> 0640. Only permission bits: setuid, setgid and
 // sticky are refused, and so is anything that is not octal or exceeds 07777.
 std::expected<std::uint32_t, Problem> parse_mode(std::string_view text);

@@ -28,7 +28,6 @@ class Diagnostics {
   void error(const YamlNode& node, std::string message, std::string hint = {}) {
     error(at(node), std::move(message), std::move(hint));
   }
-  bool empty() const noexcept { return items_.empty(); }
   // Enough errors that further expensive checks (zone lookups) would only
   // slow down a hostile or badly broken file: callers may stop early.
   bool full() const noexcept { return items_.size() >= 100; }
@@ -62,7 +61,6 @@ class Fields {
   const YamlNode* key_node(std::string_view key) const;
   // "files[1].dest": how messages name a value.
   std::string path(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
-  const YamlNode& node() const noexcept { return mapping_; }
 
  private:
   const std::pair<NodePtr, NodePtr>* find(std::string_view key) const;

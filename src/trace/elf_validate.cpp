@@ -26,7 +26,8 @@ constexpr uint32_t kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtNote = 4;
 constexpr uint64_t kMaxNoteSegment = 1 << 20;
 constexpr uint32_t kNtGnuBuildId = 3;
 constexpr int64_t kDtNull = 0, kDtNeeded = 1, kDtStrtab = 5, kDtStrsz = 10, kDtSoname = 14, kDtRpath = 15,
-                  kDtRunpath = 29;
+                  kDtRunpath = 29, kDtFlags1 = 0x6ffffffb;
+constexpr uint64_t kDf1Nodeflib = 0x800;
 constexpr uint16_t kEtRel = 1, kEtExec = 2, kEtDyn = 3, kEtCore = 4;
 
 // [off, off + len) inside [0, size), without overflow.
@@ -192,9 +193,10 @@ std::string read_interpreter(const ElfFile& f, const Segment& s) {
   size_t nul = raw.find('\0');
   if (nul == std::string::npos) f.fail("PT_INTERP is not NUL-terminated");
   std::string interp = raw.substr(0, nul);
-  if (interp.empty() || interp[0] != '/') f.fail("PT_INTERP \"" + interp + "\" is not an absolute path");
+  // Control characters first: the message below quotes the string.
   for (unsigned char c : interp)
     if (c < 0x20 || c == 0x7f) f.fail("PT_INTERP contains control characters");
+  if (interp.empty() || interp[0] != '/') f.fail("PT_INTERP \"" + interp + "\" is not an absolute path");
   return interp;
 }
 
@@ -228,6 +230,7 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
       case kDtSoname: soname = val; break;
       case kDtRpath: rpath.push_back(val); break;
       case kDtRunpath: runpath.push_back(val); break;
+      case kDtFlags1: info.nodeflib = (val & kDf1Nodeflib) != 0; break;
       default: break;
     }
   }
@@ -338,6 +341,7 @@ ElfInfo validate_elf(const fs::path& file) {
   if (info.type != kEtExec && info.type != kEtDyn) f.fail("unsupported ELF type " + std::to_string(info.type));
 
   std::vector<Segment> segs = read_program_headers(f, L, eh);
+  if (segs.empty()) f.fail("it has no program headers, so nothing could load it");
   const Segment* dynamic = nullptr;
   for (const auto& s : segs) {
     if (s.type == kPtInterp) {

@@ -69,6 +69,11 @@ class Loader {
   Loader(const fs::path& binary, const TraceOptions& options) : options_(options) {
     Node root;
     root.obj.elf = read_elf(binary);
+    // glibc's loader accepts only these ABIs (ELFOSABI_SYSV, ELFOSABI_GNU); a
+    // FreeBSD or Solaris binary would fail at exec time inside the container.
+    if (uint8_t abi = root.obj.elf.osabi; abi != 0 && abi != 3)
+      throw Error(binary.string() + " is not a Linux program (its ELF OS/ABI byte is " + std::to_string(abi) + ")",
+                  "build it for Linux");
     root.obj.found_via = "binary";
     place_root(binary, root);
     nodes_.push_back(std::move(root));
@@ -221,6 +226,7 @@ class Loader {
       for (int l = who; l >= 0; l = nodes_[l].loader)
         if (nodes_[l].obj.elf.runpath.empty()) add(search_->expand(nodes_[l].obj.elf.rpath, nodes_[l].origin_image), l, "rpath");
     add(search_->expand(elf.runpath, nodes_[who].origin_image), who, "runpath");
+    if (elf.nodeflib) return;  // linked with -z nodefaultlib: no cache, no default directories
     std::vector<SearchDir> conf, defaults;
     // A conf directory that is also a default one is labelled "default": the
     // image has no ld.so.cache, and only default directories work without it.
@@ -305,6 +311,8 @@ class Loader {
 }  // namespace
 
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options) {
+  for (const auto& lib : options.extra_libraries)
+    if (lib.empty()) throw Error("an empty name in the dlopen()ed libraries", "list sonames such as libnss_dns.so.2");
   return Loader(binary, options).run();
 }
 

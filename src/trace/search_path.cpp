@@ -6,6 +6,13 @@
 // RPM-style sysroots (where those are the built-in directories) also work;
 // a Debian sysroot keeps only the ld.so symlink there, so the order above
 // still decides for Debian.
+//
+// glibc-hwcaps subdirectories (dir/glibc-hwcaps/x86-64-v3/...) are not
+// probed on purpose: which one the loader picks depends on the CPU the image
+// later runs on, and when none is present it falls back to the baseline
+// library in `dir`, which we always ship. The image stays minimal and works
+// on every CPU; only a library that exists solely in a hwcaps directory is
+// reported missing.
 #include <slimbuild/trace/search_path.hpp>
 
 #include <fnmatch.h>
@@ -84,7 +91,9 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
   } catch (const std::exception&) {
     return;  // unreadable configuration: ldconfig would skip it too
   }
-  std::string conf_dir = fs::path(file->image_path).parent_path().string();
+  // ldconfig joins relative patterns to the directory of the name it opened,
+  // not of a symlink's target.
+  std::string conf_dir = fs::path(image_file).parent_path().string();
   std::stringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     line = trim(line.substr(0, line.find('#')));

@@ -51,11 +51,20 @@ tail -n1 "$tmp/tree.txt" | grep -Eq '^[0-9]+ shared libraries \+ interpreter /li
   fail "unexpected summary: $(tail -n1 "$tmp/tree.txt")"
 
 # 3. -l adds a dlopen()ed library, needed by "manifest".
-"$SLIMBUILD" trace /usr/bin/curl -l libnss_dns.so.2 --json >"$tmp/nss.json"
+"$SLIMBUILD" trace -l libnss_dns.so.2 /usr/bin/curl --json >"$tmp/nss.json"  # -l takes one name, BINARY stays positional
 python3 - "$tmp/nss.json" <<'PY'
 import json, sys
 libs = {l["soname"]: l for l in json.load(open(sys.argv[1]))["libraries"]}
 assert libs["libnss_dns.so.2"]["needed_by"] == ["manifest"], libs["libnss_dns.so.2"]
+PY
+
+# 3b. --dest places the binary (and its $ORIGIN) in the image.
+"$SLIMBUILD" trace /usr/bin/true --dest /app/bin/true --json >"$tmp/dest.json"
+python3 - "$tmp/dest.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["binary"] == "/app/bin/true" and d["binary_host_path"] == "/usr/bin/true", d
+assert all(l["needed_by"] for l in d["libraries"]), d
 PY
 
 # 4. A static binary needs nothing.

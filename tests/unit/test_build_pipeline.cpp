@@ -156,7 +156,7 @@ TEST_CASE("build: a bad manifest fails before anything is written, and an old la
   CHECK(listing(tmp.path()) == std::vector<std::string>{"out", "proj"});
 }
 
-TEST_CASE("build: a file conflict fails the build naming both origins; no output") {
+TEST_CASE("build: a file conflict fails the build naming both origins and leaves no output") {
   util::TempDir tmp{"build-conflict"};
   fs::path manifest = make_project(tmp.path() / "proj");
   put(tmp.path() / "proj", "passwd", "root:x:0:0::/root:/bin/sh\n");

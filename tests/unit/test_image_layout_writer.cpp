@@ -36,6 +36,13 @@ ImageConfigSpec full_spec() {
   return s;
 }
 
+// The smallest rootfs: one generated file.
+Rootfs one_file() {
+  Rootfs r;
+  r.add(generated("/x", "x"));
+  return r;
+}
+
 mode_t mode_of(const fs::path& p) {
   struct stat st {};
   REQUIRE(::lstat(p.c_str(), &st) == 0);
@@ -144,8 +151,7 @@ TEST_CASE("image: puts are idempotent and modes do not follow the umask") {
     CHECK(a.size == 5);
     Descriptor j = w.put_json(json{{"b", 1}, {"a", {1, 2}}}, "application/json");
     CHECK(slimbuild::util::read_file(w.path() / "blobs/sha256" / j.digest.substr(7)) == R"({"a":[1,2],"b":1})");
-    Rootfs r;
-    r.add(generated("/x", "x"));
+    Rootfs r = one_file();
     auto l1 = w.put_layer(r, {});
     auto l2 = w.put_layer(r, {});
     CHECK(l1.digest == l2.digest);
@@ -172,9 +178,7 @@ TEST_CASE("image: a writer destroyed without commit leaves nothing behind") {
   slimbuild::util::TempDir tmp("image-test");
   {
     LayoutWriter w(tmp.path() / "out");
-    Rootfs r;
-    r.add(generated("/x", "x"));
-    w.add_image(full_spec(), w.put_layer(r, {}), {}, "latest");
+    w.add_image(full_spec(), w.put_layer(one_file(), {}), {}, "latest");
     CHECK(fs::exists(w.path() / "blobs/sha256"));
   }
   CHECK(fs::is_empty(tmp.path()));
@@ -199,9 +203,7 @@ TEST_CASE("image: commit replaces an existing output directory") {
   fs::path out = tmp.path() / "out";
   write_text(out / "stale-file", "old");
   LayoutWriter w(out);
-  Rootfs r;
-  r.add(generated("/x", "x"));
-  auto d = w.add_image(full_spec(), w.put_layer(r, {}), {}, "latest");
+  auto d = w.add_image(full_spec(), w.put_layer(one_file(), {}), {}, "latest");
   CHECK(fs::exists(out / "stale-file"));  // untouched until commit
   w.commit();
   CHECK_FALSE(fs::exists(out / "stale-file"));
@@ -215,9 +217,7 @@ TEST_CASE("image: commit replaces an existing output directory") {
 TEST_CASE("image: the same ref added twice keeps only the last image") {
   slimbuild::util::TempDir tmp("image-test");
   LayoutWriter w(tmp.path() / "out");
-  Rootfs r;
-  r.add(generated("/x", "x"));
-  auto layer = w.put_layer(r, {});
+  auto layer = w.put_layer(one_file(), {});
   ImageConfigSpec s = full_spec();
   w.add_image(s, layer, {}, "latest");
   s.user = "1000:1000";
@@ -244,9 +244,7 @@ TEST_CASE("image: a referrer is an OCI 1.1 artifact listed beside the image") {
   slimbuild::util::TempDir tmp("image-test");
   fs::path out = tmp.path() / "out";
   LayoutWriter w(out);
-  Rootfs r;
-  r.add(generated("/x", "x"));
-  Descriptor image = w.add_image(full_spec(), w.put_layer(r, {}), {}, "1.0");
+  Descriptor image = w.add_image(full_spec(), w.put_layer(one_file(), {}), {}, "1.0");
   std::string sbom = R"({"spdxVersion":"SPDX-2.3"})";
   Descriptor ref = w.add_referrer(image, "application/spdx+json", sbom, "application/spdx+json",
                                   {{"org.opencontainers.image.created", "1970-01-01T00:00:00Z"}});
@@ -272,4 +270,16 @@ TEST_CASE("image: a referrer is an OCI 1.1 artifact listed beside the image") {
   // The tag still names the image, and "the only image" ignores the artifact.
   CHECK(reader.find_image("1.0").digest == image.digest);
   CHECK(reader.find_image().digest == image.digest);
+}
+
+TEST_CASE("image: ref names follow the image-layout grammar") {
+  slimbuild::util::TempDir tmp("image-test");
+  LayoutWriter w(tmp.path() / "out");
+  auto layer = w.put_layer(one_file(), {});
+  for (std::string good : {"latest", "1.4.2", "v1-rc.1", "team/app:1.0", "a--b", "A_b+c@d", "0"})
+    CHECK_NOTHROW(w.add_image(full_spec(), layer, {}, good));
+  for (std::string bad : {"bad tag", "-lead", "trail-", "a//b", "/a", "a/", "a..", "caf\xc3\xa9", "a---b"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(w.add_image(full_spec(), layer, {}, bad), Catch::Contains("cannot name an image"));
+  }
 }

@@ -120,7 +120,23 @@ TEST_CASE("layer: names that are not UTF-8 are refused, not mangled") {
     CHECK_THROWS_WITH(write_layer(r, tmp.path() / "l.tgz", {}), Catch::Contains("not valid UTF-8"));
     CHECK_FALSE(fs::exists(tmp.path() / "l.tgz"));
   }
+  Rootfs shown;
+  shown.add(generated("/tab\t\xff", "x"));
+  CHECK_THROWS_WITH(write_layer(shown, tmp.path() / "l.tgz", {}), Catch::Contains("'tab\\x09\\xff'"));
   Rootfs r;
   r.add(link_entry("/l", "bad\xff"));
   CHECK_THROWS_WITH(write_layer(r, tmp.path() / "l.tgz", {}), Catch::Contains("not valid UTF-8"));
+}
+
+TEST_CASE("layer: timestamps past 2038 survive through a pax mtime record") {
+  slimbuild::util::TempDir tmp("layer-test");
+  Rootfs r;
+  r.add(generated("/f", "x"));
+  slimbuild::layer::LayerOptions opt;
+  opt.mtime = 4102444800;  // 2100-01-01, beyond ustar's signed 32-bit compromise
+  write_layer(r, tmp.path() / "l.tgz", opt);
+  for (auto& e : read_tar(tmp.path() / "l.tgz")) CHECK(e.mtime == 4102444800);
+  std::string tar = gunzip(tmp.path() / "l.tgz");
+  CHECK(tar.find(" mtime=4102444800\n") != std::string::npos);
+  CHECK(tar.find("atime=") == std::string::npos);
 }

@@ -424,3 +424,17 @@ TEST_CASE("manifest: other value rules") {
   check_at(e, p, 4, 3);
   CHECK_THAT(e.what(), Contains("mapping keys must be plain strings"));
 }
+
+TEST_CASE("manifest: destinations the runtime mounts over are refused") {
+  Project p;
+  auto e = p.error(kBase + "files: [{src: config/app.conf, dest: /proc/app.conf}]\n");
+  check_at(e, p, 4, 38);
+  CHECK_THAT(e.what(), Contains("files[0].dest is under /proc, which the container runtime mounts over"));
+  e = p.error("name: hello\nbinary: {path: build/hello, dest: /dev/}\nuser: {uid: 1}\n");
+  check_at(e, p, 2, 35);
+  CHECK_THAT(e.what(), Contains("binary.dest is under /dev"));
+  // Only whole components count.
+  Manifest m = p.load(kBase + "files: [{src: config, dest: /system/, mode: \"0644\"}, {src: config, dest: /devices/}]\n");
+  CHECK(m.files[0].dest == "/system");
+  CHECK(m.files[1].dest == "/devices");
+}

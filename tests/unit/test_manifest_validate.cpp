@@ -53,6 +53,12 @@ TEST_CASE("manifest: image paths are normalised and kept inside the root") {
   CHECK_FALSE(normalise_image_path("/a\nb"));
 }
 
+TEST_CASE("manifest: runtime mount points are recognised by whole components") {
+  for (const char* hidden : {"/proc", "/proc/x", "/sys/fs/y", "/dev", "/dev/null"}) CHECK(check_not_runtime_mount(hidden));
+  for (const char* fine : {"/", "/process", "/system/x", "/devices", "/app/dev", "/etc/proc"})
+    CHECK_FALSE(check_not_runtime_mount(fine));
+}
+
 TEST_CASE("manifest: modes are octal permission bits only") {
   CHECK(parse_mode("0640") == 0640u);
   CHECK(parse_mode("640") == 0640u);

@@ -133,6 +133,10 @@ TEST_CASE("trace: malformed headers are rejected with the reason") {
     fs::path f = patched(tmp, "phentsize", [](std::string& b) { put_le<uint16_t>(b, 54, 12); });
     CHECK(read_error(f).find("e_phentsize is 12, expected 56") != std::string::npos);
   }
+  SECTION("no program headers at all") {
+    fs::path f = patched(tmp, "nophdr", [](std::string& b) { put_le<uint16_t>(b, 56, 0); });
+    CHECK(read_error(f).find("it has no program headers") != std::string::npos);
+  }
   SECTION("relocatable object") {
     fs::path obj = tmp.path() / "x.o";
     gcc("int x;\n", obj, {"-c"});

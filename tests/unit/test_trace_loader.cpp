@@ -5,6 +5,7 @@
 #include "unit/test_trace_fixtures.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
@@ -45,6 +46,20 @@ fs::path rpath_chain(const fs::path& root, bool new_dtags) {
   executable(exe, "a",
              {"-L" + a_dir.string(), "-lA", new_dtags ? "-Wl,--enable-new-dtags" : "-Wl,--disable-new-dtags",
               "-Wl,-rpath," + a_dir.string() + ":" + b_dir.string()});
+  return exe;
+}
+
+// libfoo.so in `second`, a decoy at `first`/libfoo.so made by `decoy`, and
+// an executable whose RUNPATH lists first, then second.
+fs::path decoy_then_real(const fs::path& root, const std::function<void(const fs::path& real, const fs::path& decoy)>& decoy) {
+  fs::path first = root / "first", second = root / "second";
+  shared_lib(second / "libfoo.so", "libfoo.so", "foo");
+  fs::create_directories(first);
+  decoy(second / "libfoo.so", first / "libfoo.so");
+  fs::path exe = root / "app";
+  executable(exe, "foo", {"-L" + second.string(), "-lfoo", "-Wl,--enable-new-dtags",
+                          "-Wl,-rpath," + first.string() + ":" + second.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 1);  // the real loader passes over the decoy too
   return exe;
 }
 
@@ -110,6 +125,56 @@ TEST_CASE("trace: DT_RUNPATH is not inherited, the missing library and its neede
   CHECK(msg.find("libB.so (needed by " + (root / "a" / "libA.so").string() + ")") != std::string::npos);
   CHECK(msg.find("searched:") != std::string::npos);
   CHECK(msg.find("/usr/lib") != std::string::npos);
+}
+
+TEST_CASE("trace: the RPATH chain passes through an object with RUNPATH") {
+  // app (RPATH a:b) -> libA (RUNPATH m) -> libM (nothing) -> libB (only in b).
+  // libA's own RPATH is ignored because it has RUNPATH, but libM's search
+  // still climbs the loader chain to the binary's RPATH.
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path a = root / "a", b = root / "b", m = root / "m";
+  shared_lib(b / "libB.so", "libB.so", "b");
+  shared_lib(m / "libM.so", "libM.so", "mm", "b", {"-L" + b.string(), "-lB"});
+  shared_lib(a / "libA.so", "libA.so", "a", "mm",
+             {"-L" + m.string(), "-lM", "-Wl,-rpath-link," + b.string(), "-Wl,--enable-new-dtags", "-Wl,-rpath," + m.string()});
+  fs::path exe = root / "app";
+  executable(exe, "a", {"-L" + a.string(), "-lA", "-Wl,-rpath-link," + m.string() + ":" + b.string(),
+                        "-Wl,--disable-new-dtags", "-Wl,-rpath," + a.string() + ":" + b.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 3);  // the real loader resolves the chain
+
+  TraceResult r = trace_binary(exe, {});
+  CHECK(find_lib(r, "libM.so")->found_via == "runpath");
+  const TracedObject* lb = find_lib(r, "libB.so");
+  REQUIRE(lb);
+  CHECK(lb->found_via == "rpath");
+  CHECK(lb->needed_by == std::vector<std::string>{(m / "libM.so").string()});
+}
+
+TEST_CASE("trace: two names for the same file load it once") {
+  // libfoo has no DT_SONAME, so each linker run records the name it was
+  // given: libbar needs "libfoo.so", the binary "libfoo.so.1" (a symlink to
+  // the same file). glibc notices the same device/inode and loads it once.
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path lib = root / "lib";
+  gcc("int foo(void){return 1;}\n", lib / "libfoo.so.1", {"-shared", "-fPIC"});
+  fs::create_symlink("libfoo.so.1", lib / "libfoo.so");
+  shared_lib(lib / "libbar.so", "libbar.so", "bar", "foo", {"-L" + lib.string(), "-l:libfoo.so"});
+  fs::path exe = root / "app";
+  executable(exe, "bar", {"-Wl,--no-as-needed", "-L" + lib.string(), "-lbar", "-l:libfoo.so.1",
+                          "-Wl,--disable-new-dtags", "-Wl,-rpath," + lib.string()});
+  REQUIRE(run_process({exe.string()}).exit_code == 2);
+
+  TraceResult r = trace_binary(exe, {});
+  REQUIRE(r.binary.elf.needed.size() >= 2);
+  int foos = 0;
+  for (const auto& l : r.libraries)
+    if (l.host_path == lib / "libfoo.so.1") {
+      ++foos;
+      CHECK(l.needed_by.size() == 2);
+    }
+  CHECK(foos == 1);
 }
 
 TEST_CASE("trace: every missing library is reported at once with a hint") {
@@ -205,27 +270,61 @@ TEST_CASE("trace: symlink chains are kept and every hop is recorded") {
 TEST_CASE("trace: a candidate of the wrong machine is skipped like ld.so does") {
   TempDir tmp("trace-test");
   fs::path root = fs::canonical(tmp.path());
-  fs::path wrong = root / "wrong", right = root / "right";
-  shared_lib(right / "libfoo.so", "libfoo.so", "foo");
-  fs::create_directories(wrong);
-  std::string bytes = read_bytes(right / "libfoo.so");
-  put_le<uint16_t>(bytes, 18, 183);  // e_machine = EM_AARCH64
-  write_bytes(wrong / "libfoo.so", bytes);
-  fs::path exe = root / "app";
-  executable(exe, "foo", {"-L" + right.string(), "-lfoo", "-Wl,--enable-new-dtags",
-                          "-Wl,-rpath," + wrong.string() + ":" + right.string()});
-  REQUIRE(run_process({exe.string()}).exit_code == 1);  // the real loader skips it too
-
+  fs::path exe = decoy_then_real(root, [](const fs::path& real, const fs::path& decoy) {
+    std::string bytes = read_bytes(real);
+    put_le<uint16_t>(bytes, 18, 183);  // e_machine = EM_AARCH64
+    write_bytes(decoy, bytes);
+  });
   TraceResult r = trace_binary(exe, {});
   const TracedObject* foo = find_lib(r, "libfoo.so");
   REQUIRE(foo);
-  CHECK(foo->image_path == (right / "libfoo.so").string());
+  CHECK(foo->image_path == (root / "second" / "libfoo.so").string());
 
-  fs::remove(right / "libfoo.so");
+  fs::remove(root / "second" / "libfoo.so");
   std::string msg = trace_error(exe);
   CHECK(msg.find("libfoo.so (needed by") != std::string::npos);
-  CHECK(msg.find("skipped (wrong architecture): " + (wrong / "libfoo.so").string() + " (64-bit little-endian AArch64)") !=
-        std::string::npos);
+  CHECK(msg.find("skipped (wrong architecture): " + (root / "first" / "libfoo.so").string() +
+                 " (64-bit little-endian AArch64)") != std::string::npos);
+}
+
+TEST_CASE("trace: -z nodefaultlib keeps the default directories out of the search") {
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  shared_lib(root / "lib" / "libfoo.so", "libfoo.so", "foo");
+  fs::path exe = root / "app";
+  executable(exe, "foo", {"-L" + (root / "lib").string(), "-lfoo", "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags",
+                          "-Wl,-rpath," + (root / "lib").string()});
+  auto real = run_process({exe.string()});
+  REQUIRE(real.exit_code != 0);  // the real loader cannot find libc.so.6 either
+  REQUIRE(real.err.find("libc.so.6") != std::string::npos);
+
+  std::string msg = trace_error(exe);
+  CHECK(msg.find("libc.so.6 (needed by " + exe.string() + ")\n    searched: " + (root / "lib").string()) != std::string::npos);
+  CHECK(msg.find("/usr/lib") == std::string::npos);
+  // Only the binary's own needs are affected: libfoo (no flag) still finds libc.
+  fs::copy_file("/usr/lib/x86_64-linux-gnu/libc.so.6", root / "lib" / "libc.so.6");
+  TraceResult r = trace_binary(exe, {});
+  CHECK(r.binary.elf.nodeflib);
+  CHECK(find_lib(r, "libc.so.6")->image_path == (root / "lib" / "libc.so.6").string());
+}
+
+TEST_CASE("trace: a dangling symlink candidate is passed over like a missing file") {
+  TempDir tmp("trace-test");
+  fs::path root = fs::canonical(tmp.path());
+  fs::path exe = decoy_then_real(root, [](const fs::path&, const fs::path& decoy) {
+    fs::create_symlink("libfoo.so.9", decoy);  // dangles
+  });
+  CHECK(find_lib(trace_binary(exe, {}), "libfoo.so")->image_path == (root / "second" / "libfoo.so").string());
+}
+
+TEST_CASE("trace: a binary for another operating system is refused") {
+  TempDir tmp("trace-test");
+  fs::path exe = tmp.path() / "app";
+  executable(exe, "", {});
+  std::string bytes = read_bytes(exe);
+  bytes[7] = 9;  // ELFOSABI_FREEBSD
+  write_bytes(exe, bytes);
+  CHECK(trace_error(exe) == exe.string() + " is not a Linux program (its ELF OS/ABI byte is 9)");
 }
 
 TEST_CASE("trace: a library that is not an ELF file is an error naming who needs it") {

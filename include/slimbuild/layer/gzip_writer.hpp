@@ -4,6 +4,12 @@
 // no header CRC, and OS = 255 ("unknown"), as Go's compress/gzip writes it
 // (ko, crane and BuildKit layers look the same). zlib would otherwise stamp the
 // build host's OS code (3 on Unix), which has no business in a digest.
+// XFL follows the level as RFC 1952 says (2 for 9, 4 for 1, else 0).
+//
+// The compressed bytes (and so the layer digest) are those of zlib's deflate
+// at the given level; zlib 1.2.x/1.3 produce identical streams, but a
+// different deflate (zlib-ng, Intel's, Go's) would not. The diff_id, taken
+// over the tar, does not depend on the compressor at all.
 //
 // Output goes through a fixed-size buffer, so memory does not depend on how
 // much is compressed.

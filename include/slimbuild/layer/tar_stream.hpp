@@ -4,8 +4,11 @@
 // name/prefix split or its 100-byte linkname, a non-ASCII name, an id above
 // 2097151, a size above 8 GiB, an mtime after 2038). Such a header is named
 // "<dir>/PaxHeader/<name>" (no PID, no time), holds only the fields needed
-// (path, linkpath, uid, mtime...) and never atime or ctime. Names are handed
-// to libarchive as UTF-8 so the bytes do not depend on the locale.
+// (path, linkpath, uid, mtime...) and never atime or ctime; its own ustar
+// fields copy the entry's (mode, owner, mtime). The entry's ustar header then
+// holds a truncated name that only pax-blind readers would see. Names must
+// be UTF-8 (anything else is refused: pax would need hdrcharset=BINARY, which
+// Go's archive/tar ignores) and pass through unchanged whatever the locale.
 //
 // Nothing about the host leaks in: the caller gives every field, owner names
 // stay empty, there are no xattrs, ACLs or file flags, and the archive ends

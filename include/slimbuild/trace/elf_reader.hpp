@@ -31,6 +31,7 @@ struct ElfInfo {
   std::vector<std::string> runpath;  // DT_RUNPATH split on ':'
   std::string soname;        // DT_SONAME
   std::string build_id;      // NT_GNU_BUILD_ID as hex, empty if none
+  bool nodeflib = false;     // DF_1_NODEFLIB: its own needs skip ld.so.conf and the default dirs
   bool is_static() const { return interpreter.empty() && needed.empty(); }
 };
 

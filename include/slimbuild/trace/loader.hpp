@@ -53,7 +53,7 @@ struct TracedObject {
 };
 
 struct TraceResult {
-  TracedObject binary;                     // the root (image_path = where it is on the host, sysroot-relative)
+  TracedObject binary;                     // the root: image_path = options.binary_image_path, else its sysroot-relative path
   std::optional<TracedObject> interpreter; // none for static binaries
   std::vector<TracedObject> libraries;     // each object once, in breadth-first order
 };
