@@ -78,6 +78,19 @@ std::optional<std::string> Authenticator::authorization(const std::vector<std::s
   return "Bearer " + token;
 }
 
+std::string Authenticator::redact(std::string text) const {
+  auto scrub = [&](const std::string& secret) {
+    if (secret.size() < 4) return;  // too short to search for without mangling the message
+    for (auto p = text.find(secret); p != std::string::npos; p = text.find(secret, p + 3)) text.replace(p, secret.size(), "***");
+  };
+  if (credentials_) {
+    scrub(credentials_->password);
+    scrub(credentials_->identity_token);
+  }
+  for (const auto& [scope, token] : tokens_) scrub(token.value);
+  return text;
+}
+
 void Authenticator::invalidate(const std::vector<std::string>& scopes) { tokens_.erase(join(scopes)); }
 
 std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, std::chrono::seconds& lifetime) {
@@ -117,12 +130,12 @@ std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, s
     if (r ? !is_retryable_status(r->status) : !r.error().retryable) break;
   }
   if (!r) throw Error(step + " failed: " + r.error().message, "check that the token service is reachable");
+  const std::string detail = redact(describe_registry_error(r->body));
   if (r->status == 401 || r->status == 403)
-    throw Error(step + " failed: HTTP " + std::to_string(r->status) + " unauthorized" +
-                    (describe_registry_error(r->body).empty() ? "" : " (" + describe_registry_error(r->body) + ")"),
+    throw Error(step + " failed: HTTP " + std::to_string(r->status) + " unauthorized" + (detail.empty() ? "" : " (" + detail + ")"),
                 credentials_ ? "the credentials from " + credentials_->source + " were refused; log in again"
                              : "log in (docker login / podman login) or pass --username with --password-stdin");
-  if (r->status != 200) throw http_error(step, r->status, r->body);
+  if (r->status != 200) throw http_error(step, r->status, redact(r->body));
   nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
   std::string token;
   if (j.is_object()) {

@@ -171,7 +171,14 @@ BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file,
     HttpRequest mount;
     mount.method = "POST";
     mount.url = add_query(add_query(client.repo_url("blobs/uploads/"), "mount", digest), "from", from);
-    auto r = client.send_once(mount, {"repository:" + from + ":pull"});
+    Attempt<HttpResponse> r;
+    try {
+      r = client.send_once(mount, {"repository:" + from + ":pull"});
+    } catch (const Error& e) {
+      // Some token services refuse the source scope outright; uploading still works.
+      util::debug("no token to mount from " + from + " (" + e.what() + "); uploading");
+      continue;
+    }
     if (r && r->status == 201) {
       out.action = "mounted";
       cache.remember(ref.registry, digest, ref.repository);

@@ -11,6 +11,7 @@
 
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
 
 namespace slimbuild::registry {
@@ -145,7 +146,16 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& registr
       }
     }
     if (cfg.contains("credsStore") && cfg["credsStore"].is_string() && !cfg["credsStore"].get<std::string>().empty()) {
-      auto c = from_helper(cfg["credsStore"].get<std::string>(), want);
+      const std::string store = cfg["credsStore"].get<std::string>();
+      // A global store left behind by Docker Desktop must not block pushes to
+      // registries that need no login; a helper named for this host does (credHelpers).
+      if (!util::program_in_path("docker-credential-" + store)) {
+        util::warn("credsStore \"" + store + "\" in " + file.string() + " names docker-credential-" + store +
+                   ", which is not in PATH; ignoring it");
+        if (inline_entry) return inline_entry;
+        continue;
+      }
+      auto c = from_helper(store, want);
       if (!c) return c;
       if (*c) return c;
     }

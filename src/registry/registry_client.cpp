@@ -150,9 +150,9 @@ HttpResponse RegistryClient::send(const HttpRequest& request, const std::string&
 
 Error RegistryClient::final_error(const std::string& step, const Failure& f, int attempts) const {
   if (f.status != 0) {
-    Error e = http_error(step, f.status, f.body);
+    Error e = http_error(step, f.status, auth_->redact(f.body));
     std::string msg = e.what();
-    if (f.status == 401) msg = step + " failed: " + f.message;
+    if (f.status == 401) msg = step + " failed: " + auth_->redact(f.message);
     if (attempts > 1) msg += " after " + std::to_string(attempts) + " attempts";
     std::string hint = e.hint();
     if (f.status == 401 && auth_->credentials())

@@ -70,6 +70,24 @@ struct Env {
 
 Reference ref(const std::string& s) { return *parse_reference(s); }
 
+HttpRequest head_blob(const RegistryClient& client) {
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  return head;
+}
+
+// The Error a request fails with (the test fails when it succeeds).
+Error send_error(RegistryClient& client, const HttpRequest& request) {
+  try {
+    client.send(request, "checking");
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("the request succeeded");
+  return Error("");
+}
+
 PushOptions with_user() {
   PushOptions o;
   o.username = "alice";
@@ -103,9 +121,7 @@ TEST_CASE("registry: bearer token fetched once, reused, and renewed after a 401"
   };
   RegistryClient client(ref("reg.test/team/app:1"), with_user(), RegistryClient::Access::PullPush, std::move(t));
   client.ping();
-  HttpRequest head;
-  head.method = "HEAD";
-  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  HttpRequest head = head_blob(client);
   CHECK(client.send(head, "checking").status == 200);
   CHECK(client.send(head, "checking").status == 200);
   CHECK(client.send(head, "checking").status == 200);
@@ -130,16 +146,10 @@ TEST_CASE("registry: unusable auth answers are clear errors") {
   challenge = R"(Bearer realm="https://auth.test/token")";
   token_body = R"({"expires_in":300})";
   client.ping();
-  HttpRequest head;
-  head.method = "HEAD";
-  head.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
-  try {
-    client.send(head, "checking");
-    FAIL("no error for a token answer without a token");
-  } catch (const Error& e) {
-    CHECK_THAT(e.what(), Catch::Contains("without a token"));
-    CHECK_THAT(e.what(), !Catch::Contains("pw-never-shown"));
-  }
+  HttpRequest head = head_blob(client);
+  Error e = send_error(client, head);
+  CHECK_THAT(e.what(), Catch::Contains("without a token"));
+  CHECK_THAT(e.what(), !Catch::Contains("pw-never-shown"));
   challenge = R"(Bearer realm="http://auth.test/token")";  // plain http: no password over it
   client.ping();
   CHECK_THROWS_WITH(client.send(head, "checking"), Catch::Contains("plain-http token service"));
@@ -244,4 +254,19 @@ TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
   MountCache cache("");
   auto out = push_blob(client, dir.path() / "unused", "sha256:" + std::string(64, '2'), 10, cache, s);
   CHECK(out.action == "exists");
+}
+
+TEST_CASE("registry: secrets echoed by a hostile token service are redacted") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url.ends_with("://reg.test/v2/"))
+      return resp(401, {{"www-authenticate", R"(Bearer realm="https://auth.test/token",service="reg.test")"}});
+    return resp(401, {}, R"({"errors":[{"code":"DENIED","message":"password pw-never-shown is wrong"}]})");
+  };
+  RegistryClient client(ref("reg.test/team/app"), with_user(), RegistryClient::Access::PullPush, std::move(t));
+  client.ping();
+  Error e = send_error(client, head_blob(client));
+  CHECK_THAT(e.what(), Catch::Contains("password *** is wrong"));
+  CHECK_THAT(std::string(e.what()) + e.hint(), !Catch::Contains("pw-never-shown"));
 }

@@ -147,10 +147,16 @@ TEST_CASE("registry: credHelpers and credsStore run docker-credential-NAME get")
   REQUIRE_FALSE(crash);
   CHECK_THAT(crash.error().what(), Catch::Contains("exit code 2"));
 
-  write(cfg, R"({"credsStore": "does-not-exist-anywhere"})");
+  // A helper named for this very host must work; a global store that is gone is skipped.
+  write(cfg, R"({"credHelpers": {"x.example": "does-not-exist-anywhere"}})");
   auto missing = lookup_credentials("x.example", {cfg});
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error().what(), Catch::Contains("not found in PATH"));
+  write(cfg, R"({"credsStore": "does-not-exist-anywhere", "auths": {"y.example": {"auth": "eTpw"}}})");
+  CHECK_FALSE(find("x.example", {cfg}));
+  auto y = find("y.example", {cfg});
+  REQUIRE(y);
+  CHECK(y->username == "y");
 }
 
 TEST_CASE("registry: auth file candidates follow the environment") {

@@ -76,7 +76,7 @@ TEST_CASE("rootfs: the manifest mode overrides files but not directories") {
   CHECK(entry(r, "/srv/d").mode == 0755);
 }
 
-TEST_CASE("rootfs: single files go to dest, or into dest/ by basename; setuid never survives") {
+TEST_CASE("rootfs: single files go to dest, or into dest/ by basename, and setuid never survives") {
   util::TempDir tmp{"rootfs-single"};
   fs::path tool = put(tmp.path(), "tool", "#!/bin/true", 0755);
   ::chmod(tool.c_str(), 04755);
@@ -137,7 +137,7 @@ TEST_CASE("rootfs: symlinks leaving a tree are refused with the link and its tar
   }
 }
 
-TEST_CASE("rootfs: fifos in a tree are refused; hard links become independent files") {
+TEST_CASE("rootfs: fifos in a tree are refused and hard links become independent files") {
   util::TempDir tmp{"rootfs-special"};
   fs::path src = tmp.path() / "t";
   fs::path a = put(src, "a", "shared");
