@@ -204,6 +204,8 @@ std::string ImageComparison::to_text() const {
       s << "  (" << d.after << ")";
     else if (d.kind == "removed")
       s << "  (was " << d.before << ")";
+    else if (d.path == "config.Env")  // before/after hold only the variables that differ
+      s << ":" << (d.before.empty() ? "" : " -" + d.before) << (d.after.empty() ? "" : " +" + d.after);
     else
       s << ": " << (d.before.empty() ? "(unset)" : d.before) << " -> " << (d.after.empty() ? "(unset)" : d.after);
     s << "\n";
