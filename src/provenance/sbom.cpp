@@ -108,7 +108,8 @@ json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
       packages.emplace(pkg_id, std::move(pkg));
       relationships.push_back({{"spdxElementId", pkg_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
       if (e.origin == "library" || e.origin == "interpreter") library_packages.insert(pkg_id);
-    } else if (e.origin == "binary" || e.origin == "files") {
+    } else if (e.origin == "binary" || e.origin == "files" || e.origin == "library" || e.origin == "interpreter") {
+      // Libraries no package installed ship from the application's own build.
       relationships.push_back({{"spdxElementId", app_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
     }
   }
