@@ -70,7 +70,7 @@ TEST_CASE("provenance: git_info reads commit, time, stripped remote and exact ta
   CHECK(provenance::git_info(repo.dir / "app.yml")->commit == info->commit);
 }
 
-TEST_CASE("provenance: git_info without origin takes the first remote; no checkout is nullopt") {
+TEST_CASE("provenance: git_info without origin takes the first remote, and no checkout is nullopt") {
   Repo repo;
   CHECK(provenance::git_info(repo.dir)->source_url.empty());
   run_git(repo.dir, {"remote", "add", "mirror", "https://tok@mirror.example.com/app.git?token=abc"});
