@@ -153,8 +153,8 @@ ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, con
   return compare_layouts(a, ref_a, b, ref_b, CompareOptions{});
 }
 
-ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
-                                const std::string& ref_b, const CompareOptions& options) {
+static ImageComparison compare_unchecked(const fs::path& a, const std::string& ref_a, const fs::path& b,
+                                         const std::string& ref_b, const CompareOptions& options) {
   Side sa(a, ref_a), sb(b, ref_b);
   ImageComparison cmp;
   cmp.digest_a = sa.descriptor.digest;
@@ -182,6 +182,17 @@ ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, con
     cmp.differences.push_back({"manifest", "manifest", cmp.digest_a, cmp.digest_b + " (same config and layers, "
                                                                      "manifest bytes differ)"});
   return cmp;
+}
+
+ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
+                                const std::string& ref_b, const CompareOptions& options) {
+  try {
+    return compare_unchecked(a, ref_a, b, ref_b, options);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type in someone else's image is bad input, not a bug.
+    throw Error("cannot compare " + a.string() + " and " + b.string() + ": a manifest or config is malformed (" +
+                e.what() + ")");
+  }
 }
 
 nlohmann::json ImageComparison::to_json() const {

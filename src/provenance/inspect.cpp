@@ -119,9 +119,7 @@ json referrers(const image::LayoutReader& layout, const std::string& subject) {
   return out;
 }
 
-}  // namespace
-
-json inspect_image(const OpenedImage& img, const InspectOptions& options) {
+json inspect_unchecked(const OpenedImage& img, const InspectOptions& options) {
   image::LayoutReader layout(img.layout);
   image::Descriptor desc = layout.find_image(img.ref.empty() ? std::nullopt : std::optional<std::string>(img.ref));
   json manifest = layout.read_json_blob(desc);
@@ -182,6 +180,17 @@ json inspect_image(const OpenedImage& img, const InspectOptions& options) {
     if (!note.empty()) report["libraries_note"] = note;
   }
   return report;
+}
+
+}  // namespace
+
+json inspect_image(const OpenedImage& img, const InspectOptions& options) {
+  try {
+    return inspect_unchecked(img, options);
+  } catch (const json::exception& e) {
+    // A field of the wrong type in someone else's image is bad input, not a bug.
+    throw Error("cannot inspect " + img.spec + ": its manifest or config is malformed (" + e.what() + ")");
+  }
 }
 
 std::string inspect_text(const json& r) {

@@ -8,9 +8,11 @@
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/provenance/diff.hpp>
 #include <slimbuild/provenance/inspect.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/json.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 #include "unit/provenance_fixture.hpp"
@@ -155,4 +157,32 @@ TEST_CASE("provenance: inspect lists referrers and survives a non-ELF entrypoint
   CHECK(r["libraries"].empty());
   CHECK(r["libraries_note"].get<std::string>().find("not an ELF") != std::string::npos);
   CHECK(provenance::inspect_text(r).find("(SBOM)") != std::string::npos);
+}
+
+TEST_CASE("provenance: inspect and compare refuse a config with fields of the wrong type as bad input") {
+  util::TempDir tmp{"prov-inspect"};
+  fs::path layout = tmp.path() / "layout";
+  fx::write_layout(layout, fx::hello_image());
+  // Rewrite the chain index -> manifest -> config with "created": 5.
+  json index = json::parse(util::read_file(layout / "index.json"));
+  std::string mdigest = index["manifests"][0]["digest"];
+  json manifest = json::parse(util::read_file(layout / "blobs/sha256" / mdigest.substr(7)));
+  std::string cdigest = manifest["config"]["digest"];
+  json config = json::parse(util::read_file(layout / "blobs/sha256" / cdigest.substr(7)));
+  config["created"] = 5;
+  std::string cbytes = util::canonical_json(config);
+  manifest["config"]["digest"] = fx::put_blob(layout, cbytes);
+  manifest["config"]["size"] = cbytes.size();
+  std::string mbytes = util::canonical_json(manifest);
+  index["manifests"][0]["digest"] = fx::put_blob(layout, mbytes);
+  index["manifests"][0]["size"] = mbytes.size();
+  util::write_file_atomic(layout / "index.json", index.dump());
+
+  auto img = provenance::open_image(layout.string(), {});
+  CHECK_THROWS_WITH(provenance::inspect_image(img), Catch::Contains("malformed"));
+  fs::path good = tmp.path() / "good";
+  fx::write_layout(good, fx::hello_image());
+  // compare names the odd field rather than failing: it only reads it as JSON.
+  auto c = provenance::compare_layouts(good, "", layout, "");
+  CHECK_FALSE(c.identical);
 }
