@@ -25,7 +25,6 @@ namespace {
 struct VerifyFlags {
   std::string manifest;
   std::string against;
-  std::string tag;
   std::optional<int64_t> source_date_epoch;
   bool json = false;
   RegistryFlags registry;
@@ -58,7 +57,6 @@ Command add_verify_command(CLI::App& root) {
   c.app->add_option("--against", flags->against,
                     "sha256:DIGEST, OCI layout DIR[:TAG], oci-archive/docker-archive file, or registry REF")
       ->required();
-  c.app->add_option("--tag", flags->tag, "The --tag the image was built with (it names the image and its annotations)");
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "The timestamp the image was built with (default: SOURCE_DATE_EPOCH, else the git commit time)");
   c.app->add_flag("--json", flags->json, "Print one JSON document instead of text");
@@ -78,7 +76,6 @@ Command add_verify_command(CLI::App& root) {
     options.manifest = f.manifest;
     options.output = tmp.path() / "rebuilt";
     options.source_date_epoch = f.source_date_epoch;
-    if (!f.tag.empty()) options.tag = f.tag;
     util::info("rebuilding " + f.manifest);
     build::BuildResult built = build::build_image(options);
     if (against_digest) return report_digest_check(f, built.manifest.digest);

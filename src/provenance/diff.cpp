@@ -59,6 +59,21 @@ void diff_json(const std::string& kind, const std::string& path, const nlohmann:
     }
     return;
   }
+  // Env is a list of KEY=value: name the variables that changed, not the list.
+  if (path == "config.Env" && a.is_array() && b.is_array()) {
+    std::set<std::string> sa, sb;
+    for (const auto& v : a) sa.insert(show(v));
+    for (const auto& v : b) sb.insert(show(v));
+    std::string removed, added;
+    for (const auto& v : sa)
+      if (!sb.count(v)) removed += (removed.empty() ? "" : " ") + v;
+    for (const auto& v : sb)
+      if (!sa.count(v)) added += (added.empty() ? "" : " ") + v;
+    if (!removed.empty() || !added.empty()) {
+      out.push_back({kind, path, removed, added});
+      return;
+    }
+  }
   out.push_back({kind, path, show(a), show(b)});
 }
 
@@ -189,6 +204,8 @@ std::string ImageComparison::to_text() const {
       s << "  (" << d.after << ")";
     else if (d.kind == "removed")
       s << "  (was " << d.before << ")";
+    else if (d.path == "config.Env")  // before/after hold only the variables that differ
+      s << ":" << (d.before.empty() ? "" : " -" + d.before) << (d.after.empty() ? "" : " +" + d.after);
     else
       s << ": " << (d.before.empty() ? "(unset)" : d.before) << " -> " << (d.after.empty() ? "(unset)" : d.after);
     s << "\n";

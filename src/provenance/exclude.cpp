@@ -11,13 +11,7 @@ namespace slimbuild::provenance {
 
 namespace {
 
-struct Pattern {
-  std::string glob;   // without "!", leading "/" or trailing "/"
-  bool negate = false;
-  bool dir_only = false;
-  bool anchored = false;  // matched against the whole path, not the basename
-};
-
+template <typename Pattern>
 std::optional<Pattern> parse(std::string line) {
   // Trailing spaces are ignored unless escaped with a backslash.
   while (!line.empty() && line.back() == ' ' && !(line.size() >= 2 && line[line.size() - 2] == '\\')) line.pop_back();
@@ -116,6 +110,7 @@ bool glob_match(std::string_view pat, std::string_view str) {
   return s == str.size();
 }
 
+template <typename Pattern>
 bool pattern_matches(const Pattern& p, std::string_view path, bool is_dir) {
   if (p.dir_only && !is_dir) return false;
   if (p.anchored) return glob_match(p.glob, path);
@@ -125,27 +120,28 @@ bool pattern_matches(const Pattern& p, std::string_view path, bool is_dir) {
 
 }  // namespace
 
-ExcludeMatcher::ExcludeMatcher(std::vector<std::string> patterns) : patterns_(std::move(patterns)) {}
+ExcludeMatcher::ExcludeMatcher(std::vector<std::string> patterns) {
+  for (auto& line : patterns)
+    if (auto rule = parse<Rule>(std::move(line))) rules_.push_back(std::move(*rule));
+}
+
+// The last matching pattern decides.
+bool ExcludeMatcher::decide(std::string_view path, bool is_dir) const {
+  bool out = false;
+  for (const auto& r : rules_)
+    if (pattern_matches(r, path, is_dir)) out = !r.negate;
+  return out;
+}
 
 bool ExcludeMatcher::excluded(std::string_view relative_path, bool is_dir) const {
-  std::vector<Pattern> parsed;
-  parsed.reserve(patterns_.size());
-  for (const auto& line : patterns_)
-    if (auto p = parse(line)) parsed.push_back(std::move(*p));
-  if (parsed.empty()) return false;
+  if (rules_.empty()) return false;
 
   while (!relative_path.empty() && relative_path.front() == '/') relative_path.remove_prefix(1);
   while (!relative_path.empty() && relative_path.back() == '/') relative_path.remove_suffix(1);
   if (relative_path.empty()) return false;
 
-  // The last matching pattern decides; a path under an excluded directory is
-  // excluded whatever later patterns say (git does not descend into it).
-  auto decide = [&](std::string_view path, bool dir) {
-    bool out = false;
-    for (const auto& p : parsed)
-      if (pattern_matches(p, path, dir)) out = !p.negate;
-    return out;
-  };
+  // A path under an excluded directory is excluded whatever later patterns
+  // say: git does not descend into it.
   for (std::size_t slash = relative_path.find('/'); slash != std::string_view::npos;
        slash = relative_path.find('/', slash + 1))
     if (decide(relative_path.substr(0, slash), true)) return true;

@@ -7,9 +7,9 @@
 // DEPENDS_ON the packages its libraries came from.
 #include <slimbuild/provenance/sbom.hpp>
 
-#include <ctime>
 #include <set>
 
+#include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/util/sha256.hpp>
 
@@ -29,15 +29,6 @@ std::string spdx_id(const std::string& prefix, const std::string& text) {
 // Paths can collapse to the same SPDXID ("/a_b", "/a-b"): a short hash keeps them apart.
 std::string file_id(const std::string& path) {
   return spdx_id("SPDXRef-File", path) + "-" + util::sha256_hex(path).substr(0, 8);
-}
-
-std::string rfc3339_utc(int64_t epoch) {
-  std::time_t t = static_cast<std::time_t>(epoch);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // purl components are percent-encoded except unreserved characters.
@@ -117,7 +108,8 @@ json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
       packages.emplace(pkg_id, std::move(pkg));
       relationships.push_back({{"spdxElementId", pkg_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
       if (e.origin == "library" || e.origin == "interpreter") library_packages.insert(pkg_id);
-    } else if (e.origin == "binary" || e.origin == "files") {
+    } else if (e.origin == "binary" || e.origin == "files" || e.origin == "library" || e.origin == "interpreter") {
+      // Libraries no package installed ship from the application's own build.
       relationships.push_back({{"spdxElementId", app_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
     }
   }
@@ -149,7 +141,7 @@ json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
           {"SPDXID", "SPDXRef-DOCUMENT"},
           {"name", doc_name},
           {"documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + util::sha256_hex(file_list)},
-          {"creationInfo", {{"created", rfc3339_utc(input.created)}, {"creators", json::array({std::string("Tool: slimbuild-") + SLIMBUILD_VERSION})}}},
+          {"creationInfo", {{"created", image::rfc3339(input.created)}, {"creators", json::array({std::string("Tool: slimbuild-") + SLIMBUILD_VERSION})}}},
           {"documentDescribes", json::array({app_id})},
           {"packages", package_list},
           {"files", files},

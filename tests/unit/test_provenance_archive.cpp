@@ -3,6 +3,8 @@
 // compares equal to the source.
 #include <catch2/catch.hpp>
 
+#include <stdlib.h>
+
 #include <fstream>
 
 #include <slimbuild/image/archive.hpp>
@@ -117,8 +119,15 @@ TEST_CASE("provenance: skopeo, umoci and podman read our archives") {
   CHECK(util::read_file(tmp.path() / "bundle" / "rootfs" / "etc" / "hello" / "config.yml") == "port: 3000\n");
   CHECK(fs::read_symlink(tmp.path() / "bundle" / "rootfs" / "lib") == "usr/lib");
 
-  // podman load of the docker-archive, into a private store.
-  fs::path store = tmp.path() / "podman";
+  // podman load of the docker-archive, into a private store (podman refuses
+  // a runroot longer than 50 characters, so not under a long TMPDIR).
+  std::string store_tmpl = "/tmp/sbpm-XXXXXX";
+  REQUIRE(::mkdtemp(store_tmpl.data()));
+  fs::path store = store_tmpl;
+  struct RemoveStore {
+    fs::path p;
+    ~RemoveStore() { std::error_code ec; fs::remove_all(p, ec); }
+  } remove_store{store};
   auto pl = run({"podman", "--root", (store / "root").string(), "--runroot", (store / "run").string(),
                  "--storage-driver", "vfs", "load", "-i", docker.string()});
   INFO(pl.out << pl.err);

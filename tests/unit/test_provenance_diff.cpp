@@ -119,6 +119,8 @@ TEST_CASE("provenance: compare_layouts names config and annotation fields") {
   for (const auto& d : c.differences) paths.insert(d.kind + " " + d.path);
   CHECK(paths == std::set<std::string>{"config config.Env", "config config.Labels", "config created",
                                        "annotation annotations.org.opencontainers.image.revision"});
+  for (const auto& d : c.differences)
+    if (d.path == "config.Env") CHECK((d.before == "" && d.after == "LOG=debug"));
   // Layers are the same: no file walk, no file differences.
   CHECK(of_kind(c, "content").empty());
 }
