@@ -27,7 +27,14 @@ class ExcludeMatcher {
   bool excluded(std::string_view relative_path, bool is_dir) const;
 
  private:
-  std::vector<std::string> patterns_;
+  struct Rule {
+    std::string glob;       // without "!", leading "/" or trailing "/"
+    bool negate = false;    // "!pattern"
+    bool dir_only = false;  // "pattern/"
+    bool anchored = false;  // contains a '/': matched against the whole path
+  };
+  bool decide(std::string_view path, bool is_dir) const;
+  std::vector<Rule> rules_;  // parsed once; trees are matched file by file
 };
 
 }  // namespace slimbuild::provenance
