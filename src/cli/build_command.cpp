@@ -1,15 +1,142 @@
-// `slimbuild build`: placeholder until its stage lands.
+// `slimbuild build MANIFEST`: flags -> build::build_image -> optional push ->
+// summary. Humans get a few lines on stderr and the digest as the last stdout
+// line (the contract); with --json stdout holds exactly one JSON document
+// (whose "digest" is that same digest) so it can be piped into jq as is.
 #include "cli/commands.hpp"
+#include "cli/registry_flags.hpp"
 
+#include <iostream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/build/pipeline.hpp>
+#include <slimbuild/image/archive.hpp>
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/registry/push.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/log.hpp>
 
 namespace slimbuild::cli {
 
+namespace {
+
+struct BuildFlags {
+  std::string manifest;
+  std::string output;
+  bool push = false;
+  std::string tag;
+  bool json = false;
+  image::OutputFormat format = image::OutputFormat::Oci;
+  std::string sbom;
+  bool require_clean = false;
+  std::optional<int64_t> source_date_epoch;
+  RegistryFlags registry;
+  registry::PushOptions registry_options;
+};
+
+std::string human_size(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 3) v /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+const char* format_name(image::OutputFormat f) {
+  switch (f) {
+    case image::OutputFormat::Oci: return "oci";
+    case image::OutputFormat::OciArchive: return "oci-archive";
+    case image::OutputFormat::DockerArchive: return "docker-archive";
+  }
+  return "oci";
+}
+
+// Archives are pushed from a layout unpacked next to nothing: a private temp dir.
+registry::PushResult push(const BuildFlags& flags, const build::BuildResult& built, const std::string& reference) {
+  registry::PushOptions options = flags.registry_options;
+  if (flags.format == image::OutputFormat::Oci)
+    return registry::push_layout(built.layout, built.ref_name, reference, options);
+  util::TempDir tmp("slimbuild-push");
+  image::archive_to_layout(built.layout, tmp.path() / "layout");
+  return registry::push_layout(tmp.path() / "layout", std::nullopt, reference, options);
+}
+
+int run_build(BuildFlags& flags) {
+  build::BuildOptions options;
+  options.manifest = flags.manifest;
+  options.output = flags.output;
+  options.source_date_epoch = flags.source_date_epoch;
+  if (!flags.tag.empty()) options.tag = flags.tag;
+  options.format = flags.format;
+  options.require_clean = flags.require_clean;
+  if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
+  // Usage problems with --push fail before the (slow) build, not after it.
+  if (flags.push) {
+    if (flags.tag.empty() && !manifest::load_manifest(flags.manifest).image)
+      throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
+                  "set image: in the manifest or pass --tag REF", kExitUsage);
+    flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
+  }
+
+  build::BuildResult built = build::build_image(options);
+  util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
+             std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
+             built.layer_digest);
+
+  std::optional<registry::PushResult> pushed;
+  if (flags.push) {
+    pushed = push(flags, built, *built.reference);
+    util::info("pushed " + pushed->reference);
+  }
+
+  if (flags.json) {
+    nlohmann::json j{{"digest", built.manifest.digest},
+                     {"layout", built.layout.string()},
+                     {"format", format_name(flags.format)},
+                     {"ref_name", built.ref_name},
+                     {"config_digest", built.config_digest},
+                     {"layer_digest", built.layer_digest},
+                     {"diff_id", built.diff_id},
+                     {"layer_size", built.layer_size},
+                     {"file_count", built.file_count},
+                     {"sbom_digest", built.sbom_digest}};
+    if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << built.manifest.digest << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 Command add_build_command(CLI::App& root) {
+  auto flags = std::make_shared<BuildFlags>();
   Command c;
-  c.app = root.add_subcommand("build", "build (not implemented yet)");
-  c.app->allow_extras();
-  c.run = [] () -> int { throw Error("`build` is not implemented yet"); };
+  c.app = root.add_subcommand("build", "Build an OCI image from a manifest (also: `slimbuild MANIFEST`)");
+  c.app->add_option("manifest", flags->manifest, "The YAML manifest")->required()->check(CLI::ExistingFile);
+  c.app->add_option("-o,--output", flags->output,
+                    "Write the image here (default: ./out/<name>, or ./out/<name>.tar for archives); "
+                    "replaced atomically, nothing left on failure");
+  c.app->add_flag("--push", flags->push, "Also push to the manifest's image: (or --tag)");
+  c.app->add_option("--tag", flags->tag, "Push reference overriding image:, e.g. registry.example.com/team/app:1.2");
+  c.app->add_flag("--json", flags->json, "Print one JSON summary on stdout (its \"digest\" field) instead of the digest line");
+  std::map<std::string, image::OutputFormat> formats{{"oci", image::OutputFormat::Oci},
+                                                     {"oci-archive", image::OutputFormat::OciArchive},
+                                                     {"docker-archive", image::OutputFormat::DockerArchive}};
+  c.app->add_option("--format", flags->format, "oci (layout directory, default), oci-archive or docker-archive")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  c.app->add_option("--sbom", flags->sbom, "Also write the SPDX 2.3 JSON SBOM to this file");
+  c.app->add_flag("--require-clean", flags->require_clean, "Fail if any input is not committed to git");
+  c.app->add_option("--source-date-epoch", flags->source_date_epoch,
+                    "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")
+      ->check(CLI::NonNegativeNumber);
+  add_registry_flags(c.app, flags->registry);
+  c.run = [flags]() { return run_build(*flags); };
   return c;
 }
 

@@ -1,15 +1,48 @@
-// `slimbuild inspect`: placeholder until its stage lands.
+// `slimbuild inspect IMAGE [--json]`: what an image holds and how it runs.
+// IMAGE is a layout (DIR or DIR:TAG), an oci-/docker-archive file, or a
+// registry reference (pulled into a temporary layout). The report is the
+// result, so it goes to stdout, ending with the manifest digest line.
 #include "cli/commands.hpp"
+#include "cli/registry_flags.hpp"
 
+#include <iostream>
+#include <memory>
+
+#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/provenance/inspect.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::cli {
 
+namespace {
+struct InspectFlags {
+  std::string image;
+  bool json = false;
+  bool no_trace = false;
+  RegistryFlags registry;
+};
+}  // namespace
+
 Command add_inspect_command(CLI::App& root) {
+  auto flags = std::make_shared<InspectFlags>();
   Command c;
-  c.app = root.add_subcommand("inspect", "inspect (not implemented yet)");
-  c.app->allow_extras();
-  c.run = [] () -> int { throw Error("`inspect` is not implemented yet"); };
+  c.app = root.add_subcommand("inspect", "Show an image's files, sizes, user, entrypoint, digests and library origins");
+  c.app->add_option("image", flags->image, "OCI layout DIR[:TAG], oci-archive/docker-archive file, or registry REF")
+      ->required();
+  c.app->add_flag("--json", flags->json, "Print one JSON document instead of text");
+  c.app->add_flag("--no-trace", flags->no_trace, "Do not unpack the image to find which ELF needs each library");
+  add_registry_flags(c.app, flags->registry);
+  c.run = [flags]() -> int {
+    auto image = provenance::open_image(flags->image, to_push_options(flags->registry));
+    provenance::InspectOptions options;
+    options.trace_libraries = !flags->no_trace;
+    auto report = provenance::inspect_image(image, options);
+    if (flags->json)
+      std::cout << report.dump(2) << "\n";
+    else
+      std::cout << provenance::inspect_text(report);
+    return kExitOk;
+  };
   return c;
 }
 

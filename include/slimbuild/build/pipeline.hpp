@@ -28,6 +28,7 @@ struct BuildOptions {
 struct BuildResult {
   fs::path layout;                 // == options.output
   std::string ref_name;            // org.opencontainers.image.ref.name in index.json
+  std::optional<std::string> reference;  // --tag, else the manifest's image: (where --push goes)
   image::Descriptor manifest;      // the image manifest descriptor (digest printed last)
   std::string config_digest;
   std::string layer_digest;        // gzip blob

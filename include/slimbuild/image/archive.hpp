@@ -21,7 +21,9 @@ void write_docker_archive(const fs::path& layout, const std::string& ref_name,
                           const std::vector<std::string>& repo_tags, const fs::path& out_file, int64_t mtime);
 
 // Unpacks an oci-archive or docker-archive into a layout directory (for
-// inspect/verify/diff of archives).
-void archive_to_layout(const fs::path& archive, const fs::path& out_dir);
+// inspect/verify/diff of archives); returns which of the two it was. A
+// docker-archive gets a new OCI manifest (its format keeps none), so only its
+// config and layers keep their digests.
+OutputFormat archive_to_layout(const fs::path& archive, const fs::path& out_dir);
 
 }  // namespace slimbuild::image

@@ -68,20 +68,23 @@ struct CaCertificates {
 
 struct TzData {
   bool all = false;                 // `tzdata: true`
-  std::vector<std::string> zones;   // e.g. "Europe/Ljubljana"
+  std::vector<std::string> zones;   // e.g. "Europe/Ljubljana"; includes `timezone`; each one exists under sysroot
   SourceLocation where;
 };
 
 struct Manifest {
   fs::path file;  // absolute path of the manifest
   fs::path dir;   // its directory: base for relative sources
+  SourceLocation where;  // the document itself, for errors about the manifest as a whole
 
   std::string name;                  // [a-z0-9._-]+
-  std::optional<std::string> image;  // push reference
+  std::optional<std::string> image;  // push reference (only lightly checked: non-empty, no spaces, no URL)
+  SourceLocation image_where;        // for reference errors found later by the registry module
   BinarySpec binary;
   std::vector<std::string> entrypoint;  // default {binary.dest}
+  SourceLocation entrypoint_where;      // unset (line 0) when defaulted
   std::optional<std::vector<std::string>> cmd;
-  std::vector<std::string> libraries;   // dlopen()ed sonames or absolute paths
+  std::vector<std::string> libraries;   // dlopen()ed sonames or absolute (normalised) paths, deduplicated
   SourceLocation libraries_where;
   std::vector<FileSpec> files;
   UserSpec user;

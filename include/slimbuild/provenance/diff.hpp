@@ -33,4 +33,12 @@ struct ImageComparison {
 ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
                                 const std::string& ref_b);
 
+struct CompareOptions {
+  // Judge only config and layers: for a docker-archive side, whose format
+  // keeps neither the manifest nor its annotations (so its digest differs).
+  bool content_only = false;
+};
+ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
+                                const std::string& ref_b, const CompareOptions& options);
+
 }  // namespace slimbuild::provenance

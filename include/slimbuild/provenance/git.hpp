@@ -27,6 +27,10 @@ std::optional<GitInfo> git_info(const fs::path& dir);
 // Inputs (files or directories) that are modified, staged-but-uncommitted or
 // untracked in their git checkout, as paths relative to the repository root.
 // An input outside any checkout is reported too ("not in a git checkout").
+// Each entry is "<path> (<why>)", why = untracked, modified, deleted, staged
+// but not committed, merge conflict, "ignored, so not committed", or "not in
+// a git checkout" (then the path is absolute). Sorted, no duplicates; empty
+// means every input is committed content.
 std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs);
 
 // SOURCE_DATE_EPOCH if set (Error if it is not a non-negative integer), else

@@ -14,6 +14,8 @@
 
 namespace slimbuild::provenance {
 
+namespace fs = std::filesystem;
+
 struct SbomInput {
   std::string name;                  // manifest name
   std::string image_reference;       // where it will be pushed, may be ""

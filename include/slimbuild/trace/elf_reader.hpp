@@ -1,8 +1,10 @@
-// Reads what the dynamic loader needs from one ELF file, via LIEF 0.9, after
-// validating the header, program headers and PT_DYNAMIC bounds against the
-// file size ourselves (LIEF 0.9 silently returns a "static-looking" binary
-// for truncated input). Throws Error naming the file for anything that is not
-// a well-formed ELF: scripts, text, truncated or malformed files.
+// Reads what the dynamic loader needs from one ELF file with our own
+// bounds-checked reader (elf_validate.hpp): LIEF 0.9 silently returns a
+// "static-looking" binary for truncated input, and it loads the whole file
+// into memory (1.2 GB for a 540 MB CUDA library), so it is only a second
+// opinion on files small enough for that to be cheap. Throws Error naming the
+// file for anything that is not a well-formed ELF: scripts, text, truncated
+// or malformed files.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,7 @@ struct ElfInfo {
   std::vector<std::string> runpath;  // DT_RUNPATH split on ':'
   std::string soname;        // DT_SONAME
   std::string build_id;      // NT_GNU_BUILD_ID as hex, empty if none
+  bool nodeflib = false;     // DF_1_NODEFLIB: its own needs skip ld.so.conf and the default dirs
   bool is_static() const { return interpreter.empty() && needed.empty(); }
 };
 

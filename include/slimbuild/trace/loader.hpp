@@ -17,23 +17,43 @@
 
 namespace slimbuild::trace {
 
+// One symlink met while resolving an image path inside the sysroot.
+struct SymlinkHop {
+  std::string image_path;  // absolute path of the link inside the image ("/lib")
+  std::string target;      // its target exactly as stored ("usr/lib")
+};
+
 struct TraceOptions {
   fs::path sysroot = "/";
   // dlopen()ed libraries from the manifest: sonames searched like DT_NEEDED
   // of the main binary, or absolute image paths.
   std::vector<std::string> extra_libraries;
+  // Where the binary will live in the image (manifest binary.dest). Its
+  // $ORIGIN is this path's directory; libraries found through the binary's
+  // $ORIGIN are read beside the host file but placed relative to this path.
+  // Empty: the binary's own path inside the sysroot (or /app/<name> when it
+  // is outside the sysroot).
+  std::string binary_image_path;
 };
 
 struct TracedObject {
   std::string image_path;  // absolute path as the loader opens it ("/lib/x86_64-linux-gnu/libc.so.6")
-  fs::path host_path;      // sysroot + image_path (may traverse symlinks)
+  fs::path host_path;      // the real file: image_path resolved inside the sysroot (no symlink left)
   std::string requested;   // the DT_NEEDED / libraries: name that found it; empty for the root binary
   ElfInfo elf;
   std::vector<std::string> needed_by;  // image paths of the objects that need it; "manifest" for libraries:
+  // How the loader found it: "binary", "interpreter", "rpath", "runpath",
+  // "ld.so.conf", "default", "path" (a name with '/'), or "origin" for a
+  // library found through the $ORIGIN of an object outside the sysroot:
+  // host_path is then the file to copy and no symlink chain applies.
+  std::string found_via;
+  // Symlinks crossed from image_path to the real file, in order (what
+  // resolve_in_sysroot(sysroot, image_path).hops returns).
+  std::vector<SymlinkHop> symlinks;
 };
 
 struct TraceResult {
-  TracedObject binary;                     // the root (image_path = where it is on the host, sysroot-relative)
+  TracedObject binary;                     // the root: image_path = options.binary_image_path, else its sysroot-relative path
   std::optional<TracedObject> interpreter; // none for static binaries
   std::vector<TracedObject> libraries;     // each object once, in breadth-first order
 };
@@ -41,12 +61,6 @@ struct TraceResult {
 // Throws Error listing every missing soname and which ELF needs it, or naming
 // a malformed ELF. A static binary yields an empty closure.
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options);
-
-// One symlink met while resolving an image path inside the sysroot.
-struct SymlinkHop {
-  std::string image_path;  // absolute path of the link inside the image ("/lib")
-  std::string target;      // its target exactly as stored ("usr/lib")
-};
 
 // Resolves an absolute image path the way a chroot would (every component,
 // following symlinks; ".." cannot climb above the sysroot). Returns the final

@@ -1,0 +1,3 @@
+module example.com/slimbuild/hello-go
+
+go 1.19

@@ -1,0 +1,150 @@
+// write_layer: Rootfs -> TarStream -> GzipWriter -> blob file, one pass.
+// Each source file is opened once, checked against the size recorded when it
+// was added, and streamed in fixed chunks that feed the per-file hash and the
+// tar at the same time. A file that changes underneath us is an error, never
+// a silently different (or zero-padded) layer.
+#include <slimbuild/layer/layer_writer.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <slimbuild/layer/gzip_writer.hpp>
+#include <slimbuild/layer/tar_stream.hpp>
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+namespace slimbuild::layer {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 256 * 1024;
+
+std::string describe(const rootfs::Entry& e) { return e.source.string() + " (for " + e.path + ")"; }
+
+Error changed_error(const rootfs::Entry& e, const std::string& how) {
+  return Error(describe(e) + " changed while it was being read (" + how + ")",
+               "make sure nothing modifies the inputs during the build, then run it again");
+}
+
+// Reads exactly e.size bytes of e.source into the tar, hashing them on the way.
+std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf) {
+  // O_NONBLOCK so that opening a FIFO cannot hang; it is refused below, and
+  // the flag has no effect on reading a regular file.
+  util::Fd fd(::open(e.source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) throw Error("cannot read " + describe(e) + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw Error("cannot stat " + describe(e) + ": " + std::strerror(errno));
+  // A FIFO or device could block forever or never end; only plain files.
+  if (!S_ISREG(st.st_mode)) throw Error(describe(e) + " is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) != e.size)
+    throw changed_error(e, "it had " + std::to_string(e.size) + " bytes when it was selected, now " +
+                               std::to_string(st.st_size));
+
+  util::Sha256 hash;
+  uint64_t left = e.size;
+  while (left > 0) {
+    ssize_t n = ::read(fd.get(), buf.data(), std::min<uint64_t>(left, buf.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error("cannot read " + describe(e) + ": " + std::strerror(errno));
+    }
+    if (n == 0) throw changed_error(e, "it ended " + std::to_string(left) + " bytes early");
+    hash.update(buf.data(), static_cast<std::size_t>(n));
+    tar.write_data(buf.data(), static_cast<std::size_t>(n));
+    left -= static_cast<uint64_t>(n);
+  }
+  // The header already promised e.size bytes: more data means the file grew.
+  char extra;
+  ssize_t n;
+  do n = ::read(fd.get(), &extra, 1);
+  while (n < 0 && errno == EINTR);
+  if (n > 0) throw changed_error(e, "it grew past " + std::to_string(e.size) + " bytes");
+  // A same-size rewrite during the read would give a torn mix of old and new
+  // bytes; any write moves the modification time.
+  struct stat after {};
+  if (::fstat(fd.get(), &after) != 0) throw Error("cannot stat " + describe(e) + ": " + std::strerror(errno));
+  if (after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+      after.st_size != st.st_size)
+    throw changed_error(e, "it was modified during the read");
+  return hash.hex();
+}
+
+TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
+  TarHeader h;
+  h.path = tar_name(e.path, e.type);
+  h.type = e.type;
+  h.uid = e.uid;
+  h.gid = e.gid;
+  h.mtime = mtime;
+  h.mode = e.mode;
+  switch (e.type) {
+    case rootfs::EntryType::Directory: break;
+    case rootfs::EntryType::File: h.size = e.source.empty() ? e.content.size() : e.size; break;
+    case rootfs::EntryType::Symlink:
+      // Linux ignores a symlink's permission bits and lstat() reports 0777;
+      // every other image tool writes that, so the rootfs's value is unused.
+      h.mode = 0777;
+      h.link_target = e.link_target;
+      break;
+  }
+  return h;
+}
+
+void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, TarStream& tar,
+                   LayerResult& result) {
+  std::vector<char> buf(kReadChunk);
+  for (const auto& [path, e] : rootfs.entries()) {
+    tar.write_header(header_for(e, options.mtime));
+    if (e.type != rootfs::EntryType::File) continue;
+    if (e.source.empty()) {
+      tar.write_data(e.content.data(), e.content.size());
+      result.file_sha256[path] = util::sha256_hex(e.content);
+    } else {
+      result.file_sha256[path] = stream_source(e, tar, buf);
+    }
+  }
+  tar.finish();
+}
+
+}  // namespace
+
+LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, const LayerOptions& options) {
+  if (options.mtime < 0)
+    throw Error("the layer timestamp " + std::to_string(options.mtime) + " is before 1970",
+                "set SOURCE_DATE_EPOCH to a non-negative number of seconds");
+  // 0644 whatever the umask: the blob's mode is part of what others copy.
+  util::Fd fd(::open(out_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd) throw Error("cannot create " + out_file.string() + ": " + std::strerror(errno));
+  bool done = false;
+  struct RemoveOnFailure {
+    const fs::path& file;
+    const bool& done;
+    ~RemoveOnFailure() {
+      if (!done) ::unlink(file.c_str());
+    }
+  } cleanup{out_file, done};
+  ::fchmod(fd.get(), 0644);
+
+  LayerResult result;
+  GzipWriter gzip(fd.get(), options.compression_level, out_file.string());
+  TarStream tar([&gzip](const void* p, std::size_t n) { gzip.write(p, n); });
+  write_entries(rootfs, options, tar, result);
+  gzip.finish();
+  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
+    throw Error("cannot write " + out_file.string() + ": " + std::strerror(errno));
+
+  result.digest = gzip.digest();
+  result.size = gzip.compressed_size();
+  result.diff_id = tar.diff_id();
+  result.tar_size = tar.size();
+  done = true;
+  return result;
+}
+
+}  // namespace slimbuild::layer

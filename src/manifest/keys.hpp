@@ -1,0 +1,18 @@
+// The keys each manifest mapping may hold, in one place: the readers check
+// against them, "did you mean" suggests from them, and a unit test keeps
+// docs/manifest.schema.json (the editor schema) in step with them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace slimbuild::manifest::keys {
+
+inline const std::vector<std::string> kTopLevel = {
+    "name",   "image",           "binary", "entrypoint", "cmd",     "libraries", "files",  "user",
+    "ca_certificates", "tzdata", "timezone", "env",      "workdir", "ports",     "labels", "sysroot"};
+inline const std::vector<std::string> kBinary = {"path", "dest"};
+inline const std::vector<std::string> kFile = {"src", "dest", "mode", "exclude"};
+inline const std::vector<std::string> kUser = {"name", "uid", "gid"};
+
+}  // namespace slimbuild::manifest::keys

@@ -1,0 +1,26 @@
+// assemble_rootfs: the whole image file system from the manifest and the
+// trace, as a list of stage calls. Generated files go first so that a
+// `files:` entry aimed at /etc/passwd or at a library path is reported as a
+// conflict with the manifest line, not silently layered over it.
+#include <slimbuild/rootfs/rootfs.hpp>
+
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/rootfs/ca_tz.hpp>
+#include <slimbuild/rootfs/elf_closure.hpp>
+#include <slimbuild/rootfs/system_files.hpp>
+#include <slimbuild/rootfs/user_files.hpp>
+#include <slimbuild/trace/loader.hpp>
+
+namespace slimbuild::rootfs {
+
+Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace) {
+  Rootfs rootfs;
+  add_system_files(rootfs, manifest.user);        // passwd, group, nsswitch.conf, /tmp, home
+  add_elf_closure(rootfs, manifest, trace);       // binary, interpreter, libraries + symlink chains
+  add_ca_bundle(rootfs, manifest);                // /etc/ssl/certs/ca-certificates.crt
+  add_tzdata(rootfs, manifest);                   // zoneinfo, /etc/localtime
+  for (const auto& spec : manifest.files) add_user_files(rootfs, spec);
+  return rootfs;
+}
+
+}  // namespace slimbuild::rootfs

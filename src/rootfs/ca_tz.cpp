@@ -1,0 +1,124 @@
+// CA bundle and zoneinfo into the Rootfs. Both are read from the sysroot (or
+// a path the manifest names), validated enough that a typo fails the build
+// instead of shipping an image that fails TLS or time conversion at runtime.
+#include <slimbuild/rootfs/ca_tz.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <set>
+
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/rootfs/tree.hpp>
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::rootfs {
+
+namespace {
+
+bool has_tzif_magic(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+}
+
+// Zone names are relative paths below zoneinfo; anything that could climb
+// out or name something odd is refused before touching the disk.
+bool plausible_zone_name(const std::string& zone) {
+  if (zone.empty() || zone.front() == '/' || zone.back() == '/' || zone.size() > 255) return false;
+  size_t i = 0;
+  while (i <= zone.size()) {
+    size_t j = zone.find('/', i);
+    if (j == std::string::npos) j = zone.size();
+    std::string part = zone.substr(i, j - i);
+    if (part.empty() || part == "." || part == "..") return false;
+    i = j + 1;
+  }
+  for (unsigned char c : zone)
+    if (!(std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '+' || c == '.')) return false;
+  return true;
+}
+
+void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zone,
+              const manifest::SourceLocation& where) {
+  auto fail = [&](const std::string& why) {
+    throw manifest::ManifestError(where, "unknown time zone '" + zone + "': " + why,
+                                  "use a name from " + (m.sysroot / "usr/share/zoneinfo").string() +
+                                      " such as Europe/Ljubljana or UTC (is the tzdata package installed?)");
+  };
+  if (!plausible_zone_name(zone)) fail("not a zoneinfo name");
+  fs::path host = m.sysroot / "usr/share/zoneinfo" / zone;
+  std::error_code ec;
+  auto st = fs::status(host, ec);
+  if (ec || !fs::exists(st)) fail("no such file under /usr/share/zoneinfo");
+  if (fs::is_directory(st)) fail("it is a region directory, not a zone");
+  if (!has_tzif_magic(host)) fail("not a TZif zone file");
+  add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, "tzdata");
+}
+
+}  // namespace
+
+bool contains_pem_certificate(const fs::path& file) {
+  static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::string window;
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    window.append(buf, static_cast<size_t>(in.gcount()));
+    if (window.find(kBegin) != std::string::npos) return true;
+    // Keep just enough to catch a marker split across two reads.
+    window.erase(0, window.size() > kBegin.size() ? window.size() - kBegin.size() : 0);
+  }
+  return false;
+}
+
+void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m) {
+  if (!m.ca_certificates.enabled) return;
+  bool system = m.ca_certificates.bundle.empty();
+  fs::path bundle = system ? m.sysroot / "etc/ssl/certs/ca-certificates.crt" : m.ca_certificates.bundle;
+  std::error_code ec;
+  if (!fs::is_regular_file(bundle, ec))
+    throw manifest::ManifestError(
+        m.ca_certificates.where, "CA bundle " + bundle.string() + " does not exist or is not a file",
+        system ? "install the ca-certificates package in the sysroot, or set ca_certificates: to a PEM file"
+               : "set ca_certificates: to an existing PEM bundle, or `true` for the system's");
+  if (!contains_pem_certificate(bundle))
+    throw manifest::ManifestError(m.ca_certificates.where,
+                                  "CA bundle " + bundle.string() + " holds no PEM certificate "
+                                  "(no \"-----BEGIN CERTIFICATE-----\" line)",
+                                  "point ca_certificates: at a PEM file with one or more certificates");
+  rootfs.add(file_entry(bundle, kCaBundlePath, 0644, "ca-certificates"));
+}
+
+void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
+  if (m.tzdata.all) {
+    TreeOptions opts;
+    opts.origin = "tzdata";
+    // Debian's zoneinfo/localtime -> /etc/localtime is the host's setting, not data.
+    opts.skip = [](std::string_view rel, bool) { return rel == "right" || rel == "posix" || rel == "localtime"; };
+    add_tree(rootfs, m.sysroot / "usr/share/zoneinfo", kZoneinfoDir, opts);
+  } else {
+    std::set<std::string> seen;
+    for (const auto& zone : m.tzdata.zones)
+      if (seen.insert(zone).second) add_zone(rootfs, m, zone, m.tzdata.where);
+  }
+  if (!m.timezone) return;
+  // `timezone:` implies its zone; with `tzdata: true` it must exist in the tree.
+  const std::string& zone = *m.timezone;
+  if (m.tzdata.all) {
+    if (!plausible_zone_name(zone) || !rootfs.contains(std::string(kZoneinfoDir) + "/" + zone))
+      throw manifest::ManifestError(m.timezone_where, "unknown time zone '" + zone + "'",
+                                    "use a name from /usr/share/zoneinfo such as Europe/Ljubljana or UTC");
+  } else {
+    add_zone(rootfs, m, zone, m.timezone_where);
+  }
+  Entry link;
+  link.path = "/etc/localtime";
+  link.type = EntryType::Symlink;
+  link.mode = 0777;
+  link.link_target = std::string(kZoneinfoDir) + "/" + zone;
+  link.origin = "tzdata";
+  rootfs.add(std::move(link));
+}
+
+}  // namespace slimbuild::rootfs

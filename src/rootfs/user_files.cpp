@@ -1,0 +1,65 @@
+// `files:` into the Rootfs. The tree walk itself (sorted, lstat-based, links
+// kept only inside the tree) lives in tree.cpp; this adds what is specific to
+// user input: exclude patterns, the secret guard, and error messages that
+// point back at the manifest entry.
+#include <slimbuild/rootfs/user_files.hpp>
+
+#include <sys/stat.h>
+
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/provenance/secrets.hpp>
+#include <slimbuild/rootfs/tree.hpp>
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/log.hpp>
+
+namespace slimbuild::rootfs {
+
+namespace {
+
+void refuse_secret(const manifest::FileSpec& spec, const fs::path& host, std::string_view relative) {
+  if (auto why = provenance::secret_reason(host, relative))
+    throw manifest::ManifestError(spec.where, "refusing to put " + host.string() + " into the image: it " + *why,
+                                  "remove it, or add it to this entry's exclude: list");
+}
+
+std::string basename_of(const fs::path& p) {
+  fs::path clean = p.lexically_normal();
+  if (clean.filename().empty()) clean = clean.parent_path();
+  return clean.filename().string();
+}
+
+}  // namespace
+
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
+  struct stat st {};
+  if (::stat(spec.src.c_str(), &st) != 0)
+    throw manifest::ManifestError(spec.where, "files: source " + spec.src.string() + " does not exist",
+                                  "paths are relative to the manifest's directory");
+  try {
+    if (S_ISDIR(st.st_mode)) {
+      provenance::ExcludeMatcher matcher(spec.exclude);
+      TreeOptions opts;
+      opts.origin = "files";
+      opts.file_mode = spec.mode;
+      opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
+      opts.check_file = [&](const fs::path& host, std::string_view rel) { refuse_secret(spec, host, rel); };
+      add_tree(rootfs, spec.src, spec.dest, opts);
+      return;
+    }
+    std::string name = basename_of(spec.src);
+    std::string dest = spec.dest_is_dir ? (spec.dest == "/" ? "/" + name : spec.dest + "/" + name) : spec.dest;
+    // Naming one file explicitly is a decision, not an accident: ship it,
+    // but say so, since it is the kind of file that usually should not be.
+    if (auto why = provenance::secret_reason(spec.src, name))
+      util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
+    uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
+    rootfs.add(file_entry(spec.src, dest, mode, "files"));
+  } catch (const manifest::ManifestError&) {
+    throw;
+  } catch (const Error& e) {
+    // Say which manifest entry the failure belongs to.
+    throw manifest::ManifestError(spec.where, e.what(), e.hint());
+  }
+}
+
+}  // namespace slimbuild::rootfs

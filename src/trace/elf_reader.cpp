@@ -1,0 +1,77 @@
+// read_elf: our bounds-checked reader decides (elf_validate.cpp); LIEF then
+// parses the same file independently as a cross-check, when the file is small
+// enough that LIEF's whole-file read costs little. A disagreement about the
+// machine, the interpreter or DT_NEEDED means one parser was fooled by a
+// malformed file, so it is refused rather than guessed at. LIEF only ever
+// sees files that passed validation, and everything it throws becomes an
+// Error naming the file.
+#include <slimbuild/trace/elf_reader.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+
+#include <LIEF/ELF.hpp>
+#include <LIEF/exception.hpp>
+#include <LIEF/logging.hpp>
+
+#include <slimbuild/trace/elf_validate.hpp>
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/handles.hpp>
+
+namespace slimbuild::trace {
+
+namespace {
+
+// LIEF reads the whole file and parses every symbol: ~0.1 s and ~60 MB here
+// for a 16 MB program, 5.6 s and 1.2 GB for a 540 MB library.
+constexpr uintmax_t kLiefCrossCheckLimit = 32u << 20;
+
+// LIEF logs parse warnings to stderr; our own messages are the ones that count.
+void silence_lief() {
+  static std::once_flag once;
+  std::call_once(once, [] { LIEF::Logger::disable(); });
+}
+
+void cross_check_with_lief(const fs::path& file, const ElfInfo& ours) {
+  silence_lief();
+  auto disagree = [&](const std::string& what) {
+    throw Error(file.string() + " is not a valid ELF file: " + what, "the file is corrupt; rebuild it or copy it again");
+  };
+  try {
+    std::unique_ptr<LIEF::ELF::Binary> bin = LIEF::ELF::Parser::parse(file.string());
+    if (!bin) disagree("LIEF cannot parse it");
+    if (static_cast<uint16_t>(bin->header().machine_type()) != ours.machine) disagree("inconsistent machine type");
+    std::string interp = bin->has_interpreter() ? bin->interpreter() : "";
+    if (interp.substr(0, interp.find('\0')) != ours.interpreter) disagree("inconsistent PT_INTERP");
+    size_t needed = 0;
+    for (const auto& entry : bin->dynamic_entries())
+      if (entry.tag() == LIEF::ELF::DYNAMIC_TAGS::DT_NEEDED) ++needed;
+    if (needed != ours.needed.size()) disagree("inconsistent DT_NEEDED entries");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // LIEF::exception derives from std::exception
+    disagree(e.what());
+  }
+}
+
+}  // namespace
+
+ElfInfo read_elf(const fs::path& file) {
+  ElfInfo info = validate_elf(file);
+  std::error_code ec;
+  uintmax_t size = fs::file_size(file, ec);
+  if (!ec && size <= kLiefCrossCheckLimit) cross_check_with_lief(file, info);
+  return info;
+}
+
+bool has_elf_magic(const fs::path& file) {
+  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  char magic[4];
+  return ::pread(fd.get(), magic, 4, 0) == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+}
+
+}  // namespace slimbuild::trace

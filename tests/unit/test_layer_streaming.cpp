@@ -1,0 +1,146 @@
+// The streaming guarantees: a fixed gzip header, memory that does not grow
+// with file size, and sources that change while being read caught rather
+// than written as a silently different layer.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <slimbuild/layer/gzip_writer.hpp>
+#include <slimbuild/layer/layer_writer.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+#include "unit/test_layer_support.hpp"
+
+using namespace layer_test;
+using slimbuild::layer::LayerOptions;
+using slimbuild::layer::write_layer;
+
+namespace {
+
+// Peak resident set size in KiB (VmHWM), after resetting it where the kernel
+// allows (/proc/self/clear_refs "5"), so earlier tests do not mask growth.
+long peak_rss_kib(bool reset) {
+  if (reset) std::ofstream("/proc/self/clear_refs") << "5";
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+long current_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("layer: gzip header is fixed: no name, mtime 0, OS unknown") {
+  slimbuild::util::TempDir tmp("layer-test");
+  for (int level : {1, 6, 9}) {
+    Rootfs r;
+    r.add(generated("/etc/hostname", "slim\n"));
+    LayerOptions opt;
+    opt.compression_level = level;
+    opt.mtime = 1700000000;  // must not reach the gzip header
+    fs::path out = tmp.path() / ("l" + std::to_string(level) + ".tgz");
+    write_layer(r, out, opt);
+    std::string b = read_bytes(out);
+    REQUIRE(b.size() > 18);
+    // ID1 ID2 CM=deflate FLG=0 | MTIME=0 | XFL | OS=255
+    CHECK(b.substr(0, 8) == std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8));
+    unsigned char xfl = static_cast<unsigned char>(b[8]);
+    CHECK(xfl == (level == 9 ? 2 : level == 1 ? 4 : 0));  // RFC 1952: 2 = best, 4 = fastest
+    CHECK(static_cast<unsigned char>(b[9]) == 255);
+    CHECK(gunzip(out).size() == 3 * 512 + 1024);  // etc/, header, data, end
+  }
+}
+
+TEST_CASE("layer: GzipWriter output is what gzip -d reads back") {
+  slimbuild::util::TempDir tmp("layer-test");
+  fs::path out = tmp.path() / "x.gz";
+  slimbuild::util::Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
+  REQUIRE(fd);
+  slimbuild::layer::GzipWriter gz(fd.get(), 6, out.string());
+  std::string input;
+  for (int i = 0; i < 20000; ++i) input += std::to_string(i * 7919) + "\n";
+  gz.write(input.data(), input.size() / 2);
+  gz.write(input.data() + input.size() / 2, input.size() - input.size() / 2);
+  gz.finish();
+  fd.reset();
+  CHECK(gunzip(out) == input);
+  CHECK(gz.digest() == "sha256:" + sha256sum(out));
+  CHECK(gz.compressed_size() == fs::file_size(out));
+}
+
+TEST_CASE("layer: memory stays flat while streaming a large file") {
+  slimbuild::util::TempDir tmp("layer-test");
+  constexpr uint64_t kSize = 256ull << 20;
+  fs::path big = tmp.path() / "big.bin";
+  { std::ofstream(big, std::ios::binary) << "head"; }
+  fs::resize_file(big, kSize);  // sparse: reads as zeros, costs no disk
+  Rootfs r;
+  r.add(file_from("/data/big.bin", big));
+  LayerOptions opt;
+  opt.compression_level = 1;
+
+  long before = peak_rss_kib(true);
+  long baseline = current_rss_kib();
+  auto res = write_layer(r, tmp.path() / "l.tgz", opt);
+  long peak = peak_rss_kib(false);
+  INFO("baseline " << baseline << " KiB, peak before " << before << " KiB, peak after " << peak << " KiB");
+  REQUIRE(peak > 0);
+  CHECK(peak - baseline < 64 * 1024);
+  CHECK(res.tar_size == 512 * 2 + kSize + 1024);  // two headers, the data, end blocks
+  CHECK(res.size < kSize / 100);
+  CHECK(res.file_sha256.at("/data/big.bin") == sha256sum(big));
+}
+
+TEST_CASE("layer: a source truncated after it was selected is an error") {
+  slimbuild::util::TempDir tmp("layer-test");
+  write_text(tmp.path() / "lib.so", std::string(100000, 'a'));
+  Rootfs r;
+  r.add(file_from("/usr/lib/lib.so", tmp.path() / "lib.so"));
+  fs::resize_file(tmp.path() / "lib.so", 10);
+  fs::path out = tmp.path() / "l.tgz";
+  CHECK_THROWS_WITH(write_layer(r, out, {}), Catch::Contains(" changed while it was being read") &&
+                                                 Catch::Contains("lib.so (for /usr/lib/lib.so)"));
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("layer: a source whose size lies while it is read is an error") {
+  // Kernel pseudo-files stand in for a file that changes under us: their
+  // stat() size does not match what read() returns.
+  slimbuild::util::TempDir tmp("layer-test");
+  fs::path out = tmp.path() / "l.tgz";
+  SECTION("more bytes than stat said (grew)") {
+    Entry e = generated("/proc-status", "");
+    e.source = "/proc/self/status";  // st_size 0, content non-empty
+    e.size = 0;
+    Rootfs r;
+    r.add(e);
+    CHECK_THROWS_WITH(write_layer(r, out, {}), Catch::Contains("changed while it was being read") &&
+                                                   Catch::Contains("grew past 0 bytes"));
+  }
+  SECTION("fewer bytes than stat said (shrank)") {
+    fs::path sysfile = "/sys/kernel/mm/transparent_hugepage/enabled";  // st_size 4096, ~50 bytes of text
+    if (!fs::exists(sysfile) || fs::file_size(sysfile) != 4096) {
+      WARN("no sysfs pseudo-file here; the shrink case is covered by the truncation test");
+      return;
+    }
+    Entry e = generated("/thp", "");
+    e.source = sysfile;
+    e.size = 4096;
+    Rootfs r;
+    r.add(e);
+    CHECK_THROWS_WITH(write_layer(r, out, {}), Catch::Contains("changed while it was being read") &&
+                                                   Catch::Contains("bytes early"));
+  }
+  CHECK_FALSE(fs::exists(out));
+}

@@ -1,0 +1,46 @@
+// docs/manifest.schema.json (for editors) must offer exactly the keys the
+// loader accepts, at every level, or it would suggest keys slimbuild then
+// refuses, or hide ones it supports.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/util/fs.hpp>
+
+#include "manifest/keys.hpp"
+
+namespace {
+
+std::set<std::string> property_names(const nlohmann::json& object_schema) {
+  std::set<std::string> names;
+  for (const auto& [name, _] : object_schema.at("properties").items()) names.insert(name);
+  return names;
+}
+
+std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+}  // namespace
+
+TEST_CASE("manifest: the editor schema lists exactly the keys the loader accepts") {
+  namespace keys = slimbuild::manifest::keys;
+  auto schema = nlohmann::json::parse(
+      slimbuild::util::read_file(std::filesystem::path(SLIMBUILD_SOURCE_DIR) / "docs/manifest.schema.json"));
+  CHECK(property_names(schema) == as_set(keys::kTopLevel));
+  CHECK(schema.at("additionalProperties") == false);
+  CHECK(schema.at("required") == nlohmann::json{"name", "binary", "user"});
+
+  const auto& props = schema.at("properties");
+  const auto& binary = props.at("binary").at("oneOf").at(1);
+  CHECK(property_names(binary) == as_set(keys::kBinary));
+  CHECK(binary.at("additionalProperties") == false);
+  const auto& file = props.at("files").at("items");
+  CHECK(property_names(file) == as_set(keys::kFile));
+  CHECK(file.at("additionalProperties") == false);
+  CHECK(file.at("required") == nlohmann::json{"src", "dest"});
+  const auto& user = props.at("user");
+  CHECK(property_names(user) == as_set(keys::kUser));
+  CHECK(user.at("required") == nlohmann::json{"uid"});
+}
