@@ -23,7 +23,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sb-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # measure LABEL RUNS CMD... : runs CMD RUNS times (after one warm-up run) and
-# prints wall-clock min/median/max and the peak RSS of the command itself
+# prints wall-clock min/median/max, median CPU (user+sys: steadier than wall
+# time on a shared machine) and the peak RSS of the command itself
 # (wait4 rusage of the child, so this script's own memory is not counted).
 measure() {
   local label=$1 n=$2
@@ -38,19 +39,19 @@ def once():
     _, status, ru = os.wait4(p.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: {label}: {' '.join(cmd)} failed:\n{err.decode(errors='replace')}")
-    return time.monotonic() - t, ru.ru_maxrss
+    return time.monotonic() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 once()
 res = [once() for _ in range(n)]
 ts = [r[0] for r in res]
 print(f"  {label:<44} {min(ts):7.3f}s {statistics.median(ts):7.3f}s {max(ts):7.3f}s"
-      f"  {max(r[1] for r in res) / 1024:8.1f} MiB")
+      f" {statistics.median(r[1] for r in res):7.3f}s {max(r[2] for r in res) / 1024:8.1f} MiB")
 PY
 }
 header() {
-  printf '\n%s\n  %-44s %8s %8s %8s  %12s\n' "$1" "" "min" "median" "max" "peak RSS"
+  printf '\n%s\n  %-44s %8s %8s %8s %8s %12s\n' "$1" "" "min" "median" "max" "CPU" "peak RSS"
 }
 
-echo "slimbuild build benchmark: $runs runs each after a warm-up; $(nproc) CPUs; $(uname -r)"
+echo "slimbuild build benchmark: $runs runs each after a warm-up; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "peers: ko, apko, Jib, nix dockerTools are not installable here (offline Debian); not measured."
 
 # Inputs: the curl manifest as shipped, and hello-go compiled once.

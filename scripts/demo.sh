@@ -51,8 +51,10 @@ step "Done"
 cat <<TXT
 The OCI layout is in out/hello-cpp ($digest).
 Next steps:
-  skopeo inspect oci:out/hello-cpp:1.0           read it with containers/image
-  podman load -i <(tar -C out/hello-cpp -c .)    load it into podman
-  build/slimbuild build examples/hello-cpp/slimbuild.yml --push --insecure-registry
-                                                  push to localhost:5000 (run a registry first)
+  skopeo inspect oci:out/hello-cpp:1.0             read it with containers/image
+  umoci ls --layout out/hello-cpp                  list its tags with umoci
+  build/slimbuild build examples/hello-cpp/slimbuild.yml --format docker-archive -o out/hello-cpp.tar
+  podman load -i out/hello-cpp.tar                 load it into podman or docker
+  build/slimbuild push out/hello-cpp REGISTRY/REPO:TAG
+                                                   push it (docker-registry, Harbor, GHCR, ...)
 TXT

@@ -103,7 +103,10 @@ BuildResult build_image(const BuildOptions& options) {
   result.diff_id = layer.diff_id;
   result.layer_size = layer.size;
 
-  auto annotations = standard_annotations(m, git, tag, epoch);
+  // --tag only says where to push: it names the layout entry but must not
+  // change the image, so `verify` without it reproduces the same digest.
+  std::optional<std::string> manifest_tag = m.image ? reference_tag(*m.image) : std::nullopt;
+  auto annotations = standard_annotations(m, git, manifest_tag, epoch);
   image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
   result.manifest = writer.add_image(config, layer, annotations, result.ref_name);
 

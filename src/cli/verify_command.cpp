@@ -85,15 +85,16 @@ Command add_verify_command(CLI::App& root) {
 
     provenance::CompareOptions compare;
     compare.content_only = expected->kind == provenance::SourceKind::DockerArchive;
-    auto result = provenance::compare_layouts(built.layout, built.ref_name, expected->layout, expected->ref, compare);
+    // Before = the image claimed, after = what these inputs build today.
+    auto result = provenance::compare_layouts(expected->layout, expected->ref, built.layout, built.ref_name, compare);
     if (f.json) {
       std::cout << result.to_json().dump(2) << "\n";
     } else if (result.identical) {
       util::info("verified: the rebuild reproduces " + f.against +
                  (compare.content_only ? " (config and layers; a docker-archive keeps no OCI manifest)" : ""));
-      std::cout << result.digest_a << "\n";
+      std::cout << result.digest_b << "\n";
     } else {
-      std::cout << "the rebuild (A) does not reproduce " << f.against << " (B):\n" << result.to_text();
+      std::cout << "the rebuild (B) does not reproduce " << f.against << " (A):\n" << result.to_text();
     }
     return result.identical ? kExitOk : kExitMismatch;
   };

@@ -7,6 +7,14 @@
 
 namespace slimbuild::image {
 
+namespace {
+
+// JSON documents (index.json, manifests, configs) are read whole; anything
+// bigger than this is not one of ours and is refused before it is read.
+constexpr uint64_t kMaxJsonBlob = 16u << 20;
+
+}  // namespace
+
 nlohmann::json Descriptor::to_json() const {
   nlohmann::json j{{"mediaType", media_type}, {"digest", digest}, {"size", size}};
   if (!annotations.empty()) j["annotations"] = annotations;
@@ -36,6 +44,9 @@ LayoutReader::LayoutReader(fs::path dir) : dir_(std::move(dir)) {
   if (!fs::is_regular_file(dir_ / "oci-layout") || !fs::is_regular_file(dir_ / "index.json"))
     throw Error(dir_.string() + " is not an OCI image layout (no oci-layout or index.json)",
                 "pass a directory written by `slimbuild build -o DIR` or `skopeo copy ... oci:DIR`");
+  std::error_code ec;
+  if (auto size = fs::file_size(dir_ / "index.json", ec); ec || size > kMaxJsonBlob)
+    throw Error(dir_.string() + "/index.json is " + (ec ? "unreadable: " + ec.message() : "too large to be an index"));
   try {
     index_ = nlohmann::json::parse(util::read_file(dir_ / "index.json"));
   } catch (const nlohmann::json::exception& e) {
@@ -80,12 +91,21 @@ bool LayoutReader::has_blob(const std::string& digest) const {
 }
 
 std::string LayoutReader::read_blob(const Descriptor& d) const {
-  constexpr uint64_t kMaxJsonBlob = 16u << 20;
   if (d.size > kMaxJsonBlob) throw Error("blob " + d.digest + " is too large to read whole");
-  std::string data = util::read_file(blob_path(d.digest));
-  if (data.size() != d.size)
-    throw Error("blob " + d.digest + " in " + dir_.string() + " has " + std::to_string(data.size()) +
-                " bytes, its descriptor says " + std::to_string(d.size));
+  // Checked before reading, so a swapped or oversized file costs nothing: a
+  // blob is a plain file (not a link out of the layout) of the stated size.
+  auto size_mismatch = [&](uint64_t actual) {
+    return Error("blob " + d.digest + " in " + dir_.string() + " has " + std::to_string(actual) +
+                 " bytes, its descriptor says " + std::to_string(d.size));
+  };
+  fs::path file = blob_path(d.digest);
+  std::error_code ec;
+  auto st = fs::symlink_status(file, ec);
+  if (ec || !fs::exists(st)) throw Error("blob " + d.digest + " is missing from " + dir_.string());
+  if (!fs::is_regular_file(st)) throw Error("blob " + d.digest + " in " + dir_.string() + " is not a regular file");
+  if (auto on_disk = fs::file_size(file, ec); !ec && on_disk != d.size) throw size_mismatch(on_disk);
+  std::string data = util::read_file(file);
+  if (data.size() != d.size) throw size_mismatch(data.size());
   if (util::sha256_digest(data) != d.digest)
     throw Error("blob " + d.digest + " in " + dir_.string() + " does not match its digest (corrupted layout)");
   return data;

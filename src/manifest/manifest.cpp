@@ -96,6 +96,36 @@ std::map<std::string, std::string> read_labels(const YamlNode& node, Diagnostics
   return labels;
 }
 
+// entrypoint defaults to the binary; cmd is optional. Together they must
+// leave the image something to run.
+void read_command_line(const Fields& top, Manifest& m, Diagnostics& diag) {
+  std::optional<std::vector<std::string>> entrypoint;
+  if (const YamlNode* n = top.get("entrypoint")) {
+    m.entrypoint_where = diag.at(*n);
+    entrypoint = read_command(*n, "entrypoint", diag);
+  } else if (!m.binary.dest.empty()) {
+    entrypoint = std::vector<std::string>{m.binary.dest};
+  }
+  if (const YamlNode* n = top.get("cmd")) m.cmd = read_command(*n, "cmd", diag);
+  if (entrypoint) m.entrypoint = *entrypoint;
+  bool cmd_failed = top.get("cmd") && !m.cmd;
+  if (entrypoint && entrypoint->empty() && !cmd_failed && (!m.cmd || m.cmd->empty()))
+    diag.error(*top.get("entrypoint"), "entrypoint and cmd are both empty: the image would have nothing to run",
+               "leave entrypoint out to run the binary");
+}
+
+// tzdata and timezone; the timezone's zone is always included.
+void read_time_zones(const Fields& top, Manifest& m, Diagnostics& diag) {
+  if (const YamlNode* n = top.get("tzdata")) m.tzdata = read_tzdata(*n, m.sysroot, diag);
+  if (const YamlNode* n = top.get("timezone")) {
+    m.timezone_where = diag.at(*n);
+    m.timezone = read_timezone(*n, m.sysroot, diag);
+    auto& zones = m.tzdata.zones;
+    if (m.timezone && !m.tzdata.all && std::find(zones.begin(), zones.end(), *m.timezone) == zones.end())
+      zones.push_back(*m.timezone);
+  }
+}
+
 void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   Fields top(root, "", keys::kTopLevel, diag);
 
@@ -121,34 +151,14 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   if (const YamlNode* n = top.require("user"))
     if (auto user = read_user(*n, diag)) m.user = std::move(*user);
 
-  std::optional<std::vector<std::string>> entrypoint;
-  if (const YamlNode* n = top.get("entrypoint")) {
-    m.entrypoint_where = diag.at(*n);
-    entrypoint = read_command(*n, "entrypoint", diag);
-  } else if (!m.binary.dest.empty()) {
-    entrypoint = std::vector<std::string>{m.binary.dest};
-  }
-  if (const YamlNode* n = top.get("cmd")) m.cmd = read_command(*n, "cmd", diag);
-  if (entrypoint) m.entrypoint = *entrypoint;
-  bool cmd_failed = top.get("cmd") && !m.cmd;
-  if (entrypoint && entrypoint->empty() && !cmd_failed && (!m.cmd || m.cmd->empty()))
-    diag.error(*top.get("entrypoint"), "entrypoint and cmd are both empty: the image would have nothing to run",
-               "leave entrypoint out to run the binary");
-
+  read_command_line(top, m, diag);
   if (const YamlNode* n = top.get("libraries")) {
     m.libraries_where = diag.at(*n);
     m.libraries = read_libraries(*n, diag);
   }
   if (const YamlNode* n = top.get("files")) m.files = read_files(*n, m.dir, diag);
   if (const YamlNode* n = top.get("ca_certificates")) m.ca_certificates = read_ca_certificates(*n, m.dir, diag);
-  if (const YamlNode* n = top.get("tzdata"); n && sysroot_ok) m.tzdata = read_tzdata(*n, m.sysroot, diag);
-  if (const YamlNode* n = top.get("timezone"); n && sysroot_ok) {
-    m.timezone_where = diag.at(*n);
-    m.timezone = read_timezone(*n, m.sysroot, diag);
-    auto& zones = m.tzdata.zones;
-    if (m.timezone && !m.tzdata.all && std::find(zones.begin(), zones.end(), *m.timezone) == zones.end())
-      zones.push_back(*m.timezone);
-  }
+  if (sysroot_ok) read_time_zones(top, m, diag);
   if (const YamlNode* n = top.get("env")) m.env = read_env(*n, diag);
   if (const YamlNode* n = top.get("workdir")) m.workdir = read_image_path(*n, "workdir", diag);
   if (const YamlNode* n = top.get("ports")) m.ports = read_ports(*n, diag);
@@ -164,8 +174,9 @@ std::string read_manifest_file(const fs::path& file) {
     throw Error("cannot read manifest " + name + ": " + std::strerror(errno),
                 "pass the path of a slimbuild manifest (YAML), e.g. slimbuild build hello.yaml");
   if (!S_ISREG(st.st_mode))
-    throw Error("manifest " + name + " is not a regular file", "pass the manifest file itself, e.g. " + name +
-                                                                     (S_ISDIR(st.st_mode) ? "/slimbuild.yaml" : ""));
+    throw Error("manifest " + name + " is not a regular file",
+                S_ISDIR(st.st_mode) ? "pass the manifest file inside it, e.g. " + name + "/slimbuild.yaml"
+                                    : "pass the manifest file itself");
   if (static_cast<std::uint64_t>(st.st_size) > kMaxManifestBytes)
     throw Error("manifest " + name + " is " + std::to_string(st.st_size) + " bytes; the limit is 1 MiB",
                 "is this really a slimbuild manifest?");

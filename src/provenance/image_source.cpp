@@ -80,6 +80,7 @@ bool looks_like_registry_reference(const std::string& spec) {
   auto slash = spec.find('/');
   if (slash == std::string::npos || slash == 0) return false;
   std::string host = spec.substr(0, slash);
+  if (!std::isalnum(static_cast<unsigned char>(host[0]))) return false;  // "./x", "../x"
   if (host != "localhost" && host.find('.') == std::string::npos && host.find(':') == std::string::npos) return false;
   for (char c : spec)
     if (c <= ' ' || c == '\\') return false;

@@ -1,8 +1,8 @@
 // Building the inspect report. Everything comes from the layout's own blobs
 // (digest-checked by LayoutReader and image_files); library attribution
 // unpacks the layers into a private directory with libarchive's secure
-// extraction flags (no "..", no absolute paths, no writing through
-// symlinks) and traces the entrypoint there as its own sysroot.
+// extraction flags (no "..", no writing through symlinks; names are
+// re-rooted under the private directory) and traces the entrypoint there as its own sysroot.
 #include <slimbuild/provenance/inspect.hpp>
 
 #include <archive.h>
@@ -30,8 +30,10 @@ void extract_layer(const fs::path& blob, const fs::path& root) {
   archive_read_support_format_gnutar(in.get());
   archive_read_support_filter_all(in.get());
   util::CHandle<archive, archive_write_free> out(archive_write_disk_new());
+  // Names are made absolute below (root + name, leading '/' stripped), so
+  // the "no absolute paths" guard is ours; libarchive guards ".." and links.
   archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_UNLINK);
+                                                ARCHIVE_EXTRACT_UNLINK);
   if (archive_read_open_filename(in.get(), blob.c_str(), 1 << 16) != ARCHIVE_OK)
     throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(in.get()));
   archive_entry* e;

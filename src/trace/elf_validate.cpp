@@ -14,6 +14,7 @@
 #include <cstring>
 #include <optional>
 
+#include <slimbuild/trace/arm_attributes.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 
@@ -271,6 +272,25 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
   if (soname) info.soname = string_at(*soname, "DT_SONAME");
 }
 
+// The .ARM.attributes section of an EM_ARM file, found through the section
+// headers. Nothing loads sections, so anything odd here just means "unknown".
+std::optional<unsigned> read_arm_cpu_arch(const ElfFile& f, const Layout& L, const std::string& eh) {
+  constexpr uint32_t kShtArmAttributes = 0x70000003;
+  constexpr uint64_t kMaxAttributes = 64 << 10;
+  uint64_t shoff = L.word(eh, L.is64 ? 40 : 32);
+  uint64_t shentsize = L.get(eh, L.is64 ? 58 : 46, 2), shnum = L.get(eh, L.is64 ? 60 : 48, 2);
+  if (shoff == 0 || shentsize != (L.is64 ? 64u : 40u) || !within(shoff, shnum * shentsize, f.size())) return std::nullopt;
+  std::string sh = f.read(shoff, shnum * shentsize);
+  for (uint64_t i = 0; i < shnum; ++i) {
+    size_t b = i * shentsize;
+    if (L.get(sh, b + 4, 4) != kShtArmAttributes) continue;
+    uint64_t off = L.word(sh, b + (L.is64 ? 24 : 16)), size = L.word(sh, b + (L.is64 ? 32 : 20));
+    if (size > kMaxAttributes || !within(off, size, f.size())) return std::nullopt;
+    return arm_cpu_arch(f.read(off, size), L.little);
+  }
+  return std::nullopt;
+}
+
 // NT_GNU_BUILD_ID from a PT_NOTE segment, as hex; empty if there is none.
 // Each note is namesz, descsz, type (4-byte words in both classes), then the
 // name and the descriptor, each padded to the segment's alignment (4 or 8).
@@ -355,6 +375,8 @@ ElfInfo validate_elf(const fs::path& file) {
     }
   }
   if (dynamic) read_dynamic(f, L, segs, *dynamic, info);
+  constexpr uint16_t kEmArm = 40;
+  if (info.machine == kEmArm) info.arm_cpu_arch = read_arm_cpu_arch(f, L, eh);
   if (!info.interpreter.empty() && !dynamic) f.fail("it has PT_INTERP but no PT_DYNAMIC");
   return info;
 }

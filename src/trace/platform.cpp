@@ -4,6 +4,7 @@
 // three cannot disagree.
 #include <slimbuild/trace/platform.hpp>
 
+#include <slimbuild/trace/arm_attributes.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::trace {
@@ -16,10 +17,7 @@ constexpr uint16_t kEm386 = 3, kEmMips = 8, kEmPpc = 20, kEmPpc64 = 21, kEmS390 
 constexpr uint32_t kEfArmAbiFloatHard = 0x400, kEfArmAbiFloatSoft = 0x200;
 
 struct Arch {
-  const char* oci = "";
-  const char* variant = "";
-  const char* triplet = "";
-  const char* platform = "";
+  std::string oci, variant, triplet, platform;
 };
 
 bool arm_soft_float(const ElfInfo& e) {
@@ -34,11 +32,13 @@ Arch lookup(const ElfInfo& e) {
       if (is64) return {"amd64", "", "x86_64-linux-gnu", "x86_64"};
       return {"", "", "x86_64-linux-gnux32", "x86_64"};  // x32: no OCI platform
     case kEmAarch64: return {"arm64", "v8", le ? "aarch64-linux-gnu" : "aarch64_be-linux-gnu", "aarch64"};
-    case kEmArm:
-      // Without parsing .ARM.attributes the float ABI is the best signal:
-      // Debian armel targets ARMv5TE, armhf (and Raspberry Pi OS's v6) hard float.
-      if (arm_soft_float(e)) return {"arm", "v5", "arm-linux-gnueabi", "v5l"};
-      return {"arm", "v7", "arm-linux-gnueabihf", "v7l"};
+    case kEmArm: {
+      // The build attributes say which architecture; without them the float
+      // ABI is the best signal: Debian armel targets ARMv5TE, armhf ARMv7.
+      bool soft = arm_soft_float(e);
+      std::string v = e.arm_cpu_arch ? arm_variant(*e.arm_cpu_arch) : soft ? "v5" : "v7";
+      return {"arm", v, soft ? "arm-linux-gnueabi" : "arm-linux-gnueabihf", v + "l"};
+    }
     case kEm386: return {"386", "", "i386-linux-gnu", "i686"};
     case kEmPpc64:
       if (le) return {"ppc64le", "", "powerpc64le-linux-gnu", "ppc64le"};
@@ -101,7 +101,7 @@ std::string platform_token(const ElfInfo& elf) {
 
 Platform oci_platform(const ElfInfo& elf) {
   Arch a = lookup(elf);
-  if (*a.oci == '\0')
+  if (a.oci.empty())
     throw Error("no OCI platform for " + describe_abi(elf) + " binaries",
                 "slimbuild supports amd64, arm64, arm, 386, ppc64le, ppc64, s390x, riscv64, mips*, loong64");
   return {a.oci, a.variant};

@@ -33,8 +33,13 @@ for cut in 4 20 64 200 2000; do
 done
 note "truncated: $(head -n 1 <<<"$SB_STDERR")"
 
-# Random bytes behind a valid ELF magic.
-{ head -c 64 /usr/bin/true; head -c 4096 /dev/urandom; } >"$dir/garbage"
+# A valid ELF header followed by noise (seeded, so every run sees the same
+# bytes): the program headers are garbage and no segment is loadable, so it
+# is not a program the kernel could run.
+{
+  head -c 64 /usr/bin/true
+  "$SB_PY" -c 'import random, sys; sys.stdout.buffer.write(random.Random(1).randbytes(4096))'
+} >"$dir/garbage"
 manifest garbage garbage
 sb_build_fails "$dir/garbage.yml" "$out/garbage" "garbage"
 
@@ -58,7 +63,7 @@ note "missing library: $(head -n 1 <<<"$SB_STDERR")"
 # through its RUNPATH), which needs libsbdeep.so.1 (deleted). The message
 # names the library that has the dangling DT_NEEDED, not the binary.
 mkdir -p "$dir/libs"
-printf 'int sb_deep(void) { return 1; }\n' >"$dir/deep.c"
+printf 'int sb_deep(void) { return 0; }\n' >"$dir/deep.c"
 printf 'int sb_deep(void); int sb_mid(void) { return sb_deep(); }\n' >"$dir/mid.c"
 printf 'int sb_mid(void); int main(void) { return sb_mid(); }\n' >"$dir/top.c"
 gcc -shared -fPIC -o "$dir/libs/libsbdeep.so.1" -Wl,-soname,libsbdeep.so.1 "$dir/deep.c"

@@ -41,9 +41,16 @@ inline std::string make_tar(const std::vector<Item>& items, bool gzip) {
     archive_write_add_filter_gzip(a.get());
     archive_write_set_options(a.get(), "gzip:!timestamp");
   }
-  std::vector<char> buf(1 << 20);
-  size_t used = 0;
-  archive_write_open_memory(a.get(), buf.data(), buf.size(), &used);
+  std::string out;
+  // No zero padding after the gzip stream: Go readers take it for a second member.
+  archive_write_set_bytes_in_last_block(a.get(), 1);
+  archive_write_open(
+      a.get(), &out, nullptr,
+      [](archive*, void* sink, const void* data, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(sink)->append(static_cast<const char*>(data), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
   for (const auto& it : items) {
     CHandle<archive_entry, archive_entry_free> e(archive_entry_new());
     archive_entry_set_pathname(e.get(), it.path.c_str());
@@ -64,7 +71,7 @@ inline std::string make_tar(const std::vector<Item>& items, bool gzip) {
     if (it.type == 'f') archive_write_data(a.get(), it.content.data(), it.content.size());
   }
   archive_write_close(a.get());
-  return std::string(buf.data(), used);
+  return out;
 }
 
 struct Image {

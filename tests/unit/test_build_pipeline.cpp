@@ -192,3 +192,20 @@ TEST_CASE("build: archive formats write one file at -o") {
   CHECK(image::LayoutReader(back.path() / "layout").find_image("1.4.2").digest == r.manifest.digest);
   CHECK(listing(tmp.path()) == std::vector<std::string>{"docker.tar", "image.tar", "proj"});
 }
+
+TEST_CASE("build: --tag names the layout entry but does not change the image digest") {
+  util::TempDir tmp{"build-tag"};
+  fs::path manifest = make_project(tmp.path() / "proj");
+  auto plain = build::build_image(options_for(manifest, tmp.path() / "a"));
+  auto opts = options_for(manifest, tmp.path() / "b");
+  opts.tag = "127.0.0.1:5000/other/name:9.9";
+  auto tagged = build::build_image(opts);
+  CHECK(tagged.ref_name == "9.9");
+  CHECK(tagged.reference == "127.0.0.1:5000/other/name:9.9");
+  CHECK(tagged.manifest.digest == plain.manifest.digest);
+  CHECK(image::LayoutReader(tmp.path() / "b").find_image("9.9").digest == plain.manifest.digest);
+  opts.tag = "reg/x:bad tag";
+  opts.output = tmp.path() / "c";
+  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("not a valid image tag"));
+  CHECK_FALSE(fs::exists(tmp.path() / "c"));
+}

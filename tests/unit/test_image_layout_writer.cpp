@@ -283,3 +283,27 @@ TEST_CASE("image: ref names follow the image-layout grammar") {
     CHECK_THROWS_WITH(w.add_image(full_spec(), layer, {}, bad), Catch::Contains("cannot name an image"));
   }
 }
+
+TEST_CASE("image: two builds of the same inputs give byte-identical layouts") {
+  slimbuild::util::TempDir tmp("image-test");
+  auto build = [&](const fs::path& src, const fs::path& out, mode_t mask) {
+    mode_t old = ::umask(mask);
+    LayoutWriter w(out);
+    slimbuild::layer::LayerOptions opt;
+    opt.mtime = 1700000000;
+    auto image = w.add_image(full_spec(), w.put_layer(sample_rootfs(src), opt), {}, "1.0");
+    w.add_referrer(image, "application/spdx+json", R"({"spdxVersion":"SPDX-2.3"})", "application/spdx+json", {});
+    w.commit();
+    ::umask(old);
+  };
+  build(tmp.path() / "src-a", tmp.path() / "a", 022);
+  build(tmp.path() / "deeper/src-b", tmp.path() / "nested/b", 077);
+  std::map<std::string, std::string> a, b;
+  for (auto& f : fs::recursive_directory_iterator(tmp.path() / "a"))
+    if (f.is_regular_file()) a[fs::relative(f.path(), tmp.path() / "a")] = slimbuild::util::read_file(f.path());
+  for (auto& f : fs::recursive_directory_iterator(tmp.path() / "nested/b"))
+    if (f.is_regular_file()) b[fs::relative(f.path(), tmp.path() / "nested/b")] = slimbuild::util::read_file(f.path());
+  // oci-layout, index.json; layer, config, manifest; empty config, SBOM, artifact manifest
+  CHECK(a.size() == 8);
+  CHECK(a == b);
+}

@@ -144,3 +144,21 @@ TEST_CASE("layer: a source whose size lies while it is read is an error") {
   }
   CHECK_FALSE(fs::exists(out));
 }
+
+TEST_CASE("layer: a full disk is reported with what to do about it") {
+  slimbuild::util::Fd full(::open("/dev/full", O_WRONLY | O_CLOEXEC));
+  if (!full) {
+    WARN("/dev/full is not available here");
+    return;
+  }
+  slimbuild::layer::GzipWriter gz(full.get(), 6, "the test blob");
+  std::string data(1 << 20, 'x');
+  try {
+    gz.write(data.data(), data.size());
+    gz.finish();
+    FAIL("writing to /dev/full succeeded");
+  } catch (const slimbuild::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cannot write the test blob") && Catch::Contains("No space left"));
+    CHECK_THAT(e.hint(), Catch::Contains("free some disk space"));
+  }
+}

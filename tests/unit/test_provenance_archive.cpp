@@ -22,7 +22,7 @@ namespace {
 
 util::ProcessResult run(std::vector<std::string> argv) {
   auto r = util::run_process(argv);
-  INFO(argv[0] << " " << argv[1] << ": " << r.err);
+  UNSCOPED_INFO(argv[0] << " " << argv[1] << ": " << r.err);
   return r;
 }
 

@@ -3,6 +3,9 @@
 // byte here, so the class- and endian-dependent offsets are exercised.
 #include "unit/test_trace_fixtures.hpp"
 
+#include <random>
+
+#include <slimbuild/trace/arm_attributes.hpp>
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>
@@ -19,6 +22,12 @@ namespace {
 class ElfBuilder {
  public:
   ElfBuilder(bool is64, bool little, uint16_t machine) : is64_(is64), little_(little), machine_(machine) {}
+
+  // Adds a .ARM.attributes section (and a section header table for it).
+  ElfBuilder& arm_attributes(std::string section) {
+    arm_attributes_ = std::move(section);
+    return *this;
+  }
 
   std::string build() const {
     const size_t eh = is64_ ? 64 : 52, ph = is64_ ? 56 : 32, dyn = is64_ ? 16 : 8;
@@ -54,6 +63,17 @@ class ElfBuilder {
       put(b, dyn_off + i * dyn, dyn / 2, static_cast<uint64_t>(entries[i].first));
       put(b, dyn_off + i * dyn + dyn / 2, dyn / 2, entries[i].second);
     }
+    if (!arm_attributes_.empty()) {
+      const size_t sh = is64_ ? 64 : 40, attrs_off = b.size(), shoff = (attrs_off + arm_attributes_.size() + 7) & ~size_t{7};
+      b += arm_attributes_;
+      b.resize(shoff + 2 * sh, '\0');  // section 0 is the null section
+      put(b, is64_ ? 40 : 32, is64_ ? 8 : 4, shoff);
+      put(b, is64_ ? 58 : 46, 2, sh);
+      put(b, is64_ ? 60 : 48, 2, 2);
+      put(b, shoff + sh + 4, 4, 0x70000003);  // SHT_ARM_ATTRIBUTES
+      put(b, shoff + sh + (is64_ ? 24 : 16), is64_ ? 8 : 4, attrs_off);
+      put(b, shoff + sh + (is64_ ? 32 : 20), is64_ ? 8 : 4, arm_attributes_.size());
+    }
     return b;
   }
 
@@ -77,7 +97,16 @@ class ElfBuilder {
   }
   bool is64_, little_;
   uint16_t machine_;
+  std::string arm_attributes_;
 };
+
+// 'A', one "aeabi" subsection holding one file-scope (tag 1) list of `attrs`.
+std::string aeabi_section(const std::string& attrs) {
+  auto u32le = [](uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
+  std::string file = "\x01" + u32le(static_cast<uint32_t>(5 + attrs.size())) + attrs;
+  std::string sub = std::string("aeabi", 6) + file;
+  return "A" + u32le(static_cast<uint32_t>(4 + sub.size())) + sub;
+}
 
 }  // namespace
 
@@ -109,5 +138,37 @@ TEST_CASE("trace: 32-bit and big-endian ELF files are read with the right layout
     std::string bytes = read_bytes(f);
     write_bytes(f, bytes.substr(0, bytes.size() - 4));
     CHECK_THROWS_WITH(slimbuild::trace::read_elf(f), Catch::Contains("is truncated"));
+  }
+}
+
+TEST_CASE("trace: the ARM architecture version comes from the build attributes") {
+  TempDir tmp("trace-test");
+  auto platform_of = [&](const std::string& attrs) {
+    fs::path f = tmp.path() / "arm";
+    write_bytes(f, ElfBuilder(false, true, 40).arm_attributes(attrs.empty() ? "" : aeabi_section(attrs)).build());
+    auto p = slimbuild::trace::oci_platform(slimbuild::trace::read_elf(f));
+    return p.architecture + "/" + p.variant;
+  };
+  // Raspberry Pi OS: hard float (e_flags) but ARMv6 (Tag_CPU_name "6KZ", Tag_CPU_arch 7).
+  CHECK(platform_of(std::string("\x05" "6KZ\0" "\x06\x07" "\x08\x01", 9)) == "arm/v6");
+  CHECK(platform_of(std::string("\x05" "7-A\0" "\x06\x0a", 7)) == "arm/v7");
+  CHECK(platform_of(std::string("\x04" "cortex-a53\0" "\x43" "2.09\0" "\x06\x0e", 20)) == "arm/v8");
+  CHECK(platform_of(std::string("\x08\x01\x09\x02", 4)) == "arm/v7");  // no Tag_CPU_arch: float ABI decides
+  CHECK(platform_of("") == "arm/v7");                                      // no attributes at all
+
+  // Malformed sections are "unknown", never a crash or an overread.
+  using slimbuild::trace::arm_cpu_arch;
+  std::string good = aeabi_section(std::string("\x05" "6KZ\0" "\x06\x07", 7));
+  CHECK(arm_cpu_arch(good, true) == 7u);
+  CHECK_FALSE(arm_cpu_arch(good.substr(0, good.size() - 1), true));
+  CHECK_FALSE(arm_cpu_arch("A\xff\xff\xff\x7f", true));
+  CHECK_FALSE(arm_cpu_arch(aeabi_section(std::string("\x05" "no-terminator", 14)), true));
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string m = good;
+    m[rng() % m.size()] = static_cast<char>(rng());
+    if (i % 3 == 0) m.resize(rng() % m.size());
+    auto v = arm_cpu_arch(m, true);
+    CHECK((!v || *v < 64));
   }
 }

@@ -28,7 +28,8 @@ std::optional<std::string> reference_tag(const std::string& reference);
 
 // org.opencontainers.image.{created,title,revision,source,version}: created
 // from the epoch, title from the manifest name, revision/source/version from
-// git (version: the reference's tag, else an exact git tag on HEAD).
+// git (version: the tag of the manifest's image:, else an exact git tag on
+// HEAD; never --tag, which only chooses where to push).
 std::map<std::string, std::string> standard_annotations(const manifest::Manifest& manifest,
                                                         const std::optional<provenance::GitInfo>& git,
                                                         const std::optional<std::string>& tag, int64_t created);

@@ -81,7 +81,7 @@ struct Manifest {
   std::optional<std::string> image;  // push reference (only lightly checked: non-empty, no spaces, no URL)
   SourceLocation image_where;        // for reference errors found later by the registry module
   BinarySpec binary;
-  std::vector<std::string> entrypoint;  // default {binary.dest}
+  std::vector<std::string> entrypoint;  // already defaulted to {binary.dest}; empty only for an explicit `entrypoint: []` with a cmd
   SourceLocation entrypoint_where;      // unset (line 0) when defaulted
   std::optional<std::vector<std::string>> cmd;
   std::vector<std::string> libraries;   // dlopen()ed sonames or absolute (normalised) paths, deduplicated

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct ElfInfo {
   std::string soname;        // DT_SONAME
   std::string build_id;      // NT_GNU_BUILD_ID as hex, empty if none
   bool nodeflib = false;     // DF_1_NODEFLIB: its own needs skip ld.so.conf and the default dirs
+  std::optional<unsigned> arm_cpu_arch;  // EM_ARM: Tag_CPU_arch from .ARM.attributes, if present
   bool is_static() const { return interpreter.empty() && needed.empty(); }
 };
 
