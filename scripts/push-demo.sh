@@ -17,14 +17,16 @@
 #   SLIMBUILD               the CLI to use (default build/slimbuild)
 #   PUSH_DEMO_EXAMPLE       the example directory (default examples/hello-cpp)
 #   PUSH_DEMO_OUT           where layouts go (default out/hello-cpp)
+#   PUSH_DEMO_PASSWORD      the registry password (default: random per run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 if [[ -n ${NO_COLOR:-} || ! -t 1 ]]; then step() { printf '\n==> %s\n' "$*"; }; fi
 die() { echo "push-demo: $*" >&2; exit 1; }
-# show ARGS...: prints the command as a user would type it (shell-quoted).
+# show TEXT: prints a command as a user would type it; quoted ARGS... shell-quotes words.
 show() { printf '$ %s\n' "$*"; }
+quoted() { local a out=""; for a; do out+=" $(printf '%q' "$a")"; done; printf '%s' "${out# }"; }
 
 mode=${1:-}
 case $mode in
@@ -108,7 +110,9 @@ start_token_tls_registry() {
 }
 
 REG_USER=demo
-REG_PASS=$(openssl rand -hex 16)
+# A fresh random password each run; it is never printed.
+DEMO_PASSWORD=${PUSH_DEMO_PASSWORD:-$(openssl rand -hex 16)}
+REG_PASS=$DEMO_PASSWORD
 CA="$REG_WORK/certs/ca.pem"
 case $mode in
   plain)
@@ -128,10 +132,10 @@ case $mode in
       start_token_tls_registry
       echo "token service: https://127.0.0.1:$TOKEN_PORT/token (tests/support/registry/token_server.py)"
     fi
-    echo "registry: https://$REG_ADDR  user: $REG_USER  password: in \$DEMO_PASSWORD (never shown)"
+    echo "registry: https://$REG_ADDR  user: $REG_USER  password: random, in \$DEMO_PASSWORD (never shown)"
     echo "CA: $CA (skopeo reads it as ca.crt in $REG_WORK/skopeo-certs)"
     push_flags=(--ca-file "$CA" --username "$REG_USER" --password-stdin)
-    skopeo_flags=(--cert-dir "$REG_WORK/skopeo-certs" --creds "$REG_USER:$REG_PASS") ;;
+    skopeo_flags=(--cert-dir "$REG_WORK/skopeo-certs" --creds "$REG_USER:$DEMO_PASSWORD") ;;
 esac
 REF="$REG_ADDR/examples/hello-cpp:1.0"
 
@@ -139,11 +143,11 @@ REF="$REG_ADDR/examples/hello-cpp:1.0"
 push_image() {
   local n=$1 cmd=("$SLIMBUILD" build "$EXAMPLE/slimbuild.yml" -o "$OUT" --push --tag "$REF" "${push_flags[@]}") rc=0
   if [[ $mode == plain ]]; then
-    show "${cmd[*]}"
+    show "$(quoted "${cmd[@]}")"
     "${cmd[@]}" > "$REG_WORK/push$n.out" 2> "$REG_WORK/push$n.err" < /dev/null || rc=$?
   else
-    show "printf '%s\n' \"\$DEMO_PASSWORD\" | ${cmd[*]}"
-    printf '%s\n' "$REG_PASS" | "${cmd[@]}" > "$REG_WORK/push$n.out" 2> "$REG_WORK/push$n.err" || rc=$?
+    show "printf '%s\n' \"\$DEMO_PASSWORD\" | $(quoted "${cmd[@]}")"
+    printf '%s\n' "$DEMO_PASSWORD" | "${cmd[@]}" > "$REG_WORK/push$n.out" 2> "$REG_WORK/push$n.err" || rc=$?
   fi
   cat "$REG_WORK/push$n.err" "$REG_WORK/push$n.out"
   [[ $rc -eq 0 ]] || die "[$mode] slimbuild exited with $rc"
