@@ -33,16 +33,6 @@ for cut in 4 20 64 200 2000; do
 done
 note "truncated: $(head -n 1 <<<"$SB_STDERR")"
 
-# A valid ELF header followed by noise (seeded, so every run sees the same
-# bytes): the program headers are garbage and no segment is loadable, so it
-# is not a program the kernel could run.
-{
-  head -c 64 /usr/bin/true
-  "$SB_PY" -c 'import random, sys; sys.stdout.buffer.write(random.Random(1).randbytes(4096))'
-} >"$dir/garbage"
-manifest garbage garbage
-sb_build_fails "$dir/garbage.yml" "$out/garbage" "garbage"
-
 # A needed library deleted after linking: the message must name the soname
 # and the ELF that needs it.
 cat >"$dir/lib.c" <<'C'
@@ -102,4 +92,14 @@ echo "root:x:0:0::/root:/bin/sh" >"$dir/passwd"
 manifest clash /usr/bin/true $'files:\n  - {src: passwd, dest: /etc/passwd}\n'
 sb_build_fails "$dir/clash.yml" "$out/clash" "/etc/passwd"
 note "clash: $(head -n 1 <<<"$SB_STDERR")"
+# Last, so the cases above are checked whatever happens here: a valid ELF
+# header followed by noise (seeded, so every run sees the same bytes). Its
+# program headers are garbage and no segment is loadable, so it is not a
+# program the kernel could run; packaging it would ship a broken image.
+{
+  head -c 64 /usr/bin/true
+  "$SB_PY" -c 'import random, sys; sys.stdout.buffer.write(random.Random(1).randbytes(4096))'
+} >"$dir/garbage"
+manifest garbage garbage
+sb_build_fails "$dir/garbage.yml" "$out/garbage" "garbage"
 note "ok"
