@@ -4,6 +4,8 @@
 // appears, whole, only at the final commit.
 #include <slimbuild/build/pipeline.hpp>
 
+#include <fstream>
+
 #include <slimbuild/build/image_config.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
@@ -20,6 +22,13 @@ namespace slimbuild::build {
 
 namespace {
 
+// POSIX tar headers carry "ustar" at offset 257.
+bool looks_like_tar(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char header[262] = {};
+  return in.read(header, sizeof header) && std::string_view(header + 257, 5) == "ustar";
+}
+
 // AtomicDir replaces whatever is at the target. That is right for an old
 // layout, and a disaster for `-o .` or `-o src/`: refuse anything else.
 void check_output(const fs::path& output, image::OutputFormat format) {
@@ -30,6 +39,9 @@ void check_output(const fs::path& output, image::OutputFormat format) {
     if (fs::is_directory(st))
       throw Error("output " + output.string() + " is a directory, but the archive format writes a file",
                   "pass a file name with -o, e.g. -o image.tar");
+    if (!fs::is_regular_file(st) || !(fs::file_size(output, ec) == 0 || looks_like_tar(output)))
+      throw Error("refusing to replace " + output.string() + ": it exists and is not a tar archive",
+                  "choose another -o file, or remove it first");
     return;
   }
   bool empty_dir = fs::is_directory(st) && fs::is_empty(output, ec);

@@ -191,6 +191,12 @@ TEST_CASE("build: archive formats write one file at -o") {
   image::archive_to_layout(tmp.path() / "image.tar", back.path() / "layout");
   CHECK(image::LayoutReader(back.path() / "layout").find_image("1.4.2").digest == r.manifest.digest);
   CHECK(listing(tmp.path()) == std::vector<std::string>{"docker.tar", "image.tar", "proj"});
+  // Rebuilding over an archive is fine; over any other file it is refused.
+  opts.output = tmp.path() / "image.tar";
+  CHECK(build::build_image(opts).manifest.digest == r.manifest.digest);
+  opts.output = manifest;
+  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("not a tar archive"));
+  CHECK_THAT(util::read_file(manifest), Catch::StartsWith("name: hello"));
 }
 
 TEST_CASE("build: --tag names the layout entry but does not change the image digest") {
