@@ -2,6 +2,7 @@
 // from the pipeline so the mapping can be unit-tested without building.
 #include <slimbuild/build/image_config.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 #include <slimbuild/manifest/manifest.hpp>
@@ -19,6 +20,23 @@ bool valid_tag(const std::string& tag) {
   for (unsigned char c : tag)
     if (!word(c) && c != '.' && c != '-') return false;
   return true;
+}
+
+// Directories the tracer searched only because /etc/ld.so.conf names them
+// (e.g. /usr/local/lib). At run time glibc finds such libraries through
+// /etc/ld.so.cache, which the image does not carry, so the image's loader
+// must be told where they are. Joined in the order they were first used.
+std::string ld_so_conf_only_dirs(const trace::TraceResult& trace) {
+  std::vector<std::string> dirs;
+  for (const auto& lib : trace.libraries) {
+    if (lib.found_via != "ld.so.conf") continue;
+    std::string dir = lib.image_path.substr(0, lib.image_path.rfind('/'));
+    if (dir.empty()) dir = "/";
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  }
+  std::string joined;
+  for (const auto& d : dirs) joined += (joined.empty() ? "" : ":") + d;
+  return joined;
 }
 
 }  // namespace
@@ -63,10 +81,14 @@ image::ImageConfigSpec make_image_config(const manifest::Manifest& m, const trac
   std::map<std::string, std::string> env{{"PATH", kDefaultPath}, {"HOME", "/home/" + m.user.name}};
   if (m.ca_certificates.enabled) env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt";
   if (m.timezone) env["TZ"] = *m.timezone;
+  if (auto dirs = ld_so_conf_only_dirs(trace); !dirs.empty()) env["LD_LIBRARY_PATH"] = dirs;
   for (const auto& [k, v] : m.env) env[k] = v;
   for (const auto& [k, v] : env) c.env.push_back(k + "=" + v);
 
-  c.entrypoint = m.entrypoint.empty() ? std::vector<std::string>{m.binary.dest} : m.entrypoint;
+  // The manifest fills the default; `entrypoint: []` with a cmd is the
+  // user's choice (the cmd names the program) and must stay empty.
+  bool has_cmd = m.cmd && !m.cmd->empty();
+  c.entrypoint = (m.entrypoint.empty() && !has_cmd) ? std::vector<std::string>{m.binary.dest} : m.entrypoint;
   c.cmd = m.cmd;
   c.working_dir = m.workdir.value_or("");
   c.exposed_ports = m.ports;

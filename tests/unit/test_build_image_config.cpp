@@ -2,6 +2,8 @@
 // entrypoint, user, labels, platform, and reference tags.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <slimbuild/build/image_config.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/trace/loader.hpp>
@@ -71,6 +73,42 @@ TEST_CASE("build: defaults: docker's PATH, no CA/TZ env, entrypoint = binary, no
   CHECK(c.entrypoint == std::vector<std::string>{"/app/hello"});
   CHECK_FALSE(c.cmd);
   CHECK(c.working_dir.empty());
+}
+
+TEST_CASE("build: an explicit empty entrypoint with a cmd stays empty") {
+  auto m = rootfs_test::minimal_manifest("/src");
+  m.entrypoint.clear();
+  m.cmd = std::vector<std::string>{"/app/hello", "x"};
+  trace::TraceResult t;
+  t.binary.elf.machine = 62;
+  auto c = build::make_image_config(m, t, {}, 0);
+  CHECK(c.entrypoint.empty());  // not [/app/hello] + cmd = "/app/hello /app/hello x"
+  CHECK(c.cmd == std::vector<std::string>{"/app/hello", "x"});
+}
+
+TEST_CASE("build: libraries found only through ld.so.conf get LD_LIBRARY_PATH, the user's value wins") {
+  auto m = rootfs_test::minimal_manifest("/src");
+  trace::TraceResult t;
+  t.binary.elf.machine = 62;
+  auto lib = [](std::string path, std::string via) {
+    trace::TracedObject o;
+    o.image_path = std::move(path);
+    o.found_via = std::move(via);
+    return o;
+  };
+  t.libraries = {lib("/usr/local/lib/libfoo.so.1", "ld.so.conf"), lib("/lib/x86_64-linux-gnu/libc.so.6", "default"),
+                 lib("/opt/vendor/lib/libbar.so.2", "ld.so.conf"), lib("/usr/local/lib/libbaz.so.3", "ld.so.conf")};
+  auto c = build::make_image_config(m, t, {}, 0);
+  CHECK(std::find(c.env.begin(), c.env.end(), "LD_LIBRARY_PATH=/usr/local/lib:/opt/vendor/lib") != c.env.end());
+
+  m.env["LD_LIBRARY_PATH"] = "/mine";
+  c = build::make_image_config(m, t, {}, 0);
+  CHECK(std::find(c.env.begin(), c.env.end(), "LD_LIBRARY_PATH=/mine") != c.env.end());
+
+  t.libraries.clear();
+  m.env.clear();
+  c = build::make_image_config(m, t, {}, 0);
+  for (const auto& e : c.env) CHECK(e.rfind("LD_LIBRARY_PATH=", 0) != 0);
 }
 
 TEST_CASE("build: git provides revision, source and version annotations") {
