@@ -37,6 +37,45 @@ std::set<std::string> layout_blobs(const fs::path& layout) {
   return out;
 }
 
+// What an oci-archive carries: the layout's images and the blobs they
+// reference. Referrer artifacts (the SBOM) are left out: `podman load` and
+// skopeo's `oci-archive:FILE` without a tag refuse an index that lists more
+// than one manifest, and loading is what an archive is for. The SBOM stays in
+// the directory layout, travels with `--push`, and `--sbom FILE` writes it.
+struct ArchiveContent {
+  nlohmann::json index;
+  std::set<std::string> blobs;
+};
+
+ArchiveContent images_only(const fs::path& layout, const LayoutReader& reader) {
+  ArchiveContent out{reader.index(), {}};
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& entry : reader.index()["manifests"]) {
+    Descriptor d = Descriptor::from_json(entry);
+    if (d.artifact_type) continue;
+    kept.push_back(entry);
+    out.blobs.insert(d.digest);
+    if (d.media_type != kMediaTypeManifest) {
+      // A nested index (e.g. a multi-arch copy): keep every blob rather than
+      // walk a tree this writer never produces.
+      auto all = layout_blobs(layout);
+      out.blobs.insert(all.begin(), all.end());
+      continue;
+    }
+    nlohmann::json manifest = reader.read_json_blob(d);
+    try {
+      out.blobs.insert(Descriptor::from_json(manifest.at("config")).digest);
+      for (const auto& l : manifest.at("layers")) out.blobs.insert(Descriptor::from_json(l).digest);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("image manifest " + d.digest + " is malformed: " + e.what());
+    }
+  }
+  for (const auto& digest : out.blobs)
+    if (!reader.has_blob(digest)) throw Error("layout " + layout.string() + " lacks blob " + digest);
+  out.index["manifests"] = kept;
+  return out;
+}
+
 }  // namespace
 
 void write_oci_archive(const fs::path& layout, const fs::path& out_file, int64_t mtime) {
@@ -45,8 +84,9 @@ void write_oci_archive(const fs::path& layout, const fs::path& out_file, int64_t
   detail::TarOut tar(out.fd(), mtime);
   tar.add_dir("blobs/");
   tar.add_dir("blobs/sha256/");
-  for (const auto& digest : layout_blobs(layout)) tar.add_file(blob_name(digest), reader.blob_path(digest));
-  tar.add_file("index.json", layout / "index.json");
+  ArchiveContent content = images_only(layout, reader);
+  for (const auto& digest : content.blobs) tar.add_file(blob_name(digest), reader.blob_path(digest));
+  tar.add_bytes("index.json", util::canonical_json(content.index));
   tar.add_file("oci-layout", layout / "oci-layout");
   tar.finish();
   out.commit();

@@ -31,10 +31,13 @@ assert_eq 644 "$(stat -c %a "$work/b/deeper/img.oci.tar")" "archive mode under u
 # Only the archive is left: no temporary siblings.
 assert_eq "img.docker.tar img.oci.tar" "$(ls "$work/b/deeper" | xargs)" "files beside the archives"
 
-# skopeo reads both; the oci-archive keeps our manifest byte for byte. (The
-# index also lists the SBOM referrer, so skopeo needs the image's tag.)
+# skopeo reads both; the oci-archive keeps our manifest byte for byte, by tag
+# and without one (the archive lists only the image, not the SBOM referrer,
+# so tools that load "the" image from it do not have to choose).
 raw=$(skopeo inspect --raw "oci-archive:$work/a/img.oci.tar:1.0") || fail "skopeo cannot read the oci-archive"
 assert_eq "$layout_digest" "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" "manifest digest in the oci-archive"
+raw=$(skopeo inspect --raw "oci-archive:$work/a/img.oci.tar") || fail "skopeo cannot read the oci-archive without a tag"
+assert_eq "$layout_digest" "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" "untagged manifest digest in the oci-archive"
 info=$(skopeo inspect "docker-archive:$work/a/img.docker.tar") || fail "skopeo cannot read the docker-archive"
 assert_eq amd64 "$(json_get 'j["Architecture"]' <<<"$info")" "docker-archive architecture"
 
@@ -44,6 +47,9 @@ sb_on_exit "rm -rf '$store'"
 loaded=$(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs load -i "$work/a/img.docker.tar" 2>&1) ||
   fail "podman load failed: $loaded"
 assert_contains "$loaded" "hello-cpp:1.0" "podman load output"
+loaded=$(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs load -i "$work/a/img.oci.tar" 2>&1) ||
+  fail "podman load of the oci-archive failed: $loaded"
+assert_contains "$loaded" "Loaded image" "podman load output for the oci-archive"
 podman --root "$store/root" --runroot "$store/run" --storage-driver vfs rmi -a -f >/dev/null 2>&1 || true
 
 # slimbuild reads its own archives.
