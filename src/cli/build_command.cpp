@@ -128,8 +128,13 @@ Command add_build_command(CLI::App& root) {
   std::map<std::string, image::OutputFormat> formats{{"oci", image::OutputFormat::Oci},
                                                      {"oci-archive", image::OutputFormat::OciArchive},
                                                      {"docker-archive", image::OutputFormat::DockerArchive}};
-  c.app->add_option("--format", flags->format, "oci (layout directory, default), oci-archive or docker-archive")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  // A string checked against the names, so help and errors show the names
+  // users type rather than CLI11's enum mapping.
+  c.app->add_option_function<std::string>(
+          "--format", [flags, formats](const std::string& v) { flags->format = formats.at(v); },
+          "oci (layout directory, default), oci-archive or docker-archive")
+      ->check(CLI::IsMember({"oci", "oci-archive", "docker-archive"}).description(""))
+      ->type_name("oci|oci-archive|docker-archive");
   c.app->add_option("--sbom", flags->sbom, "Also write the SPDX 2.3 JSON SBOM to this file");
   c.app->add_flag("--require-clean", flags->require_clean, "Fail if any input is not committed to git");
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
