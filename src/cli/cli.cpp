@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::cli {
@@ -50,6 +51,7 @@ int run(int argc, char** argv) {
   }
   util::set_log_level(quiet ? util::LogLevel::Quiet : verbose ? util::LogLevel::Verbose : util::LogLevel::Normal);
 
+  util::install_interrupt_handlers();
   try {
     for (auto& c : commands)
       if (c.app->parsed()) return c.run();

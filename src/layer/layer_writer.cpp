@@ -16,6 +16,7 @@
 #include <slimbuild/layer/gzip_writer.hpp>
 #include <slimbuild/layer/tar_stream.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/sha256.hpp>
 
@@ -49,6 +50,7 @@ std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<ch
   util::Sha256 hash;
   uint64_t left = e.size;
   while (left > 0) {
+    util::throw_if_interrupted();
     ssize_t n = ::read(fd.get(), buf.data(), std::min<uint64_t>(left, buf.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -100,6 +102,7 @@ void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, Ta
                    LayerResult& result) {
   std::vector<char> buf(kReadChunk);
   for (const auto& [path, e] : rootfs.entries()) {
+    util::throw_if_interrupted();
     tar.write_header(header_for(e, options.mtime));
     if (e.type != rootfs::EntryType::File) continue;
     if (e.source.empty()) {

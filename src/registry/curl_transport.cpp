@@ -15,6 +15,7 @@
 
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::registry {
@@ -99,6 +100,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 int on_progress(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(user);
+  if (util::interrupt_signal() != 0) return 1;  // abort; perform() turns it into an Error
   if (t->request->on_upload_progress && ulnow > 0) t->request->on_upload_progress(static_cast<uint64_t>(ulnow));
   if (t->request->on_download_progress && dlnow > 0) t->request->on_download_progress(static_cast<uint64_t>(dlnow));
   return 0;
@@ -236,6 +238,7 @@ class CurlTransport final : public Transport {
     }
 
     CURLcode rc = curl_easy_perform(c);
+    util::throw_if_interrupted();  // never retried: the user asked to stop
     if (rc != CURLE_OK) {
       TransportError e = classify(rc, errbuf);
       if (t.sink_failed) e.retryable = false;

@@ -3,9 +3,11 @@
 // statuses, how long, how often) live in one place.
 #include <slimbuild/registry/registry_client.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <slimbuild/registry/registry_error.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::registry {
@@ -176,7 +178,12 @@ void RegistryClient::wait_before_retry(const std::string& step, const Failure& f
   Millis d = policy_.delay(attempt, f.retry_after);
   util::info(step + ": " + f.message + "; retrying in " + std::to_string(d.count()) + " ms (attempt " +
              std::to_string(attempt + 1) + " of " + std::to_string(policy_.max_attempts) + ")");
-  std::this_thread::sleep_for(d);
+  // Sleep in slices so Ctrl-C during a long Retry-After stops promptly.
+  for (auto left = d; left.count() > 0; left -= Millis(100)) {
+    util::throw_if_interrupted();
+    std::this_thread::sleep_for(std::min(left, Millis(100)));
+  }
+  util::throw_if_interrupted();
 }
 
 }  // namespace slimbuild::registry
