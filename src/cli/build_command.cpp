@@ -14,6 +14,7 @@
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/registry/push.hpp>
+#include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
@@ -76,9 +77,12 @@ int run_build(BuildFlags& flags) {
   if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
-    if (flags.tag.empty() && !manifest::load_manifest(flags.manifest).image)
+    std::optional<std::string> destination =
+        flags.tag.empty() ? manifest::load_manifest(flags.manifest).image : std::optional<std::string>(flags.tag);
+    if (!destination)
       throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
                   "set image: in the manifest or pass --tag REF", kExitUsage);
+    if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
 
@@ -89,7 +93,16 @@ int run_build(BuildFlags& flags) {
 
   std::optional<registry::PushResult> pushed;
   if (flags.push) {
-    pushed = push(flags, built, *built.reference);
+    try {
+      pushed = push(flags, built, *built.reference);
+    } catch (const Error& e) {
+      // The build itself succeeded and is kept: say so, and how to finish.
+      std::string hint = e.hint().empty() ? "" : e.hint() + "; ";
+      hint += "the image was built and kept at " + built.layout.string();
+      if (flags.format == image::OutputFormat::Oci)
+        hint += ": push it again with `slimbuild push " + built.layout.string() + " " + *built.reference + "`";
+      throw Error(e.what(), hint, e.exit_code());
+    }
     util::info("pushed " + pushed->reference);
   }
 
@@ -118,7 +131,7 @@ Command add_build_command(CLI::App& root) {
   auto flags = std::make_shared<BuildFlags>();
   Command c;
   c.app = root.add_subcommand("build", "Build an OCI image from a manifest (also: `slimbuild MANIFEST`)");
-  c.app->add_option("manifest", flags->manifest, "The YAML manifest")->required()->check(CLI::ExistingFile);
+  c.app->add_option("manifest", flags->manifest, "The YAML manifest")->required();
   c.app->add_option("-o,--output", flags->output,
                     "Write the image here (default: ./out/<name>, or ./out/<name>.tar for archives); "
                     "replaced atomically, nothing left on failure");

@@ -47,13 +47,27 @@ int report_digest_check(const VerifyFlags& f, const std::string& rebuilt) {
   return same ? kExitOk : kExitMismatch;
 }
 
+// When only timestamps differ, the inputs are the same and the image was
+// built at another SOURCE_DATE_EPOCH (or commit time): return that epoch.
+std::optional<std::string> only_times_differ(const provenance::ImageComparison& r) {
+  std::optional<std::string> epoch;
+  for (const auto& d : r.differences) {
+    if (d.kind == "mtime") {
+      if (!epoch) epoch = d.before;
+    } else if (d.path.find("created") == std::string::npos && d.path != "history" && d.path != "rootfs.diff_ids") {
+      return std::nullopt;  // history holds the created time; the tar bytes hold the mtimes
+    }
+  }
+  return epoch;
+}
+
 }  // namespace
 
 Command add_verify_command(CLI::App& root) {
   auto flags = std::make_shared<VerifyFlags>();
   Command c;
   c.app = root.add_subcommand("verify", "Rebuild from MANIFEST and check it reproduces an image; explain any difference");
-  c.app->add_option("manifest", flags->manifest, "The YAML manifest")->required()->check(CLI::ExistingFile);
+  c.app->add_option("manifest", flags->manifest, "The YAML manifest")->required();
   c.app->add_option("--against", flags->against,
                     "sha256:DIGEST, OCI layout DIR[:TAG], oci-archive/docker-archive file, or registry REF")
       ->required();
@@ -84,14 +98,22 @@ Command add_verify_command(CLI::App& root) {
     compare.content_only = expected->kind == provenance::SourceKind::DockerArchive;
     // Before = the image claimed, after = what these inputs build today.
     auto result = provenance::compare_layouts(expected->layout, expected->ref, built.layout, built.ref_name, compare);
+    std::optional<std::string> epoch = result.identical ? std::nullopt : only_times_differ(result);
+    std::string times_hint;
+    if (epoch)
+      times_hint = "only timestamps differ: the inputs reproduce the image, which was built with SOURCE_DATE_EPOCH=" +
+                   *epoch + "; verify with --source-date-epoch " + *epoch;
     if (f.json) {
-      std::cout << result.to_json().dump(2) << "\n";
+      nlohmann::json j = result.to_json();
+      if (epoch) j["hint"] = times_hint;
+      std::cout << j.dump(2) << "\n";
     } else if (result.identical) {
       util::info("verified: the rebuild reproduces " + f.against +
                  (compare.content_only ? " (config and layers; a docker-archive keeps no OCI manifest)" : ""));
       std::cout << result.digest_b << "\n";
     } else {
       std::cout << "the rebuild (B) does not reproduce " << f.against << " (A):\n" << result.to_text();
+      if (epoch) util::warn(times_hint);
     }
     return result.identical ? kExitOk : kExitMismatch;
   };
