@@ -90,6 +90,24 @@ out=$("$SLIMBUILD" diff "$work/original" "$work/original:latest" 2>/dev/null) ||
 assert_eq 0 "$rc" "diff exit code for the same image"
 assert_eq "$original" "$(tail -n 1 <<<"$out")" "diff prints the digest when identical"
 
+# Only the time differs (another SOURCE_DATE_EPOCH): every file shows up as
+# an mtime change, and verify says which epoch reproduces the image.
+SOURCE_DATE_EPOCH=1600000000 sb_build "$app/slimbuild.yml" "$work/older"
+verify --against "$work/older"
+assert_eq 3 "$V_RC" "verify exit code when only times differ"
+assert_contains "$V_ERR" "only timestamps differ" "verify hint when only times differ"
+assert_contains "$V_ERR" "--source-date-epoch 1600000000" "verify hint names the epoch"
+verify --against "$work/older" --source-date-epoch 1600000000
+assert_eq 0 "$V_RC" "verify with the epoch from the hint ($V_ERR)"
+# ... but not when content differs as well.
+verify --against "$work/original"
+assert_not_contains "$V_ERR" "only timestamps differ" "verify hint when content differs"
+
+# A missing tag names the tags the layout has.
+verify --against "$work/original:nope"
+assert_eq 1 "$V_RC" "verify exit code for a missing tag"
+assert_contains "$V_ERR" "its tags: 'latest'" "verify hint for a missing tag"
+
 # Bad --against values fail clearly, before any rebuild.
 verify --against sha256:1234
 assert_eq 2 "$V_RC" "verify exit code for a malformed digest"
