@@ -64,17 +64,22 @@ std::vector<Descriptor> LayoutReader::manifests() const {
 
 Descriptor LayoutReader::find_image(const std::optional<std::string>& ref) const {
   std::vector<Descriptor> images;
+  std::string tags;  // for the error: what the user could have asked for
   for (auto& d : manifests()) {
     if (d.media_type != kMediaTypeManifest && d.media_type != "application/vnd.docker.distribution.manifest.v2+json")
       continue;
     if (ref) {
       auto it = d.annotations.find(kAnnotationRefName);
       if (it != d.annotations.end() && it->second == *ref) return d;
+      if (it != d.annotations.end()) tags += (tags.empty() ? "'" : ", '") + it->second + "'";
     } else if (!d.annotations.count("org.opencontainers.image.subject") && !d.artifact_type) {
       images.push_back(d);
     }
   }
-  if (ref) throw Error("no image tagged '" + *ref + "' in " + dir_.string());
+  if (ref)
+    throw Error("no image tagged '" + *ref + "' in " + dir_.string(),
+                tags.empty() ? "the layout has no tagged image; name none (DIR instead of DIR:TAG)"
+                             : "its tags: " + tags + " (use DIR:TAG)");
   if (images.empty()) throw Error("no image manifest in " + dir_.string());
   if (images.size() > 1)
     throw Error(dir_.string() + " holds several images", "name one as DIR:TAG");

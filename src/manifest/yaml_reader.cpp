@@ -13,6 +13,19 @@ namespace slimbuild::manifest {
 
 namespace {
 
+// What a filled-in key looks like, for "X has no value" hints.
+std::string example_for(const std::string& key_path) {
+  static const std::pair<const char*, const char*> kExamples[] = {
+      {"name", "name: hello"},           {"binary", "binary: build/hello"},
+      {"user", "user: {uid: 65532}"},    {"binary.path", "path: build/hello"},
+      {"user.uid", "uid: 65532"},        {"image", "image: registry.example.com/team/hello:1.0"},
+  };
+  for (const auto& [key, example] : kExamples)
+    if (key_path == key) return example;
+  std::string leaf = key_path.substr(key_path.find_last_of('.') + 1);
+  return leaf + ": <value>, or remove the key to use the default";
+}
+
 // Enough to fix a badly broken file in a couple of rounds without burying
 // the first (usually causal) error under a screenful.
 constexpr std::size_t kMaxReported = 20;
@@ -107,7 +120,7 @@ const YamlNode* Fields::require(std::string_view key) const {
     return nullptr;
   }
   if (entry->second->kind == YamlNode::Kind::Null) {
-    diag_.error(*entry->first, path(key) + " has no value");
+    diag_.error(*entry->first, path(key) + " has no value", "give it one, e.g. " + example_for(path(key)));
     return nullptr;
   }
   return entry->second.get();

@@ -158,7 +158,9 @@ Error RegistryClient::final_error(const std::string& step, const Failure& f, int
     if (attempts > 1) msg += " after " + std::to_string(attempts) + " attempts";
     std::string hint = e.hint();
     if (f.status == 401 && auth_->credentials())
-      hint = "unauthorized: the credentials from " + auth_->credentials()->source + " were refused";
+      hint = "unauthorized: the credentials from " + auth_->credentials()->source +
+             " were refused; check the user name and password (or token), that the token may push to this "
+             "repository, and that it has not expired";
     return Error(msg, hint);
   }
   std::string msg = step + " failed: " + f.message;

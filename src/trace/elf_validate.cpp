@@ -109,7 +109,7 @@ class ElfFile {
     for (char& c : line)
       if (static_cast<unsigned char>(c) < 0x20) c = '?';
     throw Error(name + " is a script (" + line + "), not an ELF binary: slimbuild packages compiled binaries",
-                "images contain no shell or interpreter; point binary.path at a compiled program");
+                "images contain no shell or interpreter: package a compiled program (binary.path in the manifest)");
   }
   if (head.rfind("!<arch>\n", 0) == 0)
     throw Error(name + " is a static library archive (.a), not an ELF binary", "link it into a program first");

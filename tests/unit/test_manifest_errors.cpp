@@ -188,6 +188,7 @@ TEST_CASE("manifest: missing required keys are reported at the enclosing mapping
   e = p.error("name:\nbinary: build/hello\nuser: {uid: 1}\n");
   check_at(e, p, 1, 1);
   CHECK_THAT(e.what(), Contains("name has no value"));
+  CHECK_THAT(e.hint(), Contains("name: hello"));
 }
 
 TEST_CASE("manifest: the binary must exist and be a regular file") {
