@@ -6,6 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/provenance/secrets.hpp>
 #include <slimbuild/rootfs/tree.hpp>
@@ -16,10 +20,21 @@ namespace slimbuild::rootfs {
 
 namespace {
 
-void refuse_secret(const manifest::FileSpec& spec, const fs::path& host, std::string_view relative) {
-  if (auto why = provenance::secret_reason(host, relative))
-    throw manifest::ManifestError(spec.where, "refusing to put " + host.string() + " into the image: it " + *why,
-                                  "remove it, or add it to this entry's exclude: list");
+// All the secret-looking files of one tree, refused together so a user can
+// fix them in one go rather than one rebuild per file.
+void refuse_secrets(const manifest::FileSpec& spec, const std::vector<std::string>& found) {
+  if (found.empty()) return;
+  constexpr size_t kShown = 10;
+  std::string message = found.size() == 1 ? "refusing to put " + found[0] + " into the image"
+                                          : "refusing to put " + std::to_string(found.size()) +
+                                                " files that look like secrets into the image:";
+  if (found.size() > 1) {
+    for (size_t i = 0; i < found.size() && i < kShown; ++i) message += "\n    " + found[i];
+    if (found.size() > kShown) message += "\n    ... and " + std::to_string(found.size() - kShown) + " more";
+  }
+  throw manifest::ManifestError(spec.where, message,
+                                "remove them, add them to this entry's exclude: list, or name a file in a files: "
+                                "entry of its own to include it on purpose");
 }
 
 std::string basename_of(const fs::path& p) {
@@ -42,8 +57,22 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
       opts.origin = "files";
       opts.file_mode = spec.mode;
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
-      opts.check_file = [&](const fs::path& host, std::string_view rel) { refuse_secret(spec, host, rel); };
+      std::vector<std::string> secrets;
+      std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
+      opts.check_file = [&](const fs::path& host, std::string_view rel) {
+        auto why = provenance::secret_reason(host, rel);
+        if (!why) return;
+        std::string r(rel);
+        size_t git = ("/" + r).find("/.git/");
+        if (git != std::string::npos) {
+          std::string dir = (spec.src / r.substr(0, git + 4)).string();
+          if (git_dirs.insert(dir).second) secrets.push_back(dir + "/: a git directory (repository internals, credentials)");
+          return;
+        }
+        secrets.push_back(host.string() + ": it " + *why);
+      };
       add_tree(rootfs, spec.src, spec.dest, opts);
+      refuse_secrets(spec, secrets);
       return;
     }
     std::string name = basename_of(spec.src);

@@ -203,6 +203,35 @@ TEST_CASE("rootfs: secrets in a tree are refused, naming the file and why") {
   CHECK(r2.contains("/etc/app/tls.key"));
 }
 
+TEST_CASE("rootfs: every secret in a tree is named in one error") {
+  util::TempDir tmp{"rootfs-secrets"};
+  fs::path src = tmp.path() / "t";
+  put(src, "app.conf", "x");
+  put(src, ".env", "TOKEN=abc\n");
+  put(src, "ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n");
+  for (int i = 0; i < 12; ++i) put(src, ".git/objects/o" + std::to_string(i), "blob");
+  rootfs::Rootfs r;
+  try {
+    rootfs::add_user_files(r, tree_spec(src, "/etc/app"));
+    FAIL("the secrets were accepted");
+  } catch (const Error& e) {
+    std::string what = e.what();
+    // The .git directory is one line, not twelve, so the key is not hidden.
+    CHECK_THAT(what, Catch::Contains("3 files that look like secrets"));
+    CHECK_THAT(what, Catch::Contains(".env") && Catch::Contains("id_ed25519") && Catch::Contains(".git/: a git directory"));
+    CHECK_THAT(what, !Catch::Contains("objects/o1"));
+    CHECK_THAT(e.hint(), Catch::Contains("exclude") && Catch::Contains("of its own"));
+  }
+  for (int i = 0; i < 12; ++i) put(src, "envs/" + std::to_string(i) + "/.env", "K=v\n");
+  try {
+    rootfs::Rootfs r3;
+    rootfs::add_user_files(r3, tree_spec(src, "/etc/app"));
+    FAIL("the secrets were accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("15 files") && Catch::Contains("... and 5 more"));
+  }
+}
+
 TEST_CASE("rootfs: a files: dest over a generated file is a conflict naming the manifest line") {
   util::TempDir tmp{"rootfs-conflict"};
   fs::path f = put(tmp.path(), "passwd", "root:x:0:0::/root:/bin/sh\n");
