@@ -6,6 +6,7 @@
 // the layer diff_ids differ, and it streams (see image_files.hpp).
 #include <slimbuild/provenance/diff.hpp>
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -59,20 +60,29 @@ void diff_json(const std::string& kind, const std::string& path, const nlohmann:
     }
     return;
   }
-  // Env is a list of KEY=value: name the variables that changed, not the list.
+  // Env is a list of KEY=value: one difference per variable that changed
+  // ("config.Env.LOG_LEVEL: info -> debug"), never the joined list, whose
+  // values may themselves contain spaces.
   if (path == "config.Env" && a.is_array() && b.is_array()) {
-    std::set<std::string> sa, sb;
-    for (const auto& v : a) sa.insert(show(v));
-    for (const auto& v : b) sb.insert(show(v));
-    std::string removed, added;
-    for (const auto& v : sa)
-      if (!sb.count(v)) removed += (removed.empty() ? "" : " ") + v;
-    for (const auto& v : sb)
-      if (!sa.count(v)) added += (added.empty() ? "" : " ") + v;
-    if (!removed.empty() || !added.empty()) {
-      out.push_back({kind, path, removed, added});
-      return;
+    auto vars = [](const nlohmann::json& list) {
+      std::map<std::string, std::string> m;
+      for (const auto& v : list) {
+        std::string kv = v.is_string() ? v.get<std::string>() : v.dump();
+        size_t eq = kv.find('=');
+        m[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      }
+      return m;
+    };
+    auto va = vars(a), vb = vars(b);
+    std::set<std::string> names;
+    for (const auto& [k, v] : va) names.insert(k);
+    for (const auto& [k, v] : vb) names.insert(k);
+    for (const auto& k : names) {
+      auto ia = va.find(k), ib = vb.find(k);
+      if (ia != va.end() && ib != vb.end() && ia->second == ib->second) continue;
+      out.push_back({kind, path + "." + k, ia == va.end() ? "" : ia->second, ib == vb.end() ? "" : ib->second});
     }
+    return;
   }
   out.push_back({kind, path, show(a), show(b)});
 }
@@ -215,8 +225,6 @@ std::string ImageComparison::to_text() const {
       s << "  (" << d.after << ")";
     else if (d.kind == "removed")
       s << "  (was " << d.before << ")";
-    else if (d.path == "config.Env")  // before/after hold only the variables that differ
-      s << ":" << (d.before.empty() ? "" : " -" + d.before) << (d.after.empty() ? "" : " +" + d.after);
     else
       s << ": " << (d.before.empty() ? "(unset)" : d.before) << " -> " << (d.after.empty() ? "(unset)" : d.after);
     s << "\n";

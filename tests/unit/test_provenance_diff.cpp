@@ -117,10 +117,21 @@ TEST_CASE("provenance: compare_layouts names config and annotation fields") {
   auto c = p.compare(fx::hello_image(), b);
   std::set<std::string> paths;
   for (const auto& d : c.differences) paths.insert(d.kind + " " + d.path);
-  CHECK(paths == std::set<std::string>{"config config.Env", "config config.Labels", "config created",
+  CHECK(paths == std::set<std::string>{"config config.Env.LOG", "config config.Labels", "config created",
                                        "annotation annotations.org.opencontainers.image.revision"});
   for (const auto& d : c.differences)
-    if (d.path == "config.Env") CHECK((d.before == "" && d.after == "LOG=debug"));
+    if (d.path == "config.Env.LOG") CHECK((d.before == "" && d.after == "debug"));
+  // A value with spaces stays one value, and a change names old and new.
+  auto d = fx::hello_image();
+  d.config_extra = {{"Env", {"PATH=/usr/bin", "GREETING=hello there"}}};
+  auto e = fx::hello_image();
+  e.config_extra = {{"Env", {"PATH=/usr/bin", "GREETING=good bye"}}};
+  auto c2 = p.compare(d, e);
+  REQUIRE(c2.differences.size() == 1);
+  CHECK(c2.differences[0].path == "config.Env.GREETING");
+  CHECK(c2.differences[0].before == "hello there");
+  CHECK(c2.differences[0].after == "good bye");
+  CHECK_THAT(c2.to_text(), Catch::Contains("config.Env.GREETING: hello there -> good bye"));
   // Layers are the same: no file walk, no file differences.
   CHECK(of_kind(c, "content").empty());
 }
