@@ -40,8 +40,8 @@ sed -i 's/LOG_LEVEL: info/LOG_LEVEL: debug/' "$M"
 rc=0
 "$SLIMBUILD" verify "$M" --against "$REF" --insecure-registry > "$W/v2.out" 2> "$W/v2.err" || rc=$?
 [ "$rc" = 3 ] || fail "verify after an env change exited $rc, want 3: $(cat "$W/v2.err")"
-grep -q "config.Env" "$W/v2.out" || fail "verify does not name config.Env: $(cat "$W/v2.out")"
-grep -q "LOG_LEVEL=debug" "$W/v2.out" || fail "verify does not show the new value: $(cat "$W/v2.out")"
+grep -q "config.Env.LOG_LEVEL: info -> debug" "$W/v2.out" ||
+  fail "verify does not name the variable with its old and new value: $(cat "$W/v2.out")"
 
 # Plain http needs --insecure-registry, and the refusal happens before any rebuild.
 rc=0
