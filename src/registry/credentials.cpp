@@ -131,7 +131,14 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& registr
 
     if (cfg.contains("credHelpers") && cfg["credHelpers"].is_object())
       for (auto& [key, helper] : cfg["credHelpers"].items())
-        if (normalize_auth_key(key) == want && helper.is_string()) return from_helper(helper.get<std::string>(), want);
+        if (normalize_auth_key(key) == want && helper.is_string()) {
+          auto c = from_helper(helper.get<std::string>(), want);
+          if (!c)  // say which file configured the helper, so the user knows what to edit
+            return std::unexpected(Error(std::string(c.error().what()) + " (credHelpers[\"" + key + "\"] in " +
+                                             file.string() + ")",
+                                         c.error().hint()));
+          return c;
+        }
 
     std::optional<Credentials> inline_entry;
     if (cfg.contains("auths") && cfg["auths"].is_object()) {

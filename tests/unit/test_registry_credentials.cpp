@@ -152,6 +152,7 @@ TEST_CASE("registry: credHelpers and credsStore run docker-credential-NAME get")
   auto missing = lookup_credentials("x.example", {cfg});
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error().what(), Catch::Contains("not found in PATH"));
+  CHECK_THAT(missing.error().what(), Catch::Contains("credHelpers[\"x.example\"] in " + cfg.string()));
   write(cfg, R"({"credsStore": "does-not-exist-anywhere", "auths": {"y.example": {"auth": "eTpw"}}})");
   CHECK_FALSE(find("x.example", {cfg}));
   auto y = find("y.example", {cfg});
