@@ -75,8 +75,9 @@ trap 'set +e; reg_cleanup' EXIT
 _launch_tls_token_server() {
   python3 - "$REG_SUPPORT_DIR/token_server.py" "$REG_WORK/certs/server.pem" "$REG_WORK/certs/server.key" \
     "$1" "$REG_WORK/token/key.pem" "$REG_WORK/token/cert.pem" "$REG_USER" "$REG_PASS" > "$TOKEN_LOG" 2>&1 <<'PY' &
-import http.server, runpy, ssl, sys
+import http.server, os, runpy, ssl, sys
 script, cert, key = sys.argv[1:4]
+sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python3 script` would (json_handler.py)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 plain_serve = http.server.ThreadingHTTPServer.serve_forever

@@ -15,8 +15,10 @@ headers point back at the proxy). Each injected fault is logged as
 
 usage: fault_proxy.py PORT UPSTREAM_HOST:PORT FAULT...
 """
-import http.client, json, os, socket, sys, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import http.client, os, socket, sys, threading, time
+from http.server import ThreadingHTTPServer
+
+from json_handler import JsonHandler
 
 PORT, UPSTREAM = int(sys.argv[1]), sys.argv[2]
 pending = list(sys.argv[3:])
@@ -47,21 +49,7 @@ def take(name):
     return False
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply_json(self, status, body, extra=None):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+class Handler(JsonHandler):
 
     def handle_any(self):
         method, path = self.command, self.path

@@ -14,8 +14,10 @@ Each issued token is logged as "TOKEN <account> <scopes>" on stdout.
 usage: token_server.py PORT KEY.pem CERT.pem USER PASS
 """
 import base64, json, os, subprocess, sys, time, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from json_handler import JsonHandler
 
 PORT, KEY, CERT, USER, PASS = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 ISSUER, TTL = "slimbuild-test-issuer", int(os.environ.get("TOKEN_TTL", "300"))
@@ -49,21 +51,7 @@ def access_for(scopes, authenticated):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body, extra=None):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+class Handler(JsonHandler):
 
     def basic_user(self):
         h = self.headers.get("Authorization", "")
@@ -84,18 +72,18 @@ class Handler(BaseHTTPRequestHandler):
         body = {"token": token, "access_token": token, "expires_in": TTL, "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ")}
         if refresh:
             body["refresh_token"] = REFRESH
-        self.reply(200, body)
+        self.reply_json(200, body)
 
     def do_GET(self):
         url = urlparse(self.path)
         if url.path == "/health":
-            return self.reply(200, {"ok": True})
+            return self.reply_json(200, {"ok": True})
         if url.path != "/token":
-            return self.reply(404, {"details": "not found"})
+            return self.reply_json(404, {"details": "not found"})
         q = parse_qs(url.query)
         user, tried = self.basic_user()
         if tried and user is None:
-            return self.reply(401, {"details": "invalid username or password"})
+            return self.reply_json(401, {"details": "invalid username or password"})
         self.issue(user, q.get("service", [""])[0], q.get("scope", []))
 
     def do_POST(self):
@@ -109,7 +97,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.issue(USER, service, scopes)
         if grant == "refresh_token" and form.get("refresh_token", [""])[0] == os.environ.get("TOKEN_REFRESH", "\0"):
             return self.issue(USER, service, scopes)
-        self.reply(401, {"error": "invalid_grant"})
+        self.reply_json(401, {"error": "invalid_grant"})
 
 
 ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
