@@ -14,6 +14,7 @@
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/sha256.hpp>
 
@@ -80,7 +81,7 @@ ArchiveContent images_only(const fs::path& layout, const LayoutReader& reader) {
 
 void write_oci_archive(const fs::path& layout, const fs::path& out_file, int64_t mtime) {
   LayoutReader reader(layout);  // refuses anything that is not a layout
-  detail::AtomicFile out(out_file);
+  util::AtomicFile out(out_file);
   detail::TarOut tar(out.fd(), mtime);
   tar.add_dir("blobs/");
   tar.add_dir("blobs/sha256/");
@@ -122,7 +123,7 @@ void write_docker_archive(const fs::path& layout, const std::string& ref_name,
   nlohmann::json entry{{"Config", blob_name(config.digest)}, {"RepoTags", repo_tags}, {"Layers", layer_names}};
   std::string manifest_json = util::canonical_json(nlohmann::json::array({entry}));
 
-  detail::AtomicFile out(out_file);
+  util::AtomicFile out(out_file);
   detail::TarOut tar(out.fd(), mtime);
   tar.add_dir("blobs/");
   tar.add_dir("blobs/sha256/");

@@ -1,4 +1,4 @@
-// Atomic single-file output and the normalised tar writer for archives.
+// The normalised tar writer for archives.
 #include "image/archive_io.hpp"
 
 #include <archive_entry.h>
@@ -14,32 +14,6 @@
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::image::detail {
-
-AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
-  fs::path dir = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
-  if (fs::is_directory(target_, ec))
-    throw Error(target_.string() + " is a directory", "an archive format writes a single file; choose a file name");
-  std::string tmpl = (dir / ("." + target_.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd < 0) throw Error("cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-  fd_.reset(fd);
-  temp_ = tmpl;
-}
-
-AtomicFile::~AtomicFile() {
-  if (!committed_) ::unlink(temp_.c_str());
-}
-
-void AtomicFile::commit() {
-  // The mode must not depend on umask (mkostemp makes 0600).
-  if (::fchmod(fd_.get(), 0644) != 0 || ::fsync(fd_.get()) != 0 || ::close(fd_.release()) != 0 ||
-      ::rename(temp_.c_str(), target_.c_str()) != 0)
-    throw Error("cannot write " + target_.string() + ": " + std::strerror(errno));
-  committed_ = true;
-}
 
 TarOut::TarOut(int fd, int64_t mtime) : a_(archive_write_new()), mtime_(mtime) {
   if (!a_) throw Error("libarchive: out of memory");

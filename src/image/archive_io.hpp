@@ -1,8 +1,8 @@
-// The two building blocks behind the single-file output formats: a file that
-// appears at its destination only on commit() (temporary sibling, fsync,
-// rename), and a normalised tar writer over libarchive (ustar, sorted by the
-// caller, mtime fixed, uid/gid 0, no owner names) that streams file contents
-// in fixed chunks. Private to src/image.
+// The tar writer behind the single-file output formats: a normalised
+// writer over libarchive (ustar, sorted by the caller, mtime fixed, uid/gid
+// 0, no owner names) that streams file contents in fixed chunks into an fd
+// (a util::AtomicFile, so the archive appears only when complete). Private to
+// src/image.
 #pragma once
 
 #include <archive.h>
@@ -17,23 +17,6 @@
 namespace slimbuild::image::detail {
 
 namespace fs = std::filesystem;
-
-class AtomicFile {
- public:
-  explicit AtomicFile(fs::path target);
-  ~AtomicFile();
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  int fd() const { return fd_.get(); }
-  // fsync + chmod 0644 + rename over the target.
-  void commit();
-
- private:
-  fs::path target_, temp_;
-  util::Fd fd_;
-  bool committed_ = false;
-};
 
 class TarOut {
  public:

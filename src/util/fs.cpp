@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
@@ -46,30 +47,53 @@ std::string random_suffix() {
 }
 }  // namespace
 
-void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode) {
-  fs::path tmp = file;
-  tmp += ".tmp-" + random_suffix();
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (!fd) throw Error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
+  fs::path dir = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + dir.string() + ": " + ec.message());
+  if (fs::is_directory(target_, ec))
+    throw Error(target_.string() + " is a directory", "name a file to write, not a directory");
+  std::string tmpl = (dir / ("." + target_.filename().string() + ".tmp-XXXXXX")).string();
+  fd_ = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd_ < 0) throw Error("cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+  temp_ = tmpl;
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+int AtomicFile::fd() const noexcept { return fd_; }
+
+void AtomicFile::write(std::string_view data) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
-    ssize_t n = ::write(fd.get(), p, left);
+    ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::unlink(tmp.c_str());
-      throw Error("cannot write " + file.string() + ": " + std::strerror(e));
+      throw Error("cannot write " + target_.string() + ": " + std::strerror(errno));
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  ::fchmod(fd.get(), mode);  // umask must not change the result
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + file.string() + ": " + std::strerror(e));
-  }
+}
+
+void AtomicFile::commit(unsigned mode) {
+  int fd = std::exchange(fd_, -1);
+  bool ok = ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(temp_.c_str(), target_.c_str()) != 0)
+    throw Error("cannot write " + target_.string() + ": " + std::strerror(errno));
+  committed_ = true;
+}
+
+void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode) {
+  AtomicFile out(file);
+  out.write(data);
+  out.commit(mode);
 }
 
 AtomicDir::AtomicDir(fs::path target) : target_(std::move(target)) {

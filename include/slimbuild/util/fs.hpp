@@ -13,7 +13,30 @@ namespace fs = std::filesystem;
 
 // Reads a whole (small) file: manifests, JSON documents, config files.
 std::string read_file(const fs::path& file);
-// Writes via a temporary sibling + fsync + rename.
+// A file that appears at `target` only on commit(): it is written to a
+// unique temporary sibling (same file system, so the rename is atomic),
+// fsynced, given `mode` (never the umask's idea) and renamed over the target.
+// Destroyed without commit(), the temporary file is removed. Missing parent
+// directories are created; a target that is a directory is refused.
+class AtomicFile {
+ public:
+  explicit AtomicFile(fs::path target);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  int fd() const noexcept;  // for streaming writers (libarchive, ...)
+  const fs::path& target() const noexcept { return target_; }
+  void write(std::string_view data);
+  void commit(unsigned mode = 0644);
+
+ private:
+  fs::path target_, temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// A whole small file, through AtomicFile.
 void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode = 0644);
 
 // A directory that appears at `target` only when commit() is called. Until
