@@ -4,6 +4,8 @@
 // appears, whole, only at the final commit.
 #include <slimbuild/build/pipeline.hpp>
 
+#include <optional>
+
 #include <fstream>
 
 #include <slimbuild/build/image_config.hpp>
@@ -136,6 +138,14 @@ BuildResult build_image(const BuildOptions& options) {
                           {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
   result.sbom_digest = referrer.digest;
 
+  // --sbom is staged before anything is committed, so a bad path fails the
+  // build with nothing written; it is renamed into place last.
+  std::optional<util::AtomicFile> sbom_out;
+  if (options.sbom_file) {
+    sbom_out.emplace(*options.sbom_file);
+    sbom_out->write(sbom);
+  }
+
   writer.commit();
   result.config_digest = image::LayoutReader(layout_dir).read_json_blob(result.manifest).at("config").at("digest");
 
@@ -148,7 +158,7 @@ BuildResult build_image(const BuildOptions& options) {
     if (repo_tags.empty()) repo_tags.push_back(m.name + ":" + result.ref_name);
     image::write_docker_archive(layout_dir, result.ref_name, repo_tags, result.layout, epoch);
   }
-  if (options.sbom_file) util::write_file_atomic(*options.sbom_file, sbom);
+  if (sbom_out) sbom_out->commit();
   return result;
 }
 

@@ -167,6 +167,22 @@ TEST_CASE("build: a file conflict fails the build naming both origins and leaves
   CHECK_FALSE(fs::exists(tmp.path() / "out"));
 }
 
+TEST_CASE("build: an unwritable --sbom path fails the build before any output is committed") {
+  util::TempDir tmp{"build-sbom"};
+  fs::path manifest = make_project(tmp.path() / "proj");
+  fs::path parent = tmp.path() / "outdir";
+  fs::create_directories(parent);
+  auto opts = options_for(manifest, parent / "image");
+  opts.sbom_file = parent;  // a directory: cannot become the SBOM file
+  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("is a directory"));
+  CHECK(listing(parent).empty());  // no layout, no temporary layout, no temporary SBOM
+
+  opts.sbom_file = parent / "reports" / "sbom.spdx.json";  // parents are created
+  build::build_image(opts);
+  CHECK(listing(parent) == std::vector<std::string>{"image", "reports"});
+  CHECK(listing(parent / "reports") == std::vector<std::string>{"sbom.spdx.json"});
+}
+
 TEST_CASE("build: refuses to replace an existing directory that is not a layout") {
   util::TempDir tmp{"build-guard"};
   fs::path manifest = make_project(tmp.path() / "proj");
