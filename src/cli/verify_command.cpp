@@ -47,20 +47,6 @@ int report_digest_check(const VerifyFlags& f, const std::string& rebuilt) {
   return same ? kExitOk : kExitMismatch;
 }
 
-// When only timestamps differ, the inputs are the same and the image was
-// built at another SOURCE_DATE_EPOCH (or commit time): return that epoch.
-std::optional<std::string> only_times_differ(const provenance::ImageComparison& r) {
-  std::optional<std::string> epoch;
-  for (const auto& d : r.differences) {
-    if (d.kind == "mtime") {
-      if (!epoch) epoch = d.before;
-    } else if (d.path.find("created") == std::string::npos && d.path != "history" && d.path != "rootfs.diff_ids") {
-      return std::nullopt;  // history holds the created time; the tar bytes hold the mtimes
-    }
-  }
-  return epoch;
-}
-
 }  // namespace
 
 Command add_verify_command(CLI::App& root) {
@@ -98,7 +84,7 @@ Command add_verify_command(CLI::App& root) {
     compare.content_only = expected->kind == provenance::SourceKind::DockerArchive;
     // Before = the image claimed, after = what these inputs build today.
     auto result = provenance::compare_layouts(expected->layout, expected->ref, built.layout, built.ref_name, compare);
-    std::optional<std::string> epoch = result.identical ? std::nullopt : only_times_differ(result);
+    std::optional<std::string> epoch = result.only_timestamps_differ();
     std::string times_hint;
     if (epoch)
       times_hint = "only timestamps differ: the inputs reproduce the image, which was built with SOURCE_DATE_EPOCH=" +

@@ -212,6 +212,19 @@ nlohmann::json ImageComparison::to_json() const {
   return {{"identical", identical}, {"a", digest_a}, {"b", digest_b}, {"differences", diffs}};
 }
 
+std::optional<std::string> ImageComparison::only_timestamps_differ() const {
+  if (identical) return std::nullopt;
+  std::optional<std::string> epoch;
+  for (const auto& d : differences) {
+    if (d.kind == "mtime") {
+      if (!epoch) epoch = d.before;
+    } else if (d.path.find("created") == std::string::npos && d.path != "history" && d.path != "rootfs.diff_ids") {
+      return std::nullopt;  // history holds the created time; the tar bytes hold the mtimes
+    }
+  }
+  return epoch;
+}
+
 std::string ImageComparison::to_text() const {
   std::ostringstream s;
   if (identical) {

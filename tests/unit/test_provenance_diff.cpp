@@ -168,3 +168,18 @@ TEST_CASE("provenance: compare_layouts refuses a corrupted layer blob") {
   CHECK_THROWS_AS(provenance::compare_layouts(p.a, "", p.b, ""), Error);
   CHECK_THROWS_AS(provenance::compare_layouts(p.a, "", p.tmp.path() / "nope", ""), Error);
 }
+
+TEST_CASE("provenance: only_timestamps_differ names A's epoch and nothing else qualifies") {
+  provenance::ImageComparison c;
+  c.differences = {{"mtime", "/app/hello", "1700000000", "0"},
+                   {"config", "created", "2023-11-14T22:13:20Z", "1970-01-01T00:00:00Z"},
+                   {"config", "history", "...", "..."},
+                   {"config", "rootfs.diff_ids", "sha256:a", "sha256:b"},
+                   {"annotation", "annotations.org.opencontainers.image.created", "x", "y"}};
+  CHECK(c.only_timestamps_differ() == std::optional<std::string>("1700000000"));
+  c.differences.push_back({"content", "/etc/app.yml", "sha256:1", "sha256:2"});
+  CHECK_FALSE(c.only_timestamps_differ());
+  c.identical = true;
+  c.differences.clear();
+  CHECK_FALSE(c.only_timestamps_differ());
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct ImageComparison {
   std::string digest_a, digest_b;
   bool identical = false;
   std::vector<Difference> differences;
+  // When every difference is a timestamp (file mtimes, "created" fields and
+  // what follows from them: history, diff_ids), the inputs are the same and
+  // the images were built at different SOURCE_DATE_EPOCHs: returns A's epoch.
+  std::optional<std::string> only_timestamps_differ() const;
   nlohmann::json to_json() const;
   std::string to_text() const;
 };
