@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   # toolchain
-  g++ cmake make pkg-config git ca-certificates
+  g++ cmake make pkg-config git ca-certificates ccache
   # libraries slimbuild links against
   liblief-dev libarchive-dev libssl-dev libcurl4-openssl-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev catch2 libyaml-cpp-dev
@@ -36,6 +36,8 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# ccache (when installed) hits across checkouts in different folders.
+export CCACHE_BASEDIR="$(pwd)" CCACHE_NOHASHDIR=true
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 echo "setup: built $(pwd)/build/slimbuild" >&2
