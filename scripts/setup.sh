@@ -17,6 +17,8 @@ PACKAGES=(
   # a Go toolchain for the static example, binaries to package
   skopeo umoci podman docker-registry golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
+  # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
+  debootstrap nodejs npm
 )
 
 missing=()

@@ -11,6 +11,8 @@
 #include <slimbuild/build/image_config.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/provenance/dpkg_db.hpp>
+#include <slimbuild/provenance/dpkg_records.hpp>
 #include <slimbuild/provenance/git.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
@@ -95,6 +97,10 @@ BuildResult build_image(const BuildOptions& options) {
   trace_options.binary_image_path = m.binary.dest;
   trace::TraceResult traced = trace::trace_binary(m.binary.path, trace_options);
   rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
+  // The sysroot's dpkg database, read once: the image's own dpkg records
+  // (what scanners read) and the SBOMs attribute files by the same rule.
+  provenance::DpkgDb dpkg = provenance::DpkgDb::load(m.sysroot);
+  if (m.scanner_metadata) provenance::add_dpkg_records(rootfs, dpkg, m.sysroot);
   result.file_count = count_files(rootfs);
 
   std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
@@ -124,7 +130,7 @@ BuildResult build_image(const BuildOptions& options) {
   image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
   result.manifest = writer.add_image(config, layer, annotations, result.ref_name);
 
-  // The SBOM travels with the image as an OCI 1.1 referrer.
+  // The SBOMs travel with the image as OCI 1.1 referrers, SPDX and CycloneDX.
   provenance::SbomInput sbom_input;
   sbom_input.name = m.name;
   sbom_input.image_reference = reference.value_or("");
@@ -132,11 +138,17 @@ BuildResult build_image(const BuildOptions& options) {
   sbom_input.created = epoch;
   sbom_input.binary_build_id = traced.binary.elf.build_id;
   sbom_input.file_sha256 = layer.file_sha256;
-  std::string sbom = util::canonical_json(provenance::make_spdx(rootfs, sbom_input));
-  image::Descriptor referrer =
-      writer.add_referrer(result.manifest, provenance::kSpdxMediaType, sbom, provenance::kSpdxMediaType,
-                          {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
-  result.sbom_digest = referrer.digest;
+  sbom_input.dpkg = &dpkg;
+  std::string sbom;
+  for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
+    std::string doc = util::canonical_json(provenance::make_sbom(format, rootfs, sbom_input));
+    const char* type = provenance::media_type(format);
+    image::Descriptor referrer =
+        writer.add_referrer(result.manifest, type, doc, type, {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
+    if (format == provenance::SbomFormat::Spdx) result.sbom_digest = referrer.digest;
+    if (format == provenance::SbomFormat::CycloneDx) result.cyclonedx_digest = referrer.digest;
+    if (format == options.sbom_format) sbom = std::move(doc);
+  }
 
   // --sbom is staged before anything is committed, so a bad path fails the
   // build with nothing written; it is renamed into place last.

@@ -13,6 +13,7 @@
 #include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -31,6 +32,7 @@ struct BuildFlags {
   bool json = false;
   image::OutputFormat format = image::OutputFormat::Oci;
   std::string sbom;
+  std::string sbom_format = "spdx";
   bool require_clean = false;
   std::optional<int64_t> source_date_epoch;
   RegistryFlags registry;
@@ -75,6 +77,7 @@ int run_build(BuildFlags& flags) {
   options.format = flags.format;
   options.require_clean = flags.require_clean;
   if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
+  options.sbom_format = provenance::parse_sbom_format(flags.sbom_format).value_or(provenance::SbomFormat::Spdx);
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination =
@@ -116,7 +119,8 @@ int run_build(BuildFlags& flags) {
                      {"diff_id", built.diff_id},
                      {"layer_size", built.layer_size},
                      {"file_count", built.file_count},
-                     {"sbom_digest", built.sbom_digest}};
+                     {"sbom_digest", built.sbom_digest},
+                     {"cyclonedx_digest", built.cyclonedx_digest}};
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
@@ -148,7 +152,9 @@ Command add_build_command(CLI::App& root) {
           "oci (layout directory, default), oci-archive or docker-archive")
       ->check(CLI::IsMember({"oci", "oci-archive", "docker-archive"}).description(""))
       ->type_name("oci|oci-archive|docker-archive");
-  c.app->add_option("--sbom", flags->sbom, "Also write the SPDX 2.3 JSON SBOM to this file");
+  c.app->add_option("--sbom", flags->sbom, "Also write the SBOM (SPDX 2.3 JSON, or see --sbom-format) to this file");
+  c.app->add_option("--sbom-format", flags->sbom_format, "What --sbom writes: spdx (SPDX 2.3) or cyclonedx (CycloneDX 1.5)")
+      ->check(CLI::IsMember({"spdx", "cyclonedx"}));
   c.app->add_flag("--require-clean", flags->require_clean, "Fail if any input is not committed to git");
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")

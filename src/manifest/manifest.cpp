@@ -163,6 +163,12 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   if (const YamlNode* n = top.get("workdir")) m.workdir = read_image_path(*n, "workdir", diag);
   if (const YamlNode* n = top.get("ports")) m.ports = read_ports(*n, diag);
   if (const YamlNode* n = top.get("labels")) m.labels = read_labels(*n, diag);
+  if (const YamlNode* n = top.get("scanner_metadata")) {
+    if (auto flag = as_bool(*n))
+      m.scanner_metadata = *flag;
+    else
+      wrong_type(*n, "scanner_metadata", "true or false", diag);
+  }
 }
 
 // Reads at most kMaxManifestBytes + 1 bytes, from regular files only: a

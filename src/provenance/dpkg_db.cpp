@@ -34,36 +34,81 @@ bool read_paragraph(std::istream& in, std::map<std::string, std::string>& fields
   return !fields.empty();
 }
 
-std::string os_release_id(const fs::path& sysroot) {
+// A KEY=value of the sysroot's os-release (etc/ first, then usr/lib/), unquoted.
+std::string os_release_value(const fs::path& sysroot, const std::string& key) {
   for (const char* f : {"etc/os-release", "usr/lib/os-release"}) {
     std::ifstream in(sysroot / f);
     std::string line;
     while (std::getline(in, line))
-      if (line.rfind("ID=", 0) == 0) {
-        std::string id = line.substr(3);
-        id.erase(std::remove(id.begin(), id.end(), '"'), id.end());
-        if (!id.empty()) return id;
+      if (line.rfind(key + "=", 0) == 0) {
+        std::string value = line.substr(key.size() + 1);
+        value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+        value.erase(std::remove(value.begin(), value.end(), '\''), value.end());
+        if (!value.empty()) return value;
       }
   }
-  return "debian";
+  return "";
 }
 
 }  // namespace
 
-DpkgDb DpkgDb::load(const fs::path& sysroot) {
-  DpkgDb db;
-  db.sysroot_ = sysroot;
-  db.distro_ = os_release_id(sysroot);
-  const fs::path dpkg = sysroot / "var/lib/dpkg";
-
-  std::ifstream status(dpkg / "status");
+std::vector<DpkgPackage> parse_dpkg_status(std::string_view text) {
+  std::vector<DpkgPackage> out;
+  std::istringstream status{std::string(text)};
   std::map<std::string, std::string> f;
   while (read_paragraph(status, f)) {
     if (f["Status"].find(" installed") == std::string::npos || f["Package"].empty()) continue;
-    DpkgPackage p{f["Package"], f["Version"], f["Architecture"], {}};
-    std::string source = f["Source"];
-    if (auto sp = source.find(' '); sp != std::string::npos) source.resize(sp);  // "src (version)"
+    DpkgPackage p;
+    p.name = f["Package"];
+    p.version = f["Version"];
+    p.architecture = f["Architecture"];
+    p.source_field = f["Source"];
+    p.maintainer = f["Maintainer"];
+    p.status = f["Status"];
+    p.multi_arch = f["Multi-Arch"];
+    p.description = f["Description"];
+    std::string source = p.source_field;
+    if (auto sp = source.find(' '); sp != std::string::npos) {  // "src (version)"
+      auto open = source.find('(', sp), close = source.find(')', sp);
+      if (open != std::string::npos && close != std::string::npos && close > open)
+        p.source_version = source.substr(open + 1, close - open - 1);
+      source.resize(sp);
+    }
     if (source != p.name) p.source = source;
+    if (p.source_version == p.version) p.source_version.clear();
+    // Multi-Arch: same packages keep "name:arch" file names in info/.
+    p.key = p.multi_arch == "same" ? p.name + ":" + p.architecture : p.name;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_md5sums(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    // "<32 hex>  <path, usually without the leading slash>"
+    if (line.size() < 35 || line[32] != ' ') continue;
+    std::string path = line.substr(34);
+    if (path.empty()) continue;
+    out.emplace_back(path[0] == '/' ? path : "/" + path, line.substr(0, 32));
+  }
+  return out;
+}
+
+DpkgDb DpkgDb::load(const fs::path& sysroot) {
+  DpkgDb db;
+  db.sysroot_ = sysroot;
+  db.distro_ = os_release_value(sysroot, "ID");
+  if (db.distro_.empty()) db.distro_ = "debian";
+  db.distro_version_ = os_release_value(sysroot, "VERSION_ID");
+  const fs::path dpkg = sysroot / "var/lib/dpkg";
+
+  std::ifstream status(dpkg / "status");
+  std::stringstream text;
+  text << status.rdbuf();
+  for (auto& p : parse_dpkg_status(text.str())) {
     db.packages_[p.name + ":" + p.architecture] = p;
     db.packages_.emplace(p.name, p);  // first architecture wins for un-suffixed lists
   }
@@ -81,15 +126,11 @@ DpkgDb DpkgDb::load(const fs::path& sysroot) {
   return db;
 }
 
-// Resolves the directories of `image_path` through the sysroot's symlinks
-// (absolute targets stay inside the sysroot); the file name itself is kept,
-// because packages own symlinks like libz.so.1 as themselves.
-std::string DpkgDb::canonical(const std::string& image_path) const {
+std::string resolve_directories(const std::string& image_path,
+                                const std::function<std::optional<std::string>(const std::string&)>& readlink) {
   auto slash = image_path.rfind('/');
-  std::string dir = image_path.substr(0, slash), name = image_path.substr(slash + 1);
-  if (dir.empty()) return image_path;
-  if (auto it = dirs_.find(dir); it != dirs_.end()) return it->second + "/" + name;
-
+  if (slash == std::string::npos || slash == 0) return image_path;
+  std::string dir = image_path.substr(0, slash), name;
   std::string resolved;  // canonical so far, "" = root
   std::vector<std::string> todo;
   for (std::stringstream ss(dir); std::getline(ss, name, '/');)
@@ -100,24 +141,55 @@ std::string DpkgDb::canonical(const std::string& image_path) const {
     todo.pop_back();
     if (c == ".") continue;
     if (c == "..") {
-      resolved = resolved.substr(0, resolved.rfind('/'));
+      resolved = resolved.substr(0, resolved.rfind('/') == std::string::npos ? 0 : resolved.rfind('/'));
       continue;
     }
-    std::error_code ec;
-    fs::path host = sysroot_ / (resolved.empty() ? c : resolved.substr(1) + "/" + c);
-    if (fs::is_symlink(host, ec) && ++links < 40) {
-      std::string target = fs::read_symlink(host, ec).string();
-      if (!target.empty() && target[0] == '/') resolved.clear();
+    std::string next = resolved + "/" + c;
+    if (auto target = readlink(next); target && ++links < 40) {
+      if (!target->empty() && (*target)[0] == '/') resolved.clear();
       std::vector<std::string> parts;
-      for (std::stringstream ts(target); std::getline(ts, c, '/');)
+      for (std::stringstream ts(*target); std::getline(ts, c, '/');)
         if (!c.empty()) parts.push_back(c);
       todo.insert(todo.end(), parts.rbegin(), parts.rend());
       continue;
     }
-    resolved += "/" + c;
+    resolved = next;
   }
+  return resolved + image_path.substr(slash);
+}
+
+// Directories resolved through the sysroot's symlinks (absolute targets stay
+// inside the sysroot), memoised per directory: every .list line goes through here.
+std::string DpkgDb::canonical(const std::string& image_path) const {
+  auto slash = image_path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return image_path;
+  std::string dir = image_path.substr(0, slash);
+  if (auto it = dirs_.find(dir); it != dirs_.end()) return it->second + image_path.substr(slash);
+  std::string resolved = resolve_directories(dir + "/x", [this](const std::string& p) -> std::optional<std::string> {
+    std::error_code ec;
+    fs::path host = sysroot_ / p.substr(1);
+    if (!fs::is_symlink(host, ec)) return std::nullopt;
+    return fs::read_symlink(host, ec).string();
+  });
+  resolved.resize(resolved.size() - 2);
   dirs_[dir] = resolved;
   return resolved + image_path.substr(slash);
+}
+
+std::map<std::string, std::string> DpkgDb::md5sums(const DpkgPackage& package) const {
+  const fs::path info = sysroot_ / "var/lib/dpkg/info";
+  std::ifstream in(info / (package.key + ".md5sums"));
+  if (!in) in.open(info / (package.name + ".md5sums"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::map<std::string, std::string> sums;
+  for (auto& [path, md5] : parse_md5sums(text.str())) sums.emplace(canonical(path), md5);
+  return sums;
+}
+
+const DpkgPackage* DpkgDb::package(const std::string& key) const {
+  auto it = packages_.find(key);
+  return it == packages_.end() ? nullptr : &it->second;
 }
 
 const DpkgPackage* DpkgDb::owner(const std::string& image_path) const {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -81,7 +82,7 @@ std::string mode_string(uint32_t mode) {
   return buf;
 }
 
-void apply_layer(const fs::path& blob, const std::string& expected_digest, ImageFiles& files) {
+void apply_layer(const fs::path& blob, const std::string& expected_digest, ImageFiles& files, ContentVisitor* visitor) {
   HashingSource src;
   src.fd.reset(::open(blob.c_str(), O_RDONLY | O_CLOEXEC));
   if (!src.fd) throw Error("cannot read layer " + blob.string() + ": " + std::strerror(errno));
@@ -120,15 +121,25 @@ void apply_layer(const fs::path& blob, const std::string& expected_digest, Image
     f.mtime = archive_entry_mtime(e);
     if (f.type == 'l' && archive_entry_symlink(e)) f.link = archive_entry_symlink(e);
     if (f.type == 'h') f.link = normalise(archive_entry_hardlink(e));
+    archive_entry_xattr_reset(e);
+    const char* xname;
+    const void* xvalue;
+    size_t xsize;
+    while (archive_entry_xattr_next(e, &xname, &xvalue, &xsize) == ARCHIVE_OK)
+      if (xname && std::strcmp(xname, "security.capability") == 0) f.capability.assign(static_cast<const char*>(xvalue), xsize);
     if (f.type == 'f') {
       util::Sha256 h;
+      std::size_t keep = visitor ? visitor->wanted(path) : 0;
+      std::string head;
       la_ssize_t n;
       while ((n = archive_read_data(a.get(), buf.data(), buf.size())) > 0) {
         h.update(buf.data(), static_cast<std::size_t>(n));
         f.size += static_cast<uint64_t>(n);
+        if (head.size() < keep) head.append(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(n), keep - head.size()));
       }
       if (n < 0) throw fail(path);
       f.sha256 = h.hex();
+      if (visitor) visitor->file(path, std::move(head), f.size);
     }
     // A later layer replacing a directory with a file drops what was below it.
     if (f.type != 'd') remove_tree(files, path, false);
@@ -140,14 +151,14 @@ void apply_layer(const fs::path& blob, const std::string& expected_digest, Image
     throw Error("layer blob " + blob.string() + " does not match its digest " + expected_digest + " (corrupted layout)");
 }
 
-ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::json& manifest) {
+ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::json& manifest, ContentVisitor* visitor) {
   ImageFiles files;
   if (!manifest.contains("layers") || !manifest["layers"].is_array())
     throw Error("image manifest has no \"layers\" array");
   for (const auto& l : manifest["layers"]) {
     auto d = image::Descriptor::from_json(l);
     if (!layout.has_blob(d.digest)) throw Error(layout.dir().string() + " lacks layer blob " + d.digest);
-    apply_layer(layout.blob_path(d.digest), d.digest, files);
+    apply_layer(layout.blob_path(d.digest), d.digest, files, visitor);
   }
   return files;
 }

@@ -1,17 +1,20 @@
 // SPDX 2.3 JSON for an image. Everything in it is derived from the inputs, so
 // the same image always yields the same document: `created` is the build's
 // SOURCE_DATE_EPOCH, SPDXIDs come from paths and package names, and the
-// documentNamespace is the image name plus a hash of the file list. Files are
-// attributed to the Debian package that installed them (dpkg_db.hpp); the
-// application and the files: entries belong to an application package that
+// documentNamespace is the image name plus a hash of the file list. The
+// document DESCRIBES the image (a CONTAINER package) which CONTAINS the
+// application (an APPLICATION package) and each Debian package; every
+// package CONTAINS its files, and files nobody owns (generated /etc files,
+// the CA bundle) are contained by the image itself. The application
 // DEPENDS_ON the packages its libraries came from.
 #include <slimbuild/provenance/sbom.hpp>
 
-#include <set>
+#include <cctype>
 
 #include <slimbuild/image/layout_writer.hpp>
-#include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/util/sha256.hpp>
+
+#include "provenance/sbom_model.hpp"
 
 namespace slimbuild::provenance {
 
@@ -31,119 +34,75 @@ std::string file_id(const std::string& path) {
   return spdx_id("SPDXRef-File", path) + "-" + util::sha256_hex(path).substr(0, 8);
 }
 
-// purl components are percent-encoded except unreserved characters.
-std::string purl_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
+std::string package_id(const DpkgPackage& p) { return spdx_id("SPDXRef-Package-deb-", p.name + "-" + p.architecture); }
+
+json relationship(const std::string& from, const char* type, const std::string& to) {
+  return {{"spdxElementId", from}, {"relationshipType", type}, {"relatedSpdxElement", to}};
 }
 
-std::string file_sha256(const rootfs::Entry& e, const SbomInput& input) {
-  if (auto it = input.file_sha256.find(e.path); it != input.file_sha256.end()) return it->second;
-  if (!e.source.empty()) return util::sha256_file_hex(e.source);
-  return util::sha256_hex(e.content);
-}
-
-json deb_package(const DpkgPackage& p, const std::string& distro) {
-  std::string purl = "pkg:deb/" + distro + "/" + purl_escape(p.name) + "@" + purl_escape(p.version) +
-                     "?arch=" + purl_escape(p.architecture);
-  if (!p.source.empty()) purl += "&upstream=" + purl_escape(p.source);
-  return {{"name", p.name},
-          {"SPDXID", spdx_id("SPDXRef-Package-deb-", p.name + "-" + p.architecture)},
-          {"versionInfo", p.version},
-          {"supplier", "Organization: " + std::string(distro == "ubuntu" ? "Ubuntu" : "Debian")},
+json package(const std::string& name, const std::string& id, const char* purpose) {
+  return {{"name", name},
+          {"SPDXID", id},
           {"downloadLocation", "NOASSERTION"},
           {"filesAnalyzed", false},
           {"licenseConcluded", "NOASSERTION"},
           {"licenseDeclared", "NOASSERTION"},
           {"copyrightText", "NOASSERTION"},
-          {"externalRefs", json::array({{{"referenceCategory", "PACKAGE-MANAGER"},
-                                         {"referenceType", "purl"},
-                                         {"referenceLocator", purl}}})}};
+          {"primaryPackagePurpose", purpose}};
+}
+
+json deb_package(const SbomPackage& p, const std::string& distro) {
+  json j = package(p.deb.name, package_id(p.deb), "LIBRARY");
+  j["versionInfo"] = p.deb.version;
+  j["supplier"] = "Organization: " + std::string(distro == "ubuntu" ? "Ubuntu" : "Debian");
+  if (!p.deb.source.empty() || !p.deb.source_version.empty()) j["sourceInfo"] = "built from source package " + p.deb.source_field;
+  j["externalRefs"] = json::array({{{"referenceCategory", "PACKAGE-MANAGER"}, {"referenceType", "purl"}, {"referenceLocator", p.purl}}});
+  return j;
 }
 
 }  // namespace
 
 json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
-  DpkgDb dpkg = DpkgDb::load(input.sysroot);
+  SbomModel model = sbom_model(rootfs, input);
+  const std::string image_id = spdx_id("SPDXRef-Package-image-", input.name);
   const std::string app_id = spdx_id("SPDXRef-Package-app-", input.name);
-  json files = json::array(), relationships = json::array();
-  std::map<std::string, json> packages;     // SPDXID -> package, sorted for stable output
-  std::set<std::string> library_packages;   // what the application DEPENDS_ON
-  std::string file_list;                    // "path sha256\n"... for the namespace
+  const std::string doc_name = input.image_reference.empty() ? input.name : input.image_reference;
 
-  for (const auto& [path, e] : rootfs.entries()) {
-    if (e.type != rootfs::EntryType::File) continue;
-    std::string sha = file_sha256(e, input);
-    std::string id = file_id(path);
-    file_list += path + " " + sha + "\n";
-    files.push_back({{"fileName", "." + path},
+  json image = package(doc_name, image_id, "CONTAINER");
+  json app = package(input.name, app_id, "APPLICATION");
+  if (!input.binary_build_id.empty()) app["comment"] = "application GNU build ID " + input.binary_build_id;
+  json packages = json::array({image, app});
+  json relationships = json::array({relationship("SPDXRef-DOCUMENT", "DESCRIBES", image_id),
+                                    relationship(image_id, "CONTAINS", app_id)});
+  for (const auto& [key, p] : model.packages) {
+    packages.push_back(deb_package(p, model.distro));
+    relationships.push_back(relationship(image_id, "CONTAINS", package_id(p.deb)));
+  }
+
+  json files = json::array();
+  for (const auto& f : model.files) {
+    std::string id = file_id(f.path);
+    files.push_back({{"fileName", "." + f.path},
                      {"SPDXID", id},
-                     {"checksums", json::array({{{"algorithm", "SHA256"}, {"checksumValue", sha}}})},
+                     {"checksums", json::array({{{"algorithm", "SHA256"}, {"checksumValue", f.sha256}}})},
                      {"licenseConcluded", "NOASSERTION"},
                      {"copyrightText", "NOASSERTION"}});
-    // Files from the host system belong to the package that installed them;
-    // the binary and files: entries are the application's own.
-    const DpkgPackage* owner = nullptr;
-    if (e.origin != "binary" && e.origin != "files" && e.origin != "generated") {
-      owner = dpkg.owner(path);
-      if (!owner && !e.source.empty()) {
-        std::string src = fs::path(e.source).lexically_normal().generic_string();
-        std::string root = fs::path(input.sysroot).lexically_normal().generic_string();
-        if (!root.empty() && root.back() == '/') root.pop_back();
-        if (src.rfind(root + "/", 0) == 0) owner = dpkg.owner(src.substr(root.size()));
-      }
-    }
-    if (owner) {
-      json pkg = deb_package(*owner, dpkg.distro());
-      std::string pkg_id = pkg["SPDXID"];
-      packages.emplace(pkg_id, std::move(pkg));
-      relationships.push_back({{"spdxElementId", pkg_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
-      if (e.origin == "library" || e.origin == "interpreter") library_packages.insert(pkg_id);
-    } else if (e.origin == "binary" || e.origin == "files" || e.origin == "library" || e.origin == "interpreter") {
-      // Libraries no package installed ship from the application's own build.
-      relationships.push_back({{"spdxElementId", app_id}, {"relationshipType", "CONTAINS"}, {"relatedSpdxElement", id}});
-    }
+    const std::string& owner = !f.package.empty() ? package_id(model.packages.at(f.package).deb)
+                               : f.application    ? app_id
+                                                  : image_id;
+    relationships.push_back(relationship(owner, "CONTAINS", id));
   }
+  for (const auto& [key, p] : model.packages)
+    if (p.library) relationships.push_back(relationship(app_id, "DEPENDS_ON", package_id(p.deb)));
 
-  json app = {{"name", input.name},
-              {"SPDXID", app_id},
-              {"downloadLocation", "NOASSERTION"},
-              {"filesAnalyzed", false},
-              {"licenseConcluded", "NOASSERTION"},
-              {"licenseDeclared", "NOASSERTION"},
-              {"copyrightText", "NOASSERTION"},
-              {"primaryPackagePurpose", "CONTAINER"}};
-  if (!input.image_reference.empty()) app["comment"] = "image " + input.image_reference;
-  if (!input.binary_build_id.empty()) {
-    app["comment"] = (app.contains("comment") ? app["comment"].get<std::string>() + "; " : std::string()) +
-                     "application GNU build ID " + input.binary_build_id;
-  }
-  json package_list = json::array({app});
-  for (auto& [id, p] : packages) package_list.push_back(std::move(p));
-
-  json describes = {{"spdxElementId", "SPDXRef-DOCUMENT"}, {"relationshipType", "DESCRIBES"}, {"relatedSpdxElement", app_id}};
-  relationships.insert(relationships.begin(), std::move(describes));
-  for (const auto& id : library_packages)
-    relationships.push_back({{"spdxElementId", app_id}, {"relationshipType", "DEPENDS_ON"}, {"relatedSpdxElement", id}});
-
-  std::string doc_name = input.image_reference.empty() ? input.name : input.image_reference;
   return {{"spdxVersion", "SPDX-2.3"},
           {"dataLicense", "CC0-1.0"},
           {"SPDXID", "SPDXRef-DOCUMENT"},
           {"name", doc_name},
-          {"documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + util::sha256_hex(file_list)},
+          {"documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + model.file_list_hash},
           {"creationInfo", {{"created", image::rfc3339(input.created)}, {"creators", json::array({std::string("Tool: slimbuild-") + SLIMBUILD_VERSION})}}},
-          {"documentDescribes", json::array({app_id})},
-          {"packages", package_list},
+          {"documentDescribes", json::array({image_id})},
+          {"packages", packages},
           {"files", files},
           {"relationships", relationships}};
 }

@@ -26,8 +26,6 @@ namespace slimbuild::provenance {
 
 namespace {
 
-constexpr std::size_t kScanBytes = 64 * 1024;
-
 std::vector<std::string> components(std::string_view path) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -54,7 +52,7 @@ std::string read_prefix(const fs::path& file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return {};
   std::ifstream in(file, std::ios::binary);
-  std::string buf(kScanBytes, '\0');
+  std::string buf(kSecretScanBytes, '\0');
   in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
   buf.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
   return buf;
@@ -108,13 +106,12 @@ std::optional<std::string> name_reason(const std::vector<std::string>& parts) {
 }
 
 // Rules for well-known config files that are harmless unless they hold a token.
-std::optional<std::string> credential_file_reason(const std::vector<std::string>& parts, const fs::path& host_file) {
+std::optional<std::string> credential_file_reason(const std::vector<std::string>& parts, std::string_view text) {
   const std::string& name = parts.back();
   const std::string parent = parts.size() >= 2 ? parts[parts.size() - 2] : std::string{};
   bool npmrc = name == ".npmrc", netrc = name == ".netrc" || name == "_netrc", pypirc = name == ".pypirc";
   bool docker = parent == ".docker" && name == "config.json";
   if (!npmrc && !netrc && !pypirc && !docker) return std::nullopt;
-  std::string text = read_prefix(host_file);
   if (npmrc && contains_any(text, {"_authToken", "_auth", "_password"})) return "is an .npmrc holding a registry token";
   if (netrc && contains_any(text, {"password"})) return "is a " + name + " holding passwords";
   if (pypirc && contains_any(text, {"password"})) return "is a .pypirc holding a package index password";
@@ -125,15 +122,30 @@ std::optional<std::string> credential_file_reason(const std::vector<std::string>
 
 }  // namespace
 
+namespace {
+
+// Both entry points: names first (for every spelling of the path), then the content.
+std::optional<std::string> reason_for(std::initializer_list<std::string_view> paths, std::string_view head) {
+  for (std::string_view path : paths) {
+    auto parts = components(path);
+    if (auto r = name_reason(parts)) return r;
+    if (!parts.empty())
+      if (auto r = credential_file_reason(parts, head)) return r;
+  }
+  return pem_private_key(head);
+}
+
+}  // namespace
+
 std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path) {
   // Directory rules look at both the path inside the tree and the host path,
   // so a tree rooted at ".aws/" or inside ".git/" is still recognised.
-  for (const auto& parts : {components(relative_path), components(host_file.lexically_normal().generic_string())}) {
-    if (auto r = name_reason(parts)) return r;
-    if (!parts.empty())
-      if (auto r = credential_file_reason(parts, host_file)) return r;
-  }
-  return pem_private_key(read_prefix(host_file));
+  std::string host = host_file.lexically_normal().generic_string();
+  return reason_for({relative_path, host}, read_prefix(host_file));
+}
+
+std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head) {
+  return reason_for({image_path}, head.substr(0, kSecretScanBytes));
 }
 
 }  // namespace slimbuild::provenance

@@ -1,4 +1,4 @@
-// SHA-256 through EVP: one context per Sha256 object, freed by RAII.
+// SHA-256 (and MD5, for dpkg's md5sums) through EVP: one context per object, freed by RAII.
 #include <slimbuild/util/sha256.hpp>
 
 #include <openssl/evp.h>
@@ -26,10 +26,12 @@ void Sha256::update(const void* data, std::size_t size) {
   if (size != 0) EVP_DigestUpdate(ctx_->md.get(), data, size);
 }
 
-std::string Sha256::hex() {
+namespace {
+
+std::string final_hex(EVP_MD_CTX* md) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_->md.get(), out.data(), &len);
+  EVP_DigestFinal_ex(md, out.data(), &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string s;
   s.reserve(len * 2);
@@ -40,6 +42,23 @@ std::string Sha256::hex() {
   return s;
 }
 
+// Streams `file` through `update` in fixed-size chunks.
+template <typename Update>
+void read_chunks(const std::filesystem::path& file, Update update) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot read " + file.string());
+  std::array<char, 1 << 16> buf;
+  while (in) {
+    in.read(buf.data(), buf.size());
+    update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw Error("error reading " + file.string());
+}
+
+}  // namespace
+
+std::string Sha256::hex() { return final_hex(ctx_->md.get()); }
+
 std::string sha256_hex(std::string_view data) {
   Sha256 h;
   h.update(data);
@@ -47,16 +66,30 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read " + file.string());
   Sha256 h;
-  std::array<char, 1 << 16> buf;
-  while (in) {
-    in.read(buf.data(), buf.size());
-    h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) throw Error("error reading " + file.string());
+  read_chunks(file, [&](const char* data, std::size_t n) { h.update(data, n); });
   return h.hex();
+}
+
+// dpkg's md5sums format needs MD5; it identifies files, it is not a security check.
+namespace {
+std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md5_context() {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  if (!md || EVP_DigestInit_ex(md.get(), EVP_md5(), nullptr) != 1) throw Error("OpenSSL could not initialise MD5");
+  return md;
+}
+}  // namespace
+
+std::string md5_hex(std::string_view data) {
+  auto md = md5_context();
+  EVP_DigestUpdate(md.get(), data.data(), data.size());
+  return final_hex(md.get());
+}
+
+std::string md5_file_hex(const std::filesystem::path& file) {
+  auto md = md5_context();
+  read_chunks(file, [&](const char* data, std::size_t n) { EVP_DigestUpdate(md.get(), data, n); });
+  return final_hex(md.get());
 }
 
 bool is_sha256_digest(std::string_view d) {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -119,7 +120,18 @@ TEST_CASE("provenance: SBOM has every SPDX 2.3 required field and consistent ref
   // The checksum is the real content hash.
   for (const auto& f : doc["files"])
     if (f["fileName"] == "./usr/bin/curl") CHECK(f["checksums"][0]["checksumValue"] == util::sha256_file_hex("/usr/bin/curl"));
-  CHECK(doc["packages"][0]["comment"].get<std::string>().find("0123abcd") != std::string::npos);
+  // The image (CONTAINER) is described; the application (APPLICATION) carries the build ID.
+  CHECK(doc["packages"][0]["primaryPackagePurpose"] == "CONTAINER");
+  CHECK(doc["documentDescribes"][0] == doc["packages"][0]["SPDXID"]);
+  CHECK(doc["packages"][1]["primaryPackagePurpose"] == "APPLICATION");
+  CHECK(doc["packages"][1]["comment"].get<std::string>().find("0123abcd") != std::string::npos);
+  // Every file is contained by exactly one package.
+  std::map<std::string, int> containers;
+  for (const auto& rel : doc["relationships"])
+    if (rel["relationshipType"] == "CONTAINS" && rel["relatedSpdxElement"].get<std::string>().rfind("SPDXRef-File", 0) == 0)
+      ++containers[rel["relatedSpdxElement"]];
+  CHECK(containers.size() == regular_files);
+  for (const auto& [id, n] : containers) CHECK(n == 1);
 }
 
 TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's libraries") {
@@ -132,16 +144,23 @@ TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's 
     INFO(pkg);
     CHECK(names.count(pkg));
   }
-  // curl itself is the application package, not attributed to Debian's curl.
-  for (const auto& p : doc["packages"])
-    if (p.contains("externalRefs")) CHECK(p["externalRefs"][0]["referenceLocator"].get<std::string>().find("/curl@") == std::string::npos);
-  std::string app_id = doc["packages"][0]["SPDXID"];
+  // /usr/bin/curl came from this system's curl package, so it is Debian's
+  // curl (a scanner must see it); a files: entry stays the application's.
+  CHECK(names.count("curl"));
+  std::string app_id = doc["packages"][1]["SPDXID"];
+  std::map<std::string, std::string> file_ids;
+  for (const auto& f : doc["files"]) file_ids[f["fileName"]] = f["SPDXID"];
+  bool app_has_conf = false;
+  for (const auto& rel : doc["relationships"])
+    app_has_conf |= rel["spdxElementId"] == app_id && rel["relatedSpdxElement"] == file_ids["./etc/curl/curlrc"];
+  CHECK(app_has_conf);
   bool depends_on_libc = false;
   for (const auto& p : doc["packages"]) {
     if (p["name"] != "libc6") continue;
     std::string purl = p["externalRefs"][0]["referenceLocator"];
     CHECK(purl.rfind("pkg:deb/debian/libc6@", 0) == 0);
-    CHECK(purl.find("?arch=amd64") != std::string::npos);
+    CHECK(purl.find("?arch=amd64&distro=debian-") != std::string::npos);
+    CHECK(purl.find("&upstream=glibc%40") != std::string::npos);
     CHECK(p["versionInfo"].get<std::string>().size() > 0);
     for (const auto& rel : doc["relationships"])
       depends_on_libc |= rel["spdxElementId"] == app_id && rel["relationshipType"] == "DEPENDS_ON" &&
@@ -204,7 +223,7 @@ TEST_CASE("provenance: dpkg ownership follows the sysroot's merged-/usr links") 
   in.name = "foo";
   in.sysroot = root;
   json doc = provenance::make_spdx(r, in);
-  REQUIRE(doc["packages"].size() == 2);
-  CHECK(doc["packages"][1]["externalRefs"][0]["referenceLocator"] ==
-        "pkg:deb/ubuntu/libfoo1@1%3A1.2-1%2Bb1?arch=amd64&upstream=foo");
+  REQUIRE(doc["packages"].size() == 3);  // image, application, libfoo1
+  CHECK(doc["packages"][2]["externalRefs"][0]["referenceLocator"] ==
+        "pkg:deb/ubuntu/libfoo1@1%3A1.2-1%2Bb1?arch=amd64&distro=ubuntu&upstream=foo%401.2-1");
 }

@@ -10,6 +10,7 @@
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
+#include <slimbuild/provenance/sbom.hpp>
 
 namespace slimbuild::build {
 
@@ -22,7 +23,8 @@ struct BuildOptions {
   std::optional<std::string> tag;        // overrides the manifest's image: for the ref name
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
   bool require_clean = false;            // refuse uncommitted inputs (git)
-  std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
+  std::optional<fs::path> sbom_file;     // also write an SBOM here
+  provenance::SbomFormat sbom_format = provenance::SbomFormat::Spdx;  // which one sbom_file gets
 };
 
 struct BuildResult {
@@ -36,6 +38,7 @@ struct BuildResult {
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  std::string cyclonedx_digest;    // the CycloneDX referrer manifest
 };
 
 BuildResult build_image(const BuildOptions& options);

@@ -97,6 +97,7 @@ struct Manifest {
   std::vector<std::string> ports;       // normalised "3000/tcp", "53/udp"
   std::map<std::string, std::string> labels;
   fs::path sysroot = "/";               // absolute host path
+  bool scanner_metadata = true;         // dpkg status.d records, os-release, debian_version
 };
 
 Manifest load_manifest(const fs::path& file);

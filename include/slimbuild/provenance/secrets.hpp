@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 // "AWS credentials file", "is inside a .git directory", ...) or nullopt.
 // Reads at most a bounded prefix of the file.
 std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path);
+// The same rules for a file of an image (`audit`): its image path and its
+// first bytes (at least kSecretScanBytes when the file is that long).
+std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head);
+inline constexpr std::size_t kSecretScanBytes = 64 * 1024;
 
 // gitignore semantics for one tree: `relative_path` uses '/' and has no
 // leading slash; later patterns override earlier ones; "!pat" re-includes;

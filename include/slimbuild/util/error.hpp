@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitFailure = 1,   // the command failed (bad input, missing library, push error)
   kExitUsage = 2,     // the command line itself is wrong
   kExitMismatch = 3,  // verify/diff: inputs were fine but the images differ
+  kExitPolicy = 4,    // audit: the image was read, and the policy does not hold
 };
 
 class Error : public std::runtime_error {

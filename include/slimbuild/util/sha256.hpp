@@ -1,5 +1,5 @@
 // Streaming SHA-256 over OpenSSL's EVP interface, and the "sha256:<hex>"
-// digest strings that OCI uses everywhere.
+// digest strings that OCI uses everywhere; MD5 for dpkg's md5sums.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +32,10 @@ std::string sha256_hex(std::string_view data);
 inline std::string sha256_digest(std::string_view data) { return "sha256:" + sha256_hex(data); }
 // Hashes a file in fixed-size chunks (memory does not grow with file size).
 std::string sha256_file_hex(const std::filesystem::path& file);
+
+// MD5 as dpkg's info/*.md5sums records it (file identity, not security).
+std::string md5_hex(std::string_view data);
+std::string md5_file_hex(const std::filesystem::path& file);
 
 // True for "sha256:" followed by exactly 64 lowercase hex digits.
 bool is_sha256_digest(std::string_view digest);

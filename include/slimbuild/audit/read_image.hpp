@@ -1,0 +1,17 @@
+// Making an AuditImage from any image: a layout, an oci-/docker-archive or a
+// registry reference (opened by the shared image-reading code). The layers
+// are streamed once: every entry's type, mode, owner and
+// security.capability xattr, the first 64 KiB of every regular file through
+// the build's secret detector, and the whole contents of the metadata files
+// (passwd, dpkg and apk records) kept. SBOMs come from the layout's
+// referrers (SPDX or CycloneDX artifacts whose subject is the image).
+#pragma once
+
+#include <slimbuild/audit/audit.hpp>
+#include <slimbuild/provenance/image_source.hpp>
+
+namespace slimbuild::audit {
+
+AuditImage read_audit_image(const provenance::OpenedImage& image);
+
+}  // namespace slimbuild::audit
