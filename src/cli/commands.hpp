@@ -23,8 +23,4 @@ Command add_verify_command(CLI::App& root);
 Command add_diff_command(CLI::App& root);
 Command add_inspect_command(CLI::App& root);
 
-// Parses argv and runs the chosen command; `slimbuild MANIFEST ...` means
-// `slimbuild build MANIFEST ...`. Returns the process exit code.
-int run(int argc, char** argv);
-
 }  // namespace slimbuild::cli
