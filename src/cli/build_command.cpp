@@ -1,5 +1,5 @@
-// `slimbuild build MANIFEST`: flags -> build::build_image -> optional push ->
-// summary. Humans get a few lines on stderr and the digest as the last stdout
+// `slimbuild build MANIFEST`: flags -> the manifest, loaded once ->
+// pipeline::build_image -> optional push -> summary. Humans get a few lines on stderr and the digest as the last stdout
 // line (the contract); with --json stdout holds exactly one JSON document
 // (whose "digest" is that same digest) so it can be piped into jq as is.
 #include "cli/commands.hpp"
@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -57,7 +57,7 @@ const char* format_name(image::OutputFormat f) {
 }
 
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
-registry::PushResult push(const BuildFlags& flags, const build::BuildResult& built, const std::string& reference) {
+registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
   if (flags.format == image::OutputFormat::Oci)
     return registry::push_layout(built.layout, built.ref_name, reference, options);
@@ -67,8 +67,8 @@ registry::PushResult push(const BuildFlags& flags, const build::BuildResult& bui
 }
 
 int run_build(BuildFlags& flags) {
-  build::BuildOptions options;
-  options.manifest = flags.manifest;
+  manifest::Manifest loaded = manifest::load_manifest(flags.manifest);
+  pipeline::BuildOptions options;
   options.output = flags.output;
   options.source_date_epoch = flags.source_date_epoch;
   if (!flags.tag.empty()) options.tag = flags.tag;
@@ -77,8 +77,7 @@ int run_build(BuildFlags& flags) {
   if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
-    std::optional<std::string> destination =
-        flags.tag.empty() ? manifest::load_manifest(flags.manifest).image : std::optional<std::string>(flags.tag);
+    std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
     if (!destination)
       throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
                   "set image: in the manifest or pass --tag REF", kExitUsage);
@@ -86,7 +85,7 @@ int run_build(BuildFlags& flags) {
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
 
-  build::BuildResult built = build::build_image(options);
+  pipeline::BuildResult built = pipeline::build_image(loaded, options);
   util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
              std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
              built.layer_digest);
@@ -107,7 +106,7 @@ int run_build(BuildFlags& flags) {
   }
 
   if (flags.json) {
-    nlohmann::json j{{"digest", built.manifest.digest},
+    nlohmann::json j{{"digest", built.image_manifest.digest},
                      {"layout", built.layout.string()},
                      {"format", format_name(flags.format)},
                      {"ref_name", built.ref_name},
@@ -120,7 +119,7 @@ int run_build(BuildFlags& flags) {
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << built.manifest.digest << "\n";
+    std::cout << built.image_manifest.digest << "\n";
   }
   return kExitOk;
 }

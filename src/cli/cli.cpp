@@ -1,5 +1,6 @@
 // Top-level CLI: global flags, the command table, the implicit `build`, and
 // the single place where fatal errors become a message and an exit code.
+#include "cli/cli.hpp"
 #include "cli/commands.hpp"
 
 #include <iostream>

@@ -8,16 +8,16 @@
 #include <fstream>
 
 #include <slimbuild/image/archive.hpp>
-#include <slimbuild/provenance/diff.hpp>
+#include <slimbuild/inspect/diff.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/process.hpp>
 #include <slimbuild/util/sha256.hpp>
 
-#include "unit/provenance_fixture.hpp"
+#include "unit/inspect_fixture.hpp"
 
 using namespace slimbuild;
-namespace fx = provenance_fixture;
+namespace fx = inspect_fixture;
 namespace fs = std::filesystem;
 
 namespace {
@@ -36,7 +36,7 @@ bool leftovers(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("provenance: archives are byte-identical across runs and round-trip to an equal layout") {
+TEST_CASE("inspect: archives are byte-identical across runs and round-trip to an equal layout") {
   util::TempDir tmp{"prov-archive"};
   fs::path layout = tmp.path() / "layout";
   std::string digest = fx::write_layout(layout, fx::hello_image());
@@ -54,17 +54,17 @@ TEST_CASE("provenance: archives are byte-identical across runs and round-trip to
   CHECK_FALSE(leftovers(tmp.path()));
 
   image::archive_to_layout(tmp.path() / "a1.tar", tmp.path() / "from-oci");
-  auto oci = provenance::compare_layouts(layout, "", tmp.path() / "from-oci", "latest");
+  auto oci = inspect::compare_layouts(layout, "", tmp.path() / "from-oci", "latest");
   CHECK(oci.identical);
   CHECK(oci.digest_b == digest);
 
   image::archive_to_layout(tmp.path() / "d1.tar", tmp.path() / "from-docker");
-  auto strict = provenance::compare_layouts(layout, "", tmp.path() / "from-docker", "1.0");
+  auto strict = inspect::compare_layouts(layout, "", tmp.path() / "from-docker", "1.0");
   CHECK_FALSE(strict.identical);  // the docker format keeps no manifest annotations
-  CHECK(provenance::compare_layouts(layout, "", tmp.path() / "from-docker", "1.0", {.content_only = true}).identical);
+  CHECK(inspect::compare_layouts(layout, "", tmp.path() / "from-docker", "1.0", {.content_only = true}).identical);
 }
 
-TEST_CASE("provenance: archive errors leave nothing behind and hostile archives are refused") {
+TEST_CASE("inspect: archive errors leave nothing behind and hostile archives are refused") {
   util::TempDir tmp{"prov-archive"};
   CHECK_THROWS_AS(image::write_oci_archive(tmp.path() / "missing", tmp.path() / "out.tar", 0), Error);
   CHECK_FALSE(fs::exists(tmp.path() / "out.tar"));
@@ -93,7 +93,7 @@ TEST_CASE("provenance: archive errors leave nothing behind and hostile archives 
   CHECK_FALSE(fs::exists(tmp.path().parent_path() / "escape"));
 }
 
-TEST_CASE("provenance: skopeo, umoci and podman read our archives") {
+TEST_CASE("inspect: skopeo, umoci and podman read our archives") {
   util::TempDir tmp{"prov-peers"};
   fs::path layout = tmp.path() / "layout";
   std::string digest = fx::write_layout(layout, fx::hello_image());

@@ -3,14 +3,14 @@
 // must name its host (a first component with '.' or ':' or "localhost"),
 // or be written docker://REF, so a mistyped directory fails locally with a
 // clear message instead of turning into a network request.
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/registry/pull.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace {
 
@@ -109,4 +109,4 @@ OpenedImage open_image(const std::string& spec, const registry::PushOptions& opt
               "reference with its registry host, e.g. registry.example.com/team/app:1.0 (or docker://REF)");
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

@@ -14,7 +14,7 @@
 
 #include <slimbuild/image/layout.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace fs = std::filesystem;
 
@@ -40,4 +40,4 @@ void apply_layer(const fs::path& blob, const std::string& expected_digest, Image
 // "0755", "4755": octal permission text.
 std::string mode_string(uint32_t mode);
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

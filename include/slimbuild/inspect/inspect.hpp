@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 struct InspectOptions {
   bool trace_libraries = true;  // unpack the layers and trace the entrypoint
@@ -20,4 +20,4 @@ struct InspectOptions {
 nlohmann::json inspect_image(const OpenedImage& image, const InspectOptions& options = {});
 std::string inspect_text(const nlohmann::json& report);
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

@@ -5,15 +5,15 @@
 
 #include <fstream>
 
-#include <slimbuild/provenance/image_files.hpp>
+#include "inspect/image_files.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/sha256.hpp>
 
-#include "unit/provenance_fixture.hpp"
+#include "unit/inspect_fixture.hpp"
 
 using namespace slimbuild;
-namespace fx = provenance_fixture;
+namespace fx = inspect_fixture;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,7 +29,7 @@ Blob write_blob(const fs::path& dir, const std::string& name, const std::vector<
 }
 }  // namespace
 
-TEST_CASE("provenance: layers apply in order with OCI whiteouts and opaque directories") {
+TEST_CASE("inspect: layers apply in order with OCI whiteouts and opaque directories") {
   util::TempDir tmp{"prov-files"};
   auto lower = write_blob(tmp.path(), "l1", {{"etc", 'd', 0755, ""},
                                              {"etc/a", 'f', 0644, "a"},
@@ -46,9 +46,9 @@ TEST_CASE("provenance: layers apply in order with OCI whiteouts and opaque direc
                                              {"opt/.wh..wh..opq", 'f', 0644, ""},
                                              {"opt/new", 'f', 0600, "new"},
                                              {"data", 'f', 0644, "now a file"}});
-  provenance::ImageFiles files;
-  provenance::apply_layer(lower.path, lower.digest, files);
-  provenance::apply_layer(upper.path, upper.digest, files);
+  inspect::ImageFiles files;
+  inspect::apply_layer(lower.path, lower.digest, files);
+  inspect::apply_layer(upper.path, upper.digest, files);
   CHECK_FALSE(files.count("/etc/a"));
   CHECK(files.count("/etc/b"));
   CHECK_FALSE(files.count("/var/cache"));
@@ -64,18 +64,18 @@ TEST_CASE("provenance: layers apply in order with OCI whiteouts and opaque direc
   for (const auto& [path, f] : files) CHECK(path.find(".wh.") == std::string::npos);
 }
 
-TEST_CASE("provenance: apply_layer checks the blob digest and keeps hostile names inert") {
+TEST_CASE("inspect: apply_layer checks the blob digest and keeps hostile names inert") {
   util::TempDir tmp{"prov-files"};
   auto blob = write_blob(tmp.path(), "l", {{"../../escape", 'f', 0644, "x"}, {"ok", 'f', 0644, "y"}});
-  provenance::ImageFiles files;
-  CHECK_THROWS_WITH(provenance::apply_layer(blob.path, "sha256:" + std::string(64, '0'), files),
+  inspect::ImageFiles files;
+  CHECK_THROWS_WITH(inspect::apply_layer(blob.path, "sha256:" + std::string(64, '0'), files),
                     Catch::Contains("does not match its digest"));
   files.clear();
-  provenance::apply_layer(blob.path, blob.digest, files);
+  inspect::apply_layer(blob.path, blob.digest, files);
   CHECK(files.count("/ok"));
   CHECK_FALSE(fs::exists(tmp.path().parent_path() / "escape"));
   // Not a tar at all.
   std::ofstream(tmp.path() / "junk", std::ios::binary) << std::string(1000, '\x42');
-  CHECK_THROWS_AS(provenance::apply_layer(tmp.path() / "junk", blob.digest, files), Error);
-  CHECK_THROWS_AS(provenance::apply_layer(tmp.path() / "missing", blob.digest, files), Error);
+  CHECK_THROWS_AS(inspect::apply_layer(tmp.path() / "junk", blob.digest, files), Error);
+  CHECK_THROWS_AS(inspect::apply_layer(tmp.path() / "missing", blob.digest, files), Error);
 }

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include <slimbuild/provenance/secrets.hpp>
+#include "rootfs/secrets.hpp"
 #include <slimbuild/util/fs.hpp>
 
 using namespace slimbuild;
@@ -18,7 +18,7 @@ fs::path put(const fs::path& root, const std::string& rel, const std::string& co
 }
 }  // namespace
 
-TEST_CASE("provenance: secret_reason flags keys, credential files and .git, not ordinary files") {
+TEST_CASE("rootfs: secret_reason flags keys, credential files and .git, not ordinary files") {
   util::TempDir tmp{"prov-secrets"};
   const fs::path& root = tmp.path();
   struct Row {
@@ -65,28 +65,28 @@ TEST_CASE("provenance: secret_reason flags keys, credential files and .git, not 
   for (const auto& r : rows) {
     INFO(r.rel);
     fs::path host = put(root, r.rel, r.content);
-    auto why = provenance::secret_reason(host, r.rel);
+    auto why = rootfs::secret_reason(host, r.rel);
     CHECK(why.has_value() == r.secret);
     if (why && r.secret) CHECK(why->find(r.why) != std::string::npos);
   }
 }
 
-TEST_CASE("provenance: secret_reason scans only a bounded prefix and survives odd inputs") {
+TEST_CASE("rootfs: secret_reason scans only a bounded prefix and survives odd inputs") {
   util::TempDir tmp{"prov-secrets"};
   // A key block after the first 64 KiB is outside the scan (documented bound).
   fs::path late = put(tmp.path(), "late.bin", std::string(70 * 1024, 'a') + "-----BEGIN PRIVATE KEY-----\n");
-  CHECK_FALSE(provenance::secret_reason(late, "late.bin"));
+  CHECK_FALSE(rootfs::secret_reason(late, "late.bin"));
   // Unterminated header, binary noise, directories and missing files do not crash.
   fs::path junk = put(tmp.path(), "junk", std::string("-----BEGIN \0\xff", 13));
-  CHECK_FALSE(provenance::secret_reason(junk, "junk"));
-  CHECK_FALSE(provenance::secret_reason(tmp.path(), "dir"));
-  CHECK_FALSE(provenance::secret_reason(tmp.path() / "missing", "missing"));
+  CHECK_FALSE(rootfs::secret_reason(junk, "junk"));
+  CHECK_FALSE(rootfs::secret_reason(tmp.path(), "dir"));
+  CHECK_FALSE(rootfs::secret_reason(tmp.path() / "missing", "missing"));
   // A tree rooted at .aws/ still knows where it is from the host path.
   fs::path aws = put(tmp.path(), "home/.aws/credentials", "[default]\n");
-  CHECK(provenance::secret_reason(aws, "credentials"));
+  CHECK(rootfs::secret_reason(aws, "credentials"));
 }
 
-TEST_CASE("provenance: ExcludeMatcher follows gitignore semantics") {
+TEST_CASE("rootfs: ExcludeMatcher follows gitignore semantics") {
   struct Row {
     std::vector<std::string> patterns;
     std::string path;
@@ -132,6 +132,6 @@ TEST_CASE("provenance: ExcludeMatcher follows gitignore semantics") {
   };
   for (const auto& r : rows) {
     INFO(r.path << " against " << (r.patterns.empty() ? std::string("(none)") : r.patterns.front()));
-    CHECK(provenance::ExcludeMatcher(r.patterns).excluded(r.path, r.is_dir) == r.excluded);
+    CHECK(rootfs::ExcludeMatcher(r.patterns).excluded(r.path, r.is_dir) == r.excluded);
   }
 }

@@ -15,7 +15,7 @@
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/util/fs.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace fs = std::filesystem;
 
@@ -37,4 +37,4 @@ bool looks_like_registry_reference(const std::string& spec);
 
 const char* to_string(SourceKind kind);
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace slimbuild::provenance {
+namespace slimbuild::rootfs {
 
 namespace fs = std::filesystem;
 
@@ -37,4 +37,4 @@ class ExcludeMatcher {
   std::vector<Rule> rules_;  // parsed once; trees are matched file by file
 };
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::rootfs

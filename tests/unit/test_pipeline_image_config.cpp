@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include <slimbuild/build/image_config.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/image_config.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 
@@ -14,15 +14,15 @@
 using namespace slimbuild;
 
 TEST_CASE("build: reference_tag takes the tag after the last slash and ignores digests") {
-  CHECK(build::reference_tag("registry.example.com/team/hello:1.4.2").value() == "1.4.2");
-  CHECK(build::reference_tag("127.0.0.1:5000/team/hello:v1").value() == "v1");
-  CHECK_FALSE(build::reference_tag("127.0.0.1:5000/team/hello"));
-  CHECK_FALSE(build::reference_tag("hello"));
-  CHECK_FALSE(build::reference_tag("hello@sha256:" + std::string(64, 'a')));
-  CHECK(build::reference_tag("reg:5000/hello:2.0@sha256:" + std::string(64, 'a')).value() == "2.0");
-  CHECK_THROWS_WITH(build::reference_tag("hello:-bad"), Catch::Contains("not a valid image tag"));
-  CHECK_THROWS_AS(build::reference_tag("hello:" + std::string(129, 'a')), Error);
-  CHECK_THROWS_AS(build::reference_tag("hello:a/b:c d"), Error);
+  CHECK(pipeline::reference_tag("registry.example.com/team/hello:1.4.2").value() == "1.4.2");
+  CHECK(pipeline::reference_tag("127.0.0.1:5000/team/hello:v1").value() == "v1");
+  CHECK_FALSE(pipeline::reference_tag("127.0.0.1:5000/team/hello"));
+  CHECK_FALSE(pipeline::reference_tag("hello"));
+  CHECK_FALSE(pipeline::reference_tag("hello@sha256:" + std::string(64, 'a')));
+  CHECK(pipeline::reference_tag("reg:5000/hello:2.0@sha256:" + std::string(64, 'a')).value() == "2.0");
+  CHECK_THROWS_WITH(pipeline::reference_tag("hello:-bad"), Catch::Contains("not a valid image tag"));
+  CHECK_THROWS_AS(pipeline::reference_tag("hello:" + std::string(129, 'a')), Error);
+  CHECK_THROWS_AS(pipeline::reference_tag("hello:a/b:c d"), Error);
 }
 
 TEST_CASE("build: the config carries user, sorted env with manifest overrides, entrypoint and labels") {
@@ -39,13 +39,13 @@ TEST_CASE("build: the config carries user, sorted env with manifest overrides, e
   trace::TraceResult t;
   t.binary.elf.machine = 62;  // EM_X86_64
 
-  auto ann = build::standard_annotations(m, std::nullopt, std::string("1.2"), 1700000000);
+  auto ann = pipeline::standard_annotations(m, std::nullopt, std::string("1.2"), 1700000000);
   CHECK(ann.at("org.opencontainers.image.created") == "2023-11-14T22:13:20Z");
   CHECK(ann.at("org.opencontainers.image.title") == "hello");
   CHECK(ann.at("org.opencontainers.image.version") == "1.2");
   CHECK_FALSE(ann.count("org.opencontainers.image.revision"));
 
-  image::ImageConfigSpec c = build::make_image_config(m, t, ann, 1700000000);
+  image::ImageConfigSpec c = pipeline::make_image_config(m, t, ann, 1700000000);
   CHECK(c.architecture == "amd64");
   CHECK(c.os == "linux");
   CHECK(c.user == "1000:2000");
@@ -67,9 +67,9 @@ TEST_CASE("build: defaults: docker's PATH, no CA/TZ env, entrypoint = binary, no
   m.entrypoint.clear();
   trace::TraceResult t;
   t.binary.elf.machine = 183;  // EM_AARCH64
-  auto c = build::make_image_config(m, t, {}, 0);
+  auto c = pipeline::make_image_config(m, t, {}, 0);
   CHECK(c.architecture == "arm64");
-  CHECK(c.env == std::vector<std::string>{"HOME=/home/app", std::string("PATH=") + build::kDefaultPath});
+  CHECK(c.env == std::vector<std::string>{"HOME=/home/app", std::string("PATH=") + pipeline::kDefaultPath});
   CHECK(c.entrypoint == std::vector<std::string>{"/app/hello"});
   CHECK_FALSE(c.cmd);
   CHECK(c.working_dir.empty());
@@ -81,7 +81,7 @@ TEST_CASE("build: an explicit empty entrypoint with a cmd stays empty") {
   m.cmd = std::vector<std::string>{"/app/hello", "x"};
   trace::TraceResult t;
   t.binary.elf.machine = 62;
-  auto c = build::make_image_config(m, t, {}, 0);
+  auto c = pipeline::make_image_config(m, t, {}, 0);
   CHECK(c.entrypoint.empty());  // not [/app/hello] + cmd = "/app/hello /app/hello x"
   CHECK(c.cmd == std::vector<std::string>{"/app/hello", "x"});
 }
@@ -98,16 +98,16 @@ TEST_CASE("build: libraries found only through ld.so.conf get LD_LIBRARY_PATH, t
   };
   t.libraries = {lib("/usr/local/lib/libfoo.so.1", "ld.so.conf"), lib("/lib/x86_64-linux-gnu/libc.so.6", "default"),
                  lib("/opt/vendor/lib/libbar.so.2", "ld.so.conf"), lib("/usr/local/lib/libbaz.so.3", "ld.so.conf")};
-  auto c = build::make_image_config(m, t, {}, 0);
+  auto c = pipeline::make_image_config(m, t, {}, 0);
   CHECK(std::find(c.env.begin(), c.env.end(), "LD_LIBRARY_PATH=/usr/local/lib:/opt/vendor/lib") != c.env.end());
 
   m.env["LD_LIBRARY_PATH"] = "/mine";
-  c = build::make_image_config(m, t, {}, 0);
+  c = pipeline::make_image_config(m, t, {}, 0);
   CHECK(std::find(c.env.begin(), c.env.end(), "LD_LIBRARY_PATH=/mine") != c.env.end());
 
   t.libraries.clear();
   m.env.clear();
-  c = build::make_image_config(m, t, {}, 0);
+  c = pipeline::make_image_config(m, t, {}, 0);
   for (const auto& e : c.env) CHECK(e.rfind("LD_LIBRARY_PATH=", 0) != 0);
 }
 
@@ -117,13 +117,13 @@ TEST_CASE("build: git provides revision, source and version annotations") {
   git.commit = std::string(40, 'c');
   git.source_url = "https://example.com/team/app.git";
   git.tag = "v3.1.0";
-  auto a = build::standard_annotations(m, git, std::nullopt, 0);
+  auto a = pipeline::standard_annotations(m, git, std::nullopt, 0);
   CHECK(a.at("org.opencontainers.image.revision") == git.commit);
   CHECK(a.at("org.opencontainers.image.source") == git.source_url);
   CHECK(a.at("org.opencontainers.image.version") == "v3.1.0");
   CHECK(a.at("org.opencontainers.image.created") == "1970-01-01T00:00:00Z");
   // An explicit tag beats the git tag; "latest" is no version.
-  CHECK(build::standard_annotations(m, git, std::string("9"), 0).at("org.opencontainers.image.version") == "9");
-  CHECK(build::standard_annotations(m, git, std::string("latest"), 0).at("org.opencontainers.image.version") ==
+  CHECK(pipeline::standard_annotations(m, git, std::string("9"), 0).at("org.opencontainers.image.version") == "9");
+  CHECK(pipeline::standard_annotations(m, git, std::string("latest"), 0).at("org.opencontainers.image.version") ==
         "v3.1.0");
 }

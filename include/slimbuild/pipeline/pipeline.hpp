@@ -1,6 +1,7 @@
-// The build pipeline as one call: manifest -> trace -> rootfs -> layer ->
-// OCI layout. `build` and `verify` both use it; the CLI only adds flags and
-// output. Nothing is left at `output` unless the whole build succeeded.
+// The build pipeline as one call: loaded manifest -> trace -> rootfs ->
+// layer -> OCI layout (-> archive). `build` and `verify` both use it; the CLI
+// loads the YAML manifest once, adds flags and output. Nothing is left at
+// `output` unless the whole build succeeded.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +12,14 @@
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
 
-namespace slimbuild::build {
+namespace slimbuild::manifest { struct Manifest; }
+
+namespace slimbuild::pipeline {
 
 namespace fs = std::filesystem;
 
 struct BuildOptions {
-  fs::path manifest;
-  fs::path output;                       // OCI layout directory (replaced atomically)
+  fs::path output;                       // OCI layout directory (replaced atomically); "" = ./out/<name>
   std::optional<int64_t> source_date_epoch;  // explicit; otherwise SOURCE_DATE_EPOCH / git / 0
   std::optional<std::string> tag;        // overrides the manifest's image: for the ref name
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
@@ -29,7 +31,7 @@ struct BuildResult {
   fs::path layout;                 // == options.output
   std::string ref_name;            // org.opencontainers.image.ref.name in index.json
   std::optional<std::string> reference;  // --tag, else the manifest's image: (where --push goes)
-  image::Descriptor manifest;      // the image manifest descriptor (digest printed last)
+  image::Descriptor image_manifest;  // the OCI image manifest's descriptor (digest printed last)
   std::string config_digest;
   std::string layer_digest;        // gzip blob
   std::string diff_id;             // uncompressed tar
@@ -38,6 +40,7 @@ struct BuildResult {
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
 };
 
-BuildResult build_image(const BuildOptions& options);
+// `manifest` is the YAML manifest as manifest::load_manifest returned it.
+BuildResult build_image(const manifest::Manifest& manifest, const BuildOptions& options);
 
-}  // namespace slimbuild::build
+}  // namespace slimbuild::pipeline

@@ -3,7 +3,7 @@
 // hashes the raw blob bytes too so the blob is checked against its digest in
 // the same pass. OCI whiteouts (".wh.name", ".wh..wh..opq") are honoured so
 // multi-layer images pulled from elsewhere compare correctly.
-#include <slimbuild/provenance/image_files.hpp>
+#include "inspect/image_files.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,7 +18,7 @@
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/sha256.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace {
 
@@ -152,4 +152,4 @@ ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::j
   return files;
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

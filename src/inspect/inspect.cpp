@@ -3,7 +3,7 @@
 // unpacks the layers into a private directory with libarchive's secure
 // extraction flags (no "..", no writing through symlinks; names are
 // re-rooted under the private directory) and traces the entrypoint there as its own sysroot.
-#include <slimbuild/provenance/inspect.hpp>
+#include <slimbuild/inspect/inspect.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -11,14 +11,14 @@
 #include <sstream>
 
 #include <slimbuild/image/layout.hpp>
-#include <slimbuild/provenance/image_files.hpp>
+#include "inspect/image_files.hpp"
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/log.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace {
 
@@ -252,4 +252,4 @@ std::string inspect_text(const json& r) {
   return s.str();
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

@@ -7,18 +7,18 @@
 #include <fstream>
 
 #include <slimbuild/image/archive.hpp>
-#include <slimbuild/provenance/image_source.hpp>
-#include <slimbuild/provenance/diff.hpp>
-#include <slimbuild/provenance/inspect.hpp>
+#include <slimbuild/inspect/diff.hpp>
+#include <slimbuild/inspect/image_source.hpp>
+#include <slimbuild/inspect/inspect.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/sha256.hpp>
 
-#include "unit/provenance_fixture.hpp"
+#include "unit/inspect_fixture.hpp"
 
 using namespace slimbuild;
-namespace fx = provenance_fixture;
+namespace fx = inspect_fixture;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -44,7 +44,7 @@ fx::Image true_image() {
 
 }  // namespace
 
-TEST_CASE("provenance: open_image accepts layouts, DIR:TAG and archives, and refuses the rest clearly") {
+TEST_CASE("inspect: open_image accepts layouts, DIR:TAG and archives, and refuses the rest clearly") {
   util::TempDir tmp{"prov-src"};
   fs::path layout = tmp.path() / "layout";
   auto img = fx::hello_image();
@@ -52,44 +52,44 @@ TEST_CASE("provenance: open_image accepts layouts, DIR:TAG and archives, and ref
   std::string digest = fx::write_layout(layout, img);
   registry::PushOptions none;
 
-  auto a = provenance::open_image(layout.string(), none);
-  CHECK(a.kind == provenance::SourceKind::Layout);
+  auto a = inspect::open_image(layout.string(), none);
+  CHECK(a.kind == inspect::SourceKind::Layout);
   CHECK(a.ref.empty());
-  auto b = provenance::open_image(layout.string() + ":1.0", none);
+  auto b = inspect::open_image(layout.string() + ":1.0", none);
   CHECK(b.layout == layout);
   CHECK(b.ref == "1.0");
-  auto c = provenance::open_image("oci:" + layout.string() + ":1.0", none);
+  auto c = inspect::open_image("oci:" + layout.string() + ":1.0", none);
   CHECK(c.ref == "1.0");
 
   image::write_docker_archive(layout, "1.0", {"hello:1.0"}, tmp.path() / "d.tar", 0);
-  auto d = provenance::open_image((tmp.path() / "d.tar").string(), none);
-  CHECK(d.kind == provenance::SourceKind::DockerArchive);
+  auto d = inspect::open_image((tmp.path() / "d.tar").string(), none);
+  CHECK(d.kind == inspect::SourceKind::DockerArchive);
   fs::path temp_layout = d.layout;
   CHECK(fs::exists(temp_layout / "index.json"));
   image::write_oci_archive(layout, tmp.path() / "o.tar", 0);
-  CHECK(provenance::open_image("oci-archive:" + (tmp.path() / "o.tar").string(), none).kind ==
-        provenance::SourceKind::OciArchive);
+  CHECK(inspect::open_image("oci-archive:" + (tmp.path() / "o.tar").string(), none).kind ==
+        inspect::SourceKind::OciArchive);
   { auto moved = std::move(d); }
   CHECK_FALSE(fs::exists(temp_layout));  // the temporary layout dies with the image
 
   for (const std::string& bad : std::vector<std::string>{"hello", "out/hello", (tmp.path() / "missing").string(), "./x:1"}) {
     INFO(bad);
-    CHECK_THROWS_WITH(provenance::open_image(bad, none), Catch::Contains("is not an OCI layout directory"));
+    CHECK_THROWS_WITH(inspect::open_image(bad, none), Catch::Contains("is not an OCI layout directory"));
   }
-  CHECK(provenance::looks_like_registry_reference("registry.example.com/team/app:1.0"));
-  CHECK(provenance::looks_like_registry_reference("localhost:5000/app@sha256:abc"));
-  CHECK(provenance::looks_like_registry_reference("localhost/app"));
-  CHECK_FALSE(provenance::looks_like_registry_reference("app:1.0"));
-  CHECK_FALSE(provenance::looks_like_registry_reference("team/app"));
-  CHECK_FALSE(provenance::looks_like_registry_reference("reg.io/a b"));
+  CHECK(inspect::looks_like_registry_reference("registry.example.com/team/app:1.0"));
+  CHECK(inspect::looks_like_registry_reference("localhost:5000/app@sha256:abc"));
+  CHECK(inspect::looks_like_registry_reference("localhost/app"));
+  CHECK_FALSE(inspect::looks_like_registry_reference("app:1.0"));
+  CHECK_FALSE(inspect::looks_like_registry_reference("team/app"));
+  CHECK_FALSE(inspect::looks_like_registry_reference("reg.io/a b"));
 }
 
-TEST_CASE("provenance: inspect reports run settings, files, sizes and which ELF needs each library") {
+TEST_CASE("inspect: inspect reports run settings, files, sizes and which ELF needs each library") {
   util::TempDir tmp{"prov-inspect"};
   fs::path layout = tmp.path() / "layout";
   std::string digest = fx::write_layout(layout, true_image());
-  auto img = provenance::open_image(layout.string(), {});
-  json r = provenance::inspect_image(img);
+  auto img = inspect::open_image(layout.string(), {});
+  json r = inspect::inspect_image(img);
 
   CHECK(r["digest"] == digest);
   CHECK(r["platform"]["architecture"] == "amd64");
@@ -120,12 +120,12 @@ TEST_CASE("provenance: inspect reports run settings, files, sizes and which ELF 
   CHECK(libc_by_true);
   CHECK(interp);
 
-  std::string text = provenance::inspect_text(r);
+  std::string text = inspect::inspect_text(r);
   CHECK(text.find("needed by /app/true") != std::string::npos);
   CHECK(text.substr(text.size() - 72) == digest + "\n");  // the last line is the digest
 }
 
-TEST_CASE("provenance: inspect lists referrers and survives a non-ELF entrypoint") {
+TEST_CASE("inspect: inspect lists referrers and survives a non-ELF entrypoint") {
   util::TempDir tmp{"prov-inspect"};
   fs::path layout = tmp.path() / "layout";
   auto script = fx::hello_image();
@@ -149,17 +149,17 @@ TEST_CASE("provenance: inspect lists referrers and survives a non-ELF entrypoint
                                 {"size", mbytes.size()}, {"artifactType", "application/spdx+json"}});
   util::write_file_atomic(layout / "index.json", index.dump());
 
-  json r = provenance::inspect_image(provenance::open_image(layout.string(), {}));
+  json r = inspect::inspect_image(inspect::open_image(layout.string(), {}));
   CHECK(r["digest"] == digest);
   REQUIRE(r["referrers"].size() == 1);
   CHECK(r["referrers"][0]["digest"] == mdigest);
   CHECK(r["referrers"][0]["artifactType"] == "application/spdx+json");
   CHECK(r["libraries"].empty());
   CHECK(r["libraries_note"].get<std::string>().find("not an ELF") != std::string::npos);
-  CHECK(provenance::inspect_text(r).find("(SBOM)") != std::string::npos);
+  CHECK(inspect::inspect_text(r).find("(SBOM)") != std::string::npos);
 }
 
-TEST_CASE("provenance: inspect and compare refuse a config with fields of the wrong type as bad input") {
+TEST_CASE("inspect: inspect and compare refuse a config with fields of the wrong type as bad input") {
   util::TempDir tmp{"prov-inspect"};
   fs::path layout = tmp.path() / "layout";
   fx::write_layout(layout, fx::hello_image());
@@ -178,11 +178,11 @@ TEST_CASE("provenance: inspect and compare refuse a config with fields of the wr
   index["manifests"][0]["size"] = mbytes.size();
   util::write_file_atomic(layout / "index.json", index.dump());
 
-  auto img = provenance::open_image(layout.string(), {});
-  CHECK_THROWS_WITH(provenance::inspect_image(img), Catch::Contains("malformed"));
+  auto img = inspect::open_image(layout.string(), {});
+  CHECK_THROWS_WITH(inspect::inspect_image(img), Catch::Contains("malformed"));
   fs::path good = tmp.path() / "good";
   fx::write_layout(good, fx::hello_image());
   // compare names the odd field rather than failing: it only reads it as JSON.
-  auto c = provenance::compare_layouts(good, "", layout, "");
+  auto c = inspect::compare_layouts(good, "", layout, "");
   CHECK_FALSE(c.identical);
 }

@@ -1,6 +1,6 @@
 // Image config and annotations from the manifest, trace and git. Kept apart
 // from the pipeline so the mapping can be unit-tested without building.
-#include <slimbuild/build/image_config.hpp>
+#include <slimbuild/pipeline/image_config.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 
-namespace slimbuild::build {
+namespace slimbuild::pipeline {
 
 namespace {
 
@@ -98,4 +98,4 @@ image::ImageConfigSpec make_image_config(const manifest::Manifest& m, const trac
   return c;
 }
 
-}  // namespace slimbuild::build
+}  // namespace slimbuild::pipeline

@@ -5,9 +5,9 @@
 // directories, patterns without a slash matching at any depth, a slash in the
 // middle anchoring the pattern, a trailing slash meaning "directories only",
 // and "a file inside an excluded directory cannot be re-included".
-#include <slimbuild/provenance/secrets.hpp>
+#include "rootfs/secrets.hpp"
 
-namespace slimbuild::provenance {
+namespace slimbuild::rootfs {
 
 namespace {
 
@@ -148,4 +148,4 @@ bool ExcludeMatcher::excluded(std::string_view relative_path, bool is_dir) const
   return decide(relative_path, is_dir);
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::rootfs

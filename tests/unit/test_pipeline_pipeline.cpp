@@ -8,9 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/process.hpp>
@@ -54,12 +55,16 @@ std::vector<std::string> listing(const fs::path& dir) {
   return names;
 }
 
-build::BuildOptions options_for(const fs::path& manifest, const fs::path& out) {
-  build::BuildOptions o;
-  o.manifest = manifest;
+pipeline::BuildOptions options_for(const fs::path& out) {
+  pipeline::BuildOptions o;
   o.output = out;
   o.source_date_epoch = 1700000000;
   return o;
+}
+
+// As the CLI does it: load the YAML manifest, then build from it.
+pipeline::BuildResult build(const fs::path& manifest, const pipeline::BuildOptions& options) {
+  return pipeline::build_image(manifest::load_manifest(manifest), options);
 }
 
 }  // namespace
@@ -68,19 +73,19 @@ TEST_CASE("build: a manifest becomes an OCI layout that LayoutReader reads") {
   util::TempDir tmp{"build-e2e"};
   fs::path manifest = make_project(tmp.path() / "proj");
   fs::path out = tmp.path() / "out";
-  auto opts = options_for(manifest, out);
+  auto opts = options_for(out);
   opts.sbom_file = tmp.path() / "sbom.spdx.json";
-  build::BuildResult r = build::build_image(opts);
+  pipeline::BuildResult r = build(manifest, opts);
 
   CHECK(r.layout == out);
   CHECK(r.ref_name == "1.4.2");
   CHECK(r.reference == "registry.example.com/team/hello:1.4.2");
-  CHECK(util::is_sha256_digest(r.manifest.digest));
+  CHECK(util::is_sha256_digest(r.image_manifest.digest));
   CHECK(r.file_count >= 6);  // binary, ld.so, libc, libz, passwd, group, ...
 
   image::LayoutReader layout(out);
   image::Descriptor d = layout.find_image("1.4.2");
-  CHECK(d.digest == r.manifest.digest);
+  CHECK(d.digest == r.image_manifest.digest);
   nlohmann::json manifest_json = layout.read_json_blob(d);
   CHECK(manifest_json["config"]["digest"] == r.config_digest);
   CHECK(manifest_json["layers"].size() == 1);
@@ -139,7 +144,7 @@ TEST_CASE("build: a missing library fails and leaves nothing at -o or beside it"
   fs::path manifest = make_project(tmp.path() / "proj", "libraries: [libslimbuild-does-not-exist.so.7]\n");
   fs::path parent = tmp.path() / "outdir";
   fs::create_directories(parent);
-  CHECK_THROWS_WITH(build::build_image(options_for(manifest, parent / "image")),
+  CHECK_THROWS_WITH(build(manifest, options_for(parent / "image")),
                     Catch::Contains("libslimbuild-does-not-exist.so.7"));
   CHECK(listing(parent).empty());
 }
@@ -148,10 +153,10 @@ TEST_CASE("build: a bad manifest fails before anything is written, and an old la
   util::TempDir tmp{"build-bad"};
   fs::path manifest = make_project(tmp.path() / "proj");
   fs::path out = tmp.path() / "out";
-  std::string digest = build::build_image(options_for(manifest, out)).manifest.digest;
+  std::string digest = build(manifest, options_for(out)).image_manifest.digest;
 
   put(tmp.path() / "proj", "manifest.yml", "name: hello\nbinary: {path: hello}\nuser: {uid: 1}\nbogus_key: 1\n");
-  CHECK_THROWS_WITH(build::build_image(options_for(manifest, out)), Catch::Contains("bogus_key"));
+  CHECK_THROWS_WITH(build(manifest, options_for(out)), Catch::Contains("bogus_key"));
   CHECK(image::LayoutReader(out).find_image().digest == digest);
   CHECK(listing(tmp.path()) == std::vector<std::string>{"out", "proj"});
 }
@@ -162,7 +167,7 @@ TEST_CASE("build: a file conflict fails the build naming both origins and leaves
   put(tmp.path() / "proj", "passwd", "root:x:0:0::/root:/bin/sh\n");
   put(tmp.path() / "proj", "manifest.yml",
       "name: hello\nbinary:\n  path: hello\nfiles:\n  - src: passwd\n    dest: /etc/passwd\nuser:\n  uid: 65532\n");
-  CHECK_THROWS_WITH(build::build_image(options_for(manifest, tmp.path() / "out")),
+  CHECK_THROWS_WITH(build(manifest, options_for(tmp.path() / "out")),
                     Catch::Contains("/etc/passwd") && Catch::Contains("generated") && Catch::Contains("files"));
   CHECK_FALSE(fs::exists(tmp.path() / "out"));
 }
@@ -172,13 +177,13 @@ TEST_CASE("build: an unwritable --sbom path fails the build before any output is
   fs::path manifest = make_project(tmp.path() / "proj");
   fs::path parent = tmp.path() / "outdir";
   fs::create_directories(parent);
-  auto opts = options_for(manifest, parent / "image");
+  auto opts = options_for(parent / "image");
   opts.sbom_file = parent;  // a directory: cannot become the SBOM file
-  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("is a directory"));
+  CHECK_THROWS_WITH(build(manifest, opts), Catch::Contains("is a directory"));
   CHECK(listing(parent).empty());  // no layout, no temporary layout, no temporary SBOM
 
   opts.sbom_file = parent / "reports" / "sbom.spdx.json";  // parents are created
-  build::build_image(opts);
+  build(manifest, opts);
   CHECK(listing(parent) == std::vector<std::string>{"image", "reports"});
   CHECK(listing(parent / "reports") == std::vector<std::string>{"sbom.spdx.json"});
 }
@@ -186,7 +191,7 @@ TEST_CASE("build: an unwritable --sbom path fails the build before any output is
 TEST_CASE("build: refuses to replace an existing directory that is not a layout") {
   util::TempDir tmp{"build-guard"};
   fs::path manifest = make_project(tmp.path() / "proj");
-  CHECK_THROWS_WITH(build::build_image(options_for(manifest, tmp.path() / "proj")),
+  CHECK_THROWS_WITH(build(manifest, options_for(tmp.path() / "proj")),
                     Catch::Contains("not an OCI image layout"));
   CHECK(fs::exists(tmp.path() / "proj" / "hello.c"));
 }
@@ -194,40 +199,40 @@ TEST_CASE("build: refuses to replace an existing directory that is not a layout"
 TEST_CASE("build: archive formats write one file at -o") {
   util::TempDir tmp{"build-archive"};
   fs::path manifest = make_project(tmp.path() / "proj");
-  auto opts = options_for(manifest, tmp.path() / "image.tar");
+  auto opts = options_for(tmp.path() / "image.tar");
   opts.format = image::OutputFormat::OciArchive;
-  auto r = build::build_image(opts);
+  auto r = build(manifest, opts);
   CHECK(fs::is_regular_file(tmp.path() / "image.tar"));
   opts.output = tmp.path() / "docker.tar";
   opts.format = image::OutputFormat::DockerArchive;
-  auto d = build::build_image(opts);
-  CHECK(d.manifest.digest == r.manifest.digest);
+  auto d = build(manifest, opts);
+  CHECK(d.image_manifest.digest == r.image_manifest.digest);
   CHECK(fs::is_regular_file(tmp.path() / "docker.tar"));
   util::TempDir back{"build-archive-back"};
   image::archive_to_layout(tmp.path() / "image.tar", back.path() / "layout");
-  CHECK(image::LayoutReader(back.path() / "layout").find_image("1.4.2").digest == r.manifest.digest);
+  CHECK(image::LayoutReader(back.path() / "layout").find_image("1.4.2").digest == r.image_manifest.digest);
   CHECK(listing(tmp.path()) == std::vector<std::string>{"docker.tar", "image.tar", "proj"});
   // Rebuilding over an archive is fine; over any other file it is refused.
   opts.output = tmp.path() / "image.tar";
-  CHECK(build::build_image(opts).manifest.digest == r.manifest.digest);
+  CHECK(build(manifest, opts).image_manifest.digest == r.image_manifest.digest);
   opts.output = manifest;
-  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("not a tar archive"));
+  CHECK_THROWS_WITH(build(manifest, opts), Catch::Contains("not a tar archive"));
   CHECK_THAT(util::read_file(manifest), Catch::StartsWith("name: hello"));
 }
 
 TEST_CASE("build: --tag names the layout entry but does not change the image digest") {
   util::TempDir tmp{"build-tag"};
   fs::path manifest = make_project(tmp.path() / "proj");
-  auto plain = build::build_image(options_for(manifest, tmp.path() / "a"));
-  auto opts = options_for(manifest, tmp.path() / "b");
+  auto plain = build(manifest, options_for(tmp.path() / "a"));
+  auto opts = options_for(tmp.path() / "b");
   opts.tag = "127.0.0.1:5000/other/name:9.9";
-  auto tagged = build::build_image(opts);
+  auto tagged = build(manifest, opts);
   CHECK(tagged.ref_name == "9.9");
   CHECK(tagged.reference == "127.0.0.1:5000/other/name:9.9");
-  CHECK(tagged.manifest.digest == plain.manifest.digest);
-  CHECK(image::LayoutReader(tmp.path() / "b").find_image("9.9").digest == plain.manifest.digest);
+  CHECK(tagged.image_manifest.digest == plain.image_manifest.digest);
+  CHECK(image::LayoutReader(tmp.path() / "b").find_image("9.9").digest == plain.image_manifest.digest);
   opts.tag = "reg/x:bad tag";
   opts.output = tmp.path() / "c";
-  CHECK_THROWS_WITH(build::build_image(opts), Catch::Contains("not a valid image tag"));
+  CHECK_THROWS_WITH(build(manifest, opts), Catch::Contains("not a valid image tag"));
   CHECK_FALSE(fs::exists(tmp.path() / "c"));
 }

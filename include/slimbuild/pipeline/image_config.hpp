@@ -15,7 +15,7 @@
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::trace { struct TraceResult; }
 
-namespace slimbuild::build {
+namespace slimbuild::pipeline {
 
 // Docker's default PATH. There is no shell in the image, but programs that
 // exec helpers by name (and Go's os/exec) still consult it.
@@ -42,4 +42,4 @@ std::map<std::string, std::string> standard_annotations(const manifest::Manifest
 image::ImageConfigSpec make_image_config(const manifest::Manifest& manifest, const trace::TraceResult& trace,
                                          const std::map<std::string, std::string>& annotations, int64_t created);
 
-}  // namespace slimbuild::build
+}  // namespace slimbuild::pipeline

@@ -6,14 +6,14 @@
 #include <fstream>
 #include <set>
 
-#include <slimbuild/provenance/diff.hpp>
+#include <slimbuild/inspect/diff.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 
-#include "unit/provenance_fixture.hpp"
+#include "unit/inspect_fixture.hpp"
 
 using namespace slimbuild;
-namespace fx = provenance_fixture;
+namespace fx = inspect_fixture;
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,15 +21,15 @@ namespace {
 struct Pair {
   util::TempDir tmp{"prov-diff"};
   fs::path a = tmp.path() / "a", b = tmp.path() / "b";
-  provenance::ImageComparison compare(const fx::Image& ia, const fx::Image& ib) {
+  inspect::ImageComparison compare(const fx::Image& ia, const fx::Image& ib) {
     fx::write_layout(a, ia);
     fx::write_layout(b, ib);
-    return provenance::compare_layouts(a, "", b, "latest");
+    return inspect::compare_layouts(a, "", b, "latest");
   }
 };
 
-std::vector<provenance::Difference> of_kind(const provenance::ImageComparison& c, const std::string& kind) {
-  std::vector<provenance::Difference> out;
+std::vector<inspect::Difference> of_kind(const inspect::ImageComparison& c, const std::string& kind) {
+  std::vector<inspect::Difference> out;
   for (const auto& d : c.differences)
     if (d.kind == kind) out.push_back(d);
   return out;
@@ -37,7 +37,7 @@ std::vector<provenance::Difference> of_kind(const provenance::ImageComparison& c
 
 }  // namespace
 
-TEST_CASE("provenance: compare_layouts says identical for identical layouts") {
+TEST_CASE("inspect: compare_layouts says identical for identical layouts") {
   Pair p;
   auto c = p.compare(fx::hello_image(), fx::hello_image());
   CHECK(c.identical);
@@ -47,7 +47,7 @@ TEST_CASE("provenance: compare_layouts says identical for identical layouts") {
   CHECK(c.to_json()["identical"] == true);
 }
 
-TEST_CASE("provenance: compare_layouts names a one-byte content change in a files: entry") {
+TEST_CASE("inspect: compare_layouts names a one-byte content change in a files: entry") {
   Pair p;
   auto b = fx::hello_image();
   fx::item(b, "etc/hello/config.yml").content = "port: 3001\n";
@@ -68,7 +68,7 @@ TEST_CASE("provenance: compare_layouts names a one-byte content change in a file
   CHECK(c.to_json()["differences"].size() == c.differences.size());
 }
 
-TEST_CASE("provenance: compare_layouts names mode, owner, link, type and mtime changes") {
+TEST_CASE("inspect: compare_layouts names mode, owner, link, type and mtime changes") {
   Pair p;
   auto b = fx::hello_image();
   fx::item(b, "app/hello").mode = 0700;
@@ -92,7 +92,7 @@ TEST_CASE("provenance: compare_layouts names mode, owner, link, type and mtime c
   CHECK(of_kind(c, "owner")[0].after == "65532:0");
 }
 
-TEST_CASE("provenance: compare_layouts names a changed, added and removed library") {
+TEST_CASE("inspect: compare_layouts names a changed, added and removed library") {
   Pair p;
   auto b = fx::hello_image();
   fx::item(b, "usr/lib/libfoo.so.1").content = "libfoo version 2";
@@ -108,7 +108,7 @@ TEST_CASE("provenance: compare_layouts names a changed, added and removed librar
   CHECK(of_kind(c, "removed")[0].path == "/usr/lib/libold.so.0");
 }
 
-TEST_CASE("provenance: compare_layouts names config and annotation fields") {
+TEST_CASE("inspect: compare_layouts names config and annotation fields") {
   Pair p;
   auto b = fx::hello_image();
   b.config_extra = {{"Env", {"PATH=/usr/bin", "LOG=debug"}}, {"Labels", {{"team", "payments"}}}};
@@ -136,20 +136,20 @@ TEST_CASE("provenance: compare_layouts names config and annotation fields") {
   CHECK(of_kind(c, "content").empty());
 }
 
-TEST_CASE("provenance: compare_layouts with content_only ignores manifest-only differences") {
+TEST_CASE("inspect: compare_layouts with content_only ignores manifest-only differences") {
   Pair p;
   auto b = fx::hello_image();
   b.annotations.clear();
   fx::write_layout(p.a, fx::hello_image());
   fx::write_layout(p.b, b);
-  auto strict = provenance::compare_layouts(p.a, "", p.b, "");
+  auto strict = inspect::compare_layouts(p.a, "", p.b, "");
   CHECK_FALSE(strict.identical);
   REQUIRE(strict.differences.size() == 1);
   CHECK(strict.differences[0].kind == "annotation");
-  CHECK(provenance::compare_layouts(p.a, "", p.b, "", {.content_only = true}).identical);
+  CHECK(inspect::compare_layouts(p.a, "", p.b, "", {.content_only = true}).identical);
 }
 
-TEST_CASE("provenance: compare_layouts refuses a corrupted layer blob") {
+TEST_CASE("inspect: compare_layouts refuses a corrupted layer blob") {
   Pair p;
   auto b = fx::hello_image();
   fx::item(b, "app/hello").content = "changed";
@@ -165,12 +165,12 @@ TEST_CASE("provenance: compare_layouts refuses a corrupted layer blob") {
       fs::resize_file(e.path(), fs::file_size(e.path()) - 5);
     }
   }
-  CHECK_THROWS_AS(provenance::compare_layouts(p.a, "", p.b, ""), Error);
-  CHECK_THROWS_AS(provenance::compare_layouts(p.a, "", p.tmp.path() / "nope", ""), Error);
+  CHECK_THROWS_AS(inspect::compare_layouts(p.a, "", p.b, ""), Error);
+  CHECK_THROWS_AS(inspect::compare_layouts(p.a, "", p.tmp.path() / "nope", ""), Error);
 }
 
-TEST_CASE("provenance: only_timestamps_differ names A's epoch and nothing else qualifies") {
-  provenance::ImageComparison c;
+TEST_CASE("inspect: only_timestamps_differ names A's epoch and nothing else qualifies") {
+  inspect::ImageComparison c;
   c.differences = {{"mtime", "/app/hello", "1700000000", "0"},
                    {"config", "created", "2023-11-14T22:13:20Z", "1970-01-01T00:00:00Z"},
                    {"config", "history", "...", "..."},

@@ -1,4 +1,4 @@
-// Test fixture for provenance tests: writes a small OCI layout (one gzip'd
+// Test fixture for inspect tests: writes a small OCI layout (one gzip'd
 // tar layer, a config, a manifest, index.json) from a list of entries, so
 // diff/archive/inspect tests can make precisely the two images they need.
 // Deliberately independent of the production LayoutWriter: these tests must
@@ -20,7 +20,7 @@
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/sha256.hpp>
 
-namespace provenance_fixture {
+namespace inspect_fixture {
 
 namespace fs = std::filesystem;
 using slimbuild::util::CHandle;
@@ -145,4 +145,4 @@ inline Item& item(Image& img, const std::string& path) {
   throw std::runtime_error("fixture has no " + path);
 }
 
-}  // namespace provenance_fixture
+}  // namespace inspect_fixture

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace fs = std::filesystem;
 
@@ -46,4 +46,4 @@ struct CompareOptions {
 ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, const fs::path& b,
                                 const std::string& ref_b, const CompareOptions& options);
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

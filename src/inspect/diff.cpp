@@ -4,17 +4,17 @@
 // document field by field ("config.Env", "created"), and finally the file
 // systems the layers produce, entry by entry. The file walk only happens when
 // the layer diff_ids differ, and it streams (see image_files.hpp).
-#include <slimbuild/provenance/diff.hpp>
+#include <slimbuild/inspect/diff.hpp>
 
 #include <map>
 #include <set>
 #include <sstream>
 
 #include <slimbuild/image/layout.hpp>
-#include <slimbuild/provenance/image_files.hpp>
+#include "inspect/image_files.hpp"
 #include <slimbuild/util/error.hpp>
 
-namespace slimbuild::provenance {
+namespace slimbuild::inspect {
 
 namespace {
 
@@ -246,4 +246,4 @@ std::string ImageComparison::to_text() const {
   return s.str();
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::inspect

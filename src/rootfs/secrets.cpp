@@ -16,13 +16,13 @@
 //   - PKCS#12 / Java keystores: *.p12, *.pfx, *.jks, *.keystore
 //   - any file whose first 64 KiB hold a "-----BEGIN ... PRIVATE KEY-----" block
 //     (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP ... PRIVATE KEY BLOCK)
-#include <slimbuild/provenance/secrets.hpp>
+#include "rootfs/secrets.hpp"
 
 #include <algorithm>
 #include <array>
 #include <fstream>
 
-namespace slimbuild::provenance {
+namespace slimbuild::rootfs {
 
 namespace {
 
@@ -136,4 +136,4 @@ std::optional<std::string> secret_reason(const fs::path& host_file, std::string_
   return pem_private_key(read_prefix(host_file));
 }
 
-}  // namespace slimbuild::provenance
+}  // namespace slimbuild::rootfs
