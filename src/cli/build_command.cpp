@@ -4,6 +4,7 @@
 // (whose "digest" is that same digest) so it can be piped into jq as is.
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <iostream>
 #include <map>
@@ -35,6 +36,7 @@ struct BuildFlags {
   std::optional<int64_t> source_date_epoch;
   RegistryFlags registry;
   registry::PushOptions registry_options;
+  SigningKeyFlags signing;
 };
 
 std::string human_size(uint64_t bytes) {
@@ -84,6 +86,9 @@ int run_build(BuildFlags& flags) {
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
+  // A key that cannot sign fails here, before anything is built.
+  if (!flags.signing.key.empty())
+    options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
 
   pipeline::BuildResult built = pipeline::build_image(loaded, options);
   util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
@@ -116,6 +121,7 @@ int run_build(BuildFlags& flags) {
                      {"layer_size", built.layer_size},
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest}};
+    if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
@@ -152,6 +158,7 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")
       ->check(CLI::NonNegativeNumber);
+  add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };
   return c;

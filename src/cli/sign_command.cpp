@@ -11,7 +11,7 @@
 #include <iostream>
 #include <memory>
 
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 #include <slimbuild/registry/pull.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
@@ -40,15 +40,14 @@ struct VerifySignatureFlags {
   RegistryFlags registry;
 };
 
-// "host/team/app:1.0" or "docker://host/team/app:1.0" -> "host/team/app".
-std::string registry_spec(const std::string& spec) { return spec.rfind("docker://", 0) == 0 ? spec.substr(9) : spec; }
-std::string repository_of(const std::string& spec) {
-  auto ref = registry::parse_reference(registry_spec(spec));
-  return ref ? ref->name() : spec;
+// "host/team/app:1.0" -> "host/team/app": the in-toto subject name.
+std::string repository_of(const std::string& reference) {
+  auto ref = registry::parse_reference(reference);
+  return ref ? ref->name() : reference;
 }
 
-void refuse_archive(const provenance::OpenedImage& img, const char* what) {
-  if (img.kind == provenance::SourceKind::OciArchive || img.kind == provenance::SourceKind::DockerArchive)
+void refuse_archive(const inspect::OpenedImage& img, const char* what) {
+  if (img.kind == inspect::SourceKind::OciArchive || img.kind == inspect::SourceKind::DockerArchive)
     throw Error(std::string(what) + ": " + img.spec + " is an archive, and archives carry the image but no referrers",
                 "use the OCI layout (build -o DIR) or the pushed registry reference");
 }
@@ -56,16 +55,16 @@ void refuse_archive(const provenance::OpenedImage& img, const char* what) {
 int run_sign(const SignFlags& f) {
   registry::PushOptions options = to_push_options(f.registry);
   sign::PrivateKey key = load_signing_key(f.key, f.registry.password_stdin);
-  provenance::OpenedImage img = provenance::open_image(f.image, options);
+  std::optional<std::string> remote = inspect::registry_reference_of(f.image);
+  inspect::OpenedImage img = inspect::open_image(f.image, options);
   refuse_archive(img, "sign");
   std::optional<std::string> ref = img.ref.empty() ? std::nullopt : std::optional<std::string>(img.ref);
-  bool remote = img.kind == provenance::SourceKind::Registry;
   sign::ImageFacts facts = sign::read_image_facts(img.layout, ref, "");
-  facts.name = remote ? repository_of(img.spec) : facts.annotations["org.opencontainers.image.title"];
+  facts.name = remote ? repository_of(*remote) : facts.annotations["org.opencontainers.image.title"];
   facts.builder_version = SLIMBUILD_VERSION;
   if (remote) {
     // A pull brings the image only; its SBOM (packages, file digests) is a referrer.
-    for (const auto& sbom : registry::fetch_referrer_contents(registry_spec(img.spec), facts.manifest.digest, "application/spdx+json", options)) {
+    for (const auto& sbom : registry::fetch_referrer_contents(*remote, facts.manifest.digest, "application/spdx+json", options)) {
       facts.sbom = nlohmann::json::parse(sbom, nullptr, false);
       break;
     }
@@ -73,7 +72,7 @@ int run_sign(const SignFlags& f) {
   image::Descriptor bundle = sign::sign_layout_image(img.layout, facts, key);
   if (remote) {
     // Blobs and manifest are already there (HEAD only); the new referrer is uploaded.
-    registry::push_layout(img.layout, ref, repository_of(img.spec) + "@" + facts.manifest.digest, options);
+    registry::push_layout(img.layout, ref, repository_of(*remote) + "@" + facts.manifest.digest, options);
   }
   util::info("signed " + facts.manifest.digest + " with " + sign::to_string(key.public_key().type()) + " key " +
              key.public_key().hint().substr(0, 16) + "...; bundle referrer " + bundle.digest);
@@ -95,17 +94,13 @@ int run_verify_signature(const VerifySignatureFlags& f) {
   if (!f.source_repo.empty()) expect.source_repo = f.source_repo;
 
   std::vector<nlohmann::json> bundles;
-  std::error_code ec;
-  bool remote = f.image.rfind("docker://", 0) == 0 ||
-                (provenance::looks_like_registry_reference(f.image) && !std::filesystem::exists(f.image.substr(0, f.image.rfind(':')), ec) &&
-                 !std::filesystem::exists(f.image, ec));
-  if (remote) {
-    std::string spec = registry_spec(f.image);
+  if (std::optional<std::string> remote = inspect::registry_reference_of(f.image)) {
+    const std::string& spec = *remote;
     expect.subject_digest = registry::resolve_digest(spec, options);
     for (const auto& b : registry::fetch_referrer_contents(spec, expect.subject_digest, sign::kBundleMediaType, options))
       bundles.push_back(nlohmann::json::parse(b, nullptr, false));
   } else {
-    provenance::OpenedImage img = provenance::open_image(f.image, options);
+    inspect::OpenedImage img = inspect::open_image(f.image, options);
     refuse_archive(img, "verify-signature");
     image::LayoutReader layout(img.layout);
     expect.subject_digest = layout.find_image(img.ref.empty() ? std::nullopt : std::optional<std::string>(img.ref)).digest;

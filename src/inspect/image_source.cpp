@@ -87,10 +87,24 @@ bool looks_like_registry_reference(const std::string& spec) {
   return true;
 }
 
-OpenedImage open_image(const std::string& spec, const registry::PushOptions& options) {
+std::optional<std::string> registry_reference_of(const std::string& spec) {
   std::string rest;
   std::error_code ec;
-  if (has_prefix(spec, "docker://", rest)) return from_registry(spec, rest, options);
+  if (has_prefix(spec, "docker://", rest)) return rest;
+  if (has_prefix(spec, "oci-archive:", rest) || has_prefix(spec, "docker-archive:", rest) || has_prefix(spec, "oci:", rest))
+    return std::nullopt;
+  if (fs::is_directory(spec, ec) || fs::is_regular_file(spec, ec)) return std::nullopt;
+  fs::path dir;
+  std::string tag;
+  if (split_layout_tag(spec, dir, tag)) return std::nullopt;
+  if (looks_like_registry_reference(spec)) return spec;
+  return std::nullopt;
+}
+
+OpenedImage open_image(const std::string& spec, const registry::PushOptions& options) {
+  if (auto reference = registry_reference_of(spec)) return from_registry(spec, *reference, options);
+  std::string rest;
+  std::error_code ec;
   if (has_prefix(spec, "oci-archive:", rest) || has_prefix(spec, "docker-archive:", rest)) return from_archive(spec, rest);
   if (has_prefix(spec, "oci:", rest)) {
     fs::path dir;
@@ -103,7 +117,6 @@ OpenedImage open_image(const std::string& spec, const registry::PushOptions& opt
   fs::path dir;
   std::string tag;
   if (split_layout_tag(spec, dir, tag)) return from_layout(spec, dir, tag);
-  if (looks_like_registry_reference(spec)) return from_registry(spec, spec, options);
   throw Error("'" + spec + "' is not an OCI layout directory, an image archive file, or a registry reference",
               "pass DIR or DIR:TAG (from `slimbuild build -o DIR`), an oci-archive/docker-archive file, or a "
               "reference with its registry host, e.g. registry.example.com/team/app:1.0 (or docker://REF)");

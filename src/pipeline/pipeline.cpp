@@ -14,6 +14,9 @@
 #include <slimbuild/pipeline/image_config.hpp>
 #include <slimbuild/provenance/git.hpp>
 #include <slimbuild/provenance/sbom.hpp>
+#include <slimbuild/registry/reference.hpp>
+#include <slimbuild/sign/bundle.hpp>
+#include <slimbuild/sign/image_signing.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
@@ -103,6 +106,29 @@ std::string sbom_json(const manifest::Manifest& m, const std::optional<std::stri
   return util::canonical_json(provenance::make_spdx(rootfs, input));
 }
 
+// The provenance facts of the image just written, signed into a bundle that
+// becomes one more referrer (see sign/image_signing.hpp).
+image::Descriptor add_signature(image::LayoutWriter& writer, const BuildResult& result, const manifest::Manifest& m,
+                                const sign::PrivateKey& key, const image::ImageConfigSpec& config,
+                                const std::map<std::string, std::string>& annotations, const std::string& sbom,
+                                const std::optional<provenance::GitInfo>& git, int64_t epoch) {
+  sign::ImageFacts facts;
+  facts.name = m.name;
+  if (result.reference)
+    if (auto ref = registry::parse_reference(*result.reference)) facts.name = ref->name();
+  facts.manifest = result.image_manifest;
+  facts.annotations = annotations;
+  facts.platforms = {config.os + "/" + config.architecture + (config.variant.empty() ? "" : "/" + config.variant)};
+  facts.created = epoch;
+  facts.sbom = nlohmann::json::parse(sbom);
+  std::error_code ec;
+  fs::path file = fs::absolute(m.file, ec).lexically_normal();
+  facts.manifest_path = git ? file.lexically_relative(git->top_level).generic_string() : file.filename().string();
+  facts.builder_version = SLIMBUILD_VERSION;
+  return writer.add_referrer(result.image_manifest, sign::kBundleMediaType, sign::signed_bundle(facts, key),
+                             sign::kBundleMediaType, sign::bundle_annotations(facts));
+}
+
 // An archive is made from the complete layout in the private directory.
 void write_archive(const fs::path& layout_dir, const BuildResult& result, const manifest::Manifest& m,
                    image::OutputFormat format, bool has_tag, int64_t epoch) {
@@ -165,6 +191,11 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
                                          provenance::kSpdxMediaType,
                                          {{"org.opencontainers.image.created", image::rfc3339(epoch)}})
                            .digest;
+
+  // A signed provenance statement, when asked: one more referrer.
+  if (options.signing_key)
+    result.signature_digest =
+        add_signature(writer, result, m, *options.signing_key, config, annotations, sbom, git, epoch).digest;
 
   // --sbom is staged before anything is committed, so a bad path fails the
   // build with nothing written; it is renamed into place last.

@@ -8,8 +8,9 @@
 # our bundles and refuse another key, a changed payload and another image's
 # bundle; encrypted keys take their passphrase from stdin or the environment
 # and it never shows; a bad key fails before anything is built.
-source "$SLIMBUILD_SOURCE_DIR/tests/integration/lib.sh"
 source "$SLIMBUILD_SOURCE_DIR/tests/support/registry/lib.sh"
+source "$SLIMBUILD_SOURCE_DIR/tests/integration/lib.sh"  # its EXIT trap runs both clean-ups
+sb_on_exit reg_cleanup
 need_cmd openssl
 need_cmd git
 reg_require docker-registry node npm

@@ -35,6 +35,10 @@ OpenedImage open_image(const std::string& spec, const registry::PushOptions& reg
 // True for a registry reference with an explicit registry host.
 bool looks_like_registry_reference(const std::string& spec);
 
+// The registry reference open_image would pull for `spec` (docker:// taken
+// off), or nullopt when `spec` names a layout or an archive.
+std::optional<std::string> registry_reference_of(const std::string& spec);
+
 const char* to_string(SourceKind kind);
 
 }  // namespace slimbuild::inspect

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include <slimbuild/image/layout.hpp>
 
 namespace slimbuild::manifest { struct Manifest; }
+namespace slimbuild::sign { class PrivateKey; }
 
 namespace slimbuild::pipeline {
 
@@ -25,6 +27,7 @@ struct BuildOptions {
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
   bool require_clean = false;            // refuse uncommitted inputs (git)
   std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
+  std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
 };
 
 struct BuildResult {
@@ -38,6 +41,7 @@ struct BuildResult {
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  std::string signature_digest;    // the signature bundle referrer manifest, "" if unsigned
 };
 
 // `manifest` is the YAML manifest as manifest::load_manifest returned it.
