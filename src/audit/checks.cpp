@@ -10,7 +10,7 @@
 #include <regex>
 #include <sstream>
 
-#include <slimbuild/provenance/image_files.hpp>
+#include "inspect/image_files.hpp"
 
 namespace slimbuild::audit {
 
@@ -35,7 +35,7 @@ const char* executable_rule(const std::string& name) {
 }
 
 std::string describe(const AuditFile& f) {
-  std::string d = f.type == 'l' ? "symlink to " + f.link : "mode " + provenance::mode_string(f.mode);
+  std::string d = f.type == 'l' ? "symlink to " + f.link : "mode " + inspect::mode_string(f.mode);
   if (f.type != 'l') d += ", owner " + std::to_string(f.uid) + ":" + std::to_string(f.gid);
   return d;
 }

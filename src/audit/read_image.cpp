@@ -6,11 +6,12 @@
 #include <limits>
 
 #include <slimbuild/image/layout.hpp>
-#include <slimbuild/provenance/image_files.hpp>
-#include <slimbuild/provenance/secrets.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
+
+#include "inspect/image_files.hpp"
+#include "rootfs/secrets.hpp"
 
 namespace slimbuild::audit {
 
@@ -20,13 +21,13 @@ using nlohmann::json;
 
 constexpr std::size_t kMetadataMaxBytes = 64 * 1024 * 1024;
 
-class Collector : public provenance::ContentVisitor {
+class Collector : public inspect::ContentVisitor {
  public:
   std::size_t wanted(const std::string& path) override {
-    return metadata_wanted(path) ? kMetadataMaxBytes : provenance::kSecretScanBytes;
+    return metadata_wanted(path) ? kMetadataMaxBytes : rootfs::kSecretScanBytes;
   }
   void file(const std::string& path, std::string head, uint64_t) override {
-    if (auto reason = provenance::secret_reason_in(path, head))
+    if (auto reason = rootfs::secret_reason_in(path, head))
       secrets[path] = *reason;
     else
       secrets.erase(path);
@@ -61,7 +62,7 @@ std::vector<json> referrer_sboms(const image::LayoutReader& layout, const std::s
 
 }  // namespace
 
-AuditImage read_audit_image(const provenance::OpenedImage& opened) {
+AuditImage read_audit_image(const inspect::OpenedImage& opened) {
   image::LayoutReader layout(opened.layout);
   image::Descriptor desc = layout.find_image(opened.ref.empty() ? std::nullopt : std::optional<std::string>(opened.ref));
   json manifest = layout.read_json_blob(desc);
@@ -74,7 +75,7 @@ AuditImage read_audit_image(const provenance::OpenedImage& opened) {
   if (config.contains("config") && config["config"].is_object()) img.config = config["config"];
 
   Collector collector;
-  provenance::ImageFiles files = provenance::read_image_files(layout, manifest, &collector);
+  inspect::ImageFiles files = inspect::read_image_files(layout, manifest, &collector);
   for (auto& [path, f] : files) {
     AuditFile a{f.type, f.mode, f.uid, f.gid, f.size, f.link, f.capability};
     img.files.emplace(path, std::move(a));

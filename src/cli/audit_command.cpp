@@ -12,7 +12,7 @@
 #include <slimbuild/audit/policy.hpp>
 #include <slimbuild/audit/read_image.hpp>
 #include <slimbuild/audit/report.hpp>
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
 
@@ -39,7 +39,7 @@ Command add_audit_command(CLI::App& root) {
   c.run = [flags]() -> int {
     // The policy first: a typo in it should not cost a pull.
     audit::Policy policy = flags->policy.empty() ? audit::default_policy() : audit::load_policy(flags->policy);
-    auto image = provenance::open_image(flags->image, to_push_options(flags->registry));
+    auto image = inspect::open_image(flags->image, to_push_options(flags->registry));
     audit::AuditReport report = audit::run_audit(audit::read_audit_image(image));
     auto failed = audit::evaluate(policy, report);
     if (flags->json)

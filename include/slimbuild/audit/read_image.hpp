@@ -8,10 +8,10 @@
 #pragma once
 
 #include <slimbuild/audit/audit.hpp>
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 
 namespace slimbuild::audit {
 
-AuditImage read_audit_image(const provenance::OpenedImage& image);
+AuditImage read_audit_image(const inspect::OpenedImage& image);
 
 }  // namespace slimbuild::audit
