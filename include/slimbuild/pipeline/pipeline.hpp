@@ -28,6 +28,7 @@ struct BuildOptions {
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
   bool require_clean = false;            // refuse uncommitted inputs (git)
   std::optional<fs::path> sbom_file;     // also write an SBOM here
+  provenance::SbomFormat sbom_format = provenance::SbomFormat::Spdx;  // which one sbom_file gets
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
 };
 
