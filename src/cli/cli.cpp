@@ -14,7 +14,7 @@ namespace slimbuild::cli {
 namespace {
 
 bool is_subcommand(const std::string& arg) {
-  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "help"})
+  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "check", "help"})
     if (arg == c) return true;
   return false;
 }
@@ -40,7 +40,7 @@ int run(int argc, char** argv) {
   app.fallthrough();
 
   std::vector<Command> commands{add_build_command(app), add_push_command(app), add_trace_command(app),
-                                add_verify_command(app), add_diff_command(app), add_inspect_command(app)};
+                                add_verify_command(app), add_diff_command(app), add_inspect_command(app), add_check_command(app)};
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
