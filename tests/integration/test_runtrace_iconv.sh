@@ -18,7 +18,9 @@ user: {name: conv, uid: 10011}
 files: [{src: $work/in.txt, dest: $work/in.txt}]
 YML
 
-gconv=$(dirname "$(find /usr/lib -name UTF-16.so -path '*gconv*' | head -n 1)")
+# The gconv directory beside the libc iconv loads (not another architecture's).
+libc=$(ldd /usr/bin/iconv | awk '/libc\.so\.6/ {print $3}')
+gconv=$(dirname "$(readlink -f "$libc")")/gconv
 [[ -f $gconv/UTF-16.so ]] || fail "no gconv UTF-16.so on this machine (libc6 ships it)"
 # In the image iconv writes UTF-16 (with a BOM) to stdout: the same bytes as here.
 expected=$(iconv -f UTF-8 -t UTF-16 "$work/in.txt" | od -An -tx1 | tr -d ' \n')
