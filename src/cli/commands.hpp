@@ -25,5 +25,6 @@ Command add_inspect_command(CLI::App& root);
 Command add_sign_command(CLI::App& root);
 Command add_verify_signature_command(CLI::App& root);
 Command add_audit_command(CLI::App& root);
+Command add_check_command(CLI::App& root);
 
 }  // namespace slimbuild::cli

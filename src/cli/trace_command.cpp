@@ -8,6 +8,7 @@
 // path the loader opens), host_path (real file), needed_by, found_via,
 // symlinks: [{path, target}], build_id}]}; libraries in load order.
 #include "cli/commands.hpp"
+#include "cli/run_trace.hpp"
 
 #include <iostream>
 #include <map>
@@ -23,11 +24,12 @@ namespace slimbuild::cli {
 namespace {
 
 struct TraceArgs {
-  std::string binary;
+  std::vector<std::string> binary;  // BINARY, or with --run: PROGRAM ARGS... (after --)
   std::string sysroot = "/";
   std::string dest;
   std::vector<std::string> libraries;
   bool json = false;
+  RunTraceOptions run;  // trace --run
 };
 
 nlohmann::json hops_json(const std::vector<trace::SymlinkHop>& hops) {
@@ -120,20 +122,28 @@ Command add_trace_command(CLI::App& root) {
   auto args = std::make_shared<TraceArgs>();
   Command c;
   c.app = root.add_subcommand("trace", "Print the ELF dependency tree and where each library resolves");
-  c.app->add_option("binary", args->binary, "The ELF program to trace")->required();
+  c.app->add_option("binary", args->binary, "The ELF program to trace (with --run: -- PROGRAM ARGS...)")->required();
   c.app->add_option("--sysroot", args->sysroot, "Look libraries up inside this directory (default /)");
   c.app->add_option("-l,--library", args->libraries, "A dlopen()ed library (soname or absolute path), like `libraries:`; repeatable")
       ->allow_extra_args(false);  // one name per -l, so `-l libz.so.1 BINARY` keeps BINARY
   c.app->add_option("--dest", args->dest, "Where the binary will live in the image (its $ORIGIN), like binary.dest");
   c.app->add_flag("--json", args->json, "Print a JSON document instead of the tree");
+  add_run_trace_flags(c.app, args->run);
   c.run = [args]() -> int {
+    if (args->run.enabled) {
+      args->run.json = args->json;
+      args->run.argv = args->binary;
+      return run_trace(args->run);
+    }
+    if (args->binary.size() != 1)
+      throw Error("trace takes one BINARY", "to run a program, use `slimbuild trace --run -- PROGRAM ARGS...`", kExitUsage);
     trace::TraceOptions options;
     options.sysroot = args->sysroot;
     options.extra_libraries = args->libraries;
     options.binary_image_path = args->dest;
     if (!std::filesystem::is_directory(options.sysroot))
       throw Error("sysroot " + args->sysroot + " is not a directory", "pass --sysroot DIR pointing at a root file system", kExitUsage);
-    trace::TraceResult result = trace::trace_binary(args->binary, options);
+    trace::TraceResult result = trace::trace_binary(args->binary.front(), options);
     if (args->json)
       // Paths are bytes; invalid UTF-8 (a hostile DT_NEEDED) is replaced, not fatal.
       std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
