@@ -19,6 +19,11 @@ PACKAGES=(
   skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
 )
+# The sanitizer tree and libFuzzer targets (scripts/sanitize.sh), only when
+# the test run includes them (SLIMBUILD_SANITIZE=1, see scripts/test.sh).
+if [[ ${SLIMBUILD_SANITIZE:-0} == 1 ]]; then
+  PACKAGES+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
