@@ -3,8 +3,8 @@
 // separated by a line "----"; "@MANIFEST@"/"@CONFIG@" in them become the real
 // digest of the manifest/config document and "@MSIZE@"/"@CSIZE@" their
 // sizes, so the fuzzer gets past digest checks to the structure behind them.
-#include <slimbuild/provenance/image_source.hpp>
-#include <slimbuild/provenance/inspect.hpp>
+#include <slimbuild/inspect/image_source.hpp>
+#include <slimbuild/inspect/inspect.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 #include "fuzz_support.hpp"
@@ -42,13 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::write_bytes(layout / "blobs" / "sha256" / manifest_digest.substr(7), manifest);
   fuzz::write_bytes(layout / "blobs" / "sha256" / config_digest.substr(7), config);
   fuzz::expect_only_errors([&] {
-    provenance::OpenedImage image;
+    inspect::OpenedImage image;
     image.spec = layout.string();
     image.layout = layout;
-    provenance::InspectOptions options;
+    inspect::InspectOptions options;
     options.trace_libraries = false;
-    auto report = provenance::inspect_image(image, options);
-    (void)provenance::inspect_text(report);
+    auto report = inspect::inspect_image(image, options);
+    (void)inspect::inspect_text(report);
   });
   return 0;
 }
