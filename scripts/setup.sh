@@ -21,6 +21,11 @@ PACKAGES=(
   # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
   debootstrap nodejs npm
 )
+# The sanitizer tree and libFuzzer targets (scripts/sanitize.sh), only when
+# the test run includes them (SLIMBUILD_SANITIZE=1, see scripts/test.sh).
+if [[ ${SLIMBUILD_SANITIZE:-0} == 1 ]]; then
+  PACKAGES+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

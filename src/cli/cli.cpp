@@ -9,6 +9,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::cli {
 
@@ -21,8 +22,8 @@ bool is_subcommand(const std::string& arg) {
 }
 
 void report(const Error& e) {
-  std::cerr << "slimbuild: error: " << e.what() << "\n";
-  if (!e.hint().empty()) std::cerr << "  hint: " << e.hint() << "\n";
+  std::cerr << "slimbuild: error: " << util::redact(e.what()) << "\n";
+  if (!e.hint().empty()) std::cerr << "  hint: " << util::redact(e.hint()) << "\n";
 }
 
 }  // namespace

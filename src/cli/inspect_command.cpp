@@ -11,6 +11,7 @@
 #include <slimbuild/inspect/image_source.hpp>
 #include <slimbuild/inspect/inspect.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::cli {
 
@@ -38,9 +39,9 @@ Command add_inspect_command(CLI::App& root) {
     options.trace_libraries = !flags->no_trace;
     auto report = inspect::inspect_image(image, options);
     if (flags->json)
-      std::cout << report.dump(2) << "\n";
+      std::cout << util::redact(report.dump(2)) << "\n";  // a hostile registry may serve our secrets back
     else
-      std::cout << inspect::inspect_text(report);
+      std::cout << util::redact(inspect::inspect_text(report));
     return kExitOk;
   };
   return c;

@@ -9,6 +9,7 @@
 
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::cli {
 
@@ -42,7 +43,7 @@ int run_push(const PushArgs& a) {
     nlohmann::json blobs = nlohmann::json::array();
     for (const auto& b : r.blobs) blobs.push_back({{"digest", b.digest}, {"size", b.size}, {"action", b.action}});
     nlohmann::json out{{"reference", r.reference}, {"digest", r.manifest_digest}, {"blobs", blobs}, {"referrers", r.referrers}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << util::redact(out.dump(2)) << "\n";
   } else {
     std::cout << r.reference << "\n" << r.manifest_digest << "\n";
   }

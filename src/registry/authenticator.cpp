@@ -1,7 +1,8 @@
 // Basic and bearer-token authentication against distribution registries.
 // Token requests carry every scope the operation needs (push + the mount
 // source's pull) in one token, as docker does. Errors name the realm host and
-// the HTTP status, never the credentials or the token.
+// the HTTP status, never the credentials or the token; the secrets are
+// registered with util::redact as soon as they are known (all output passes it).
 #include <slimbuild/registry/authenticator.hpp>
 
 #include <openssl/evp.h>
@@ -12,6 +13,7 @@
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/registry/retry_policy.hpp>
 #include <slimbuild/registry/url.hpp>
+#include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::registry {
 
@@ -40,7 +42,18 @@ std::string basic_authorization(const std::string& user, const std::string& pass
 Authenticator::Authenticator(Transport& transport, std::optional<Credentials> credentials, std::string registry_name,
                              bool allow_plain_http)
     : transport_(transport), credentials_(std::move(credentials)), registry_name_(std::move(registry_name)),
-      allow_plain_http_(allow_plain_http) {}
+      allow_plain_http_(allow_plain_http) {
+  // Every form in which these secrets could come back in a registry's answer.
+  if (credentials_) {
+    const Credentials& c = *credentials_;
+    for (const std::string* secret : {&c.password, &c.identity_token}) {
+      util::add_secret(*secret);
+      util::add_secret(percent_encode(*secret));
+      util::add_secret(base64(*secret));
+    }
+    if (!c.password.empty()) util::add_secret(base64(c.username + ":" + c.password));
+  }
+}
 
 bool Authenticator::set_challenge(const HttpResponse& unauthorized) {
   for (const auto& header : unauthorized.all("www-authenticate")) {
@@ -78,18 +91,7 @@ std::optional<std::string> Authenticator::authorization(const std::vector<std::s
   return "Bearer " + token;
 }
 
-std::string Authenticator::redact(std::string text) const {
-  auto scrub = [&](const std::string& secret) {
-    if (secret.size() < 4) return;  // too short to search for without mangling the message
-    for (auto p = text.find(secret); p != std::string::npos; p = text.find(secret, p + 3)) text.replace(p, secret.size(), "***");
-  };
-  if (credentials_) {
-    scrub(credentials_->password);
-    scrub(credentials_->identity_token);
-  }
-  for (const auto& [scope, token] : tokens_) scrub(token.value);
-  return text;
-}
+std::string Authenticator::redact(std::string text) const { return util::redact(text); }
 
 void Authenticator::invalidate(const std::vector<std::string>& scopes) { tokens_.erase(join(scopes)); }
 
@@ -151,6 +153,7 @@ std::string Authenticator::fetch_token(const std::vector<std::string>& scopes, s
     }
   }
   if (token.empty()) throw Error(step + " failed: the token service answered without a token");
+  util::add_secret(token);
   if (token.find_first_of("\r\n") != std::string::npos)
     throw Error(step + " failed: the token service returned a malformed token");
   return token;

@@ -3,16 +3,22 @@
 // callbacks, trust = system bundle + SSL_CERT_FILE + --ca-file handed to curl
 // as one in-memory PEM blob (CURLOPT_CAINFO alone would *replace* the system
 // store). CURLOPT_VERBOSE is never enabled: it would print Authorization.
+// Every request has an overall deadline (CURLOPT_TIMEOUT_MS, scaled with the
+// body size) besides the stall limit, and a collected response body is capped:
+// both errors name the limit and the variable that raises it. Redirects are
+// never followed here (see RegistryClient::send_once).
 #include <slimbuild/registry/transport.hpp>
 
 #include <curl/curl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdlib>
 #include <mutex>
 
+#include <slimbuild/registry/url.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/interrupt.hpp>
@@ -35,6 +41,7 @@ struct Transfer {
   std::size_t max_body = 0;
   uint64_t read_pos = 0;  // within the request body
   bool sink_failed = false;
+  bool body_too_large = false;
 
   uint64_t body_size() const { return request->file_body ? request->file_body->length : request->body.size(); }
 };
@@ -70,8 +77,11 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
     }
     return len;
   }
-  std::size_t room = t->max_body > t->response.body.size() ? t->max_body - t->response.body.size() : 0;
-  t->response.body.append(data, std::min(room, len));
+  if (len > t->max_body - t->response.body.size()) {
+    t->body_too_large = true;
+    return 0;  // aborts the transfer: a body that never ends must not hang us
+  }
+  t->response.body.append(data, len);
   return len;
 }
 
@@ -212,11 +222,10 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
     if (share_) curl_easy_setopt(c, CURLOPT_SHARE, share_.get());
-    if (request.follow_redirects) {
-      curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-      curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-      // Authorization set by us is dropped by curl when the host changes (S3 redirects).
-    }
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    const uint64_t deadline_s = static_cast<uint64_t>(options_.request_timeout_s) +
+                                (t.body_size() + request.expected_download) / kDeadlineBytesPerSecond;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::min<uint64_t>(deadline_s, 1u << 20) * 1000));
     if (!options_.verify_tls) {
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -237,17 +246,28 @@ class CurlTransport final : public Transport {
       curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(t.body_size()));
     }
 
+    const auto started = std::chrono::steady_clock::now();
     CURLcode rc = curl_easy_perform(c);
     util::throw_if_interrupted();  // never retried: the user asked to stop
     if (rc != CURLE_OK) {
+      const std::string what = request.method + " " + url_for_message(request.url);
+      if (t.body_too_large)
+        return std::unexpected(TransportError{
+            "the answer to " + what + " is larger than " + std::to_string(t.max_body >> 20) +
+                " MiB, the limit for a registry response (set SLIMBUILD_MAX_RESPONSE_MB to raise it)",
+            false, false});
+      auto elapsed = std::chrono::steady_clock::now() - started;
+      if (rc == CURLE_OPERATION_TIMEDOUT && elapsed >= std::chrono::seconds(deadline_s) - std::chrono::milliseconds(50))
+        return std::unexpected(TransportError{
+            what + " did not finish within its deadline of " + std::to_string(deadline_s) + " s (" +
+                std::to_string(options_.request_timeout_s) + " s, SLIMBUILD_REQUEST_TIMEOUT, plus 1 s per " +
+                std::to_string(kDeadlineBytesPerSecond >> 10) + " KiB of data; set SLIMBUILD_REQUEST_TIMEOUT to raise it)",
+            false, false});
       TransportError e = classify(rc, errbuf);
       if (t.sink_failed) e.retryable = false;
       return std::unexpected(std::move(e));
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
-    char* url = nullptr;
-    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &url);
-    if (url) t.response.final_url = url;
     return std::move(t.response);
   }
 

@@ -82,6 +82,7 @@ void download_blob(RegistryClient& client, const image::Descriptor& d, const fs:
     HttpRequest get;
     get.url = client.repo_url("blobs/" + d.digest);
     get.follow_redirects = true;
+    get.expected_download = d.size;  // the deadline grows with the blob
     get.sink = [&](const char* data, std::size_t n) {
       if (written + n > d.size) return !(too_long = true);  // more bytes than the descriptor allows
       hash.update(data, n);

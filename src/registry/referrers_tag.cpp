@@ -39,7 +39,7 @@ void add_to_referrers_tag(RegistryClient& client, const std::string& subject_dig
     throw http_error(step, r.status, r.body);
   }
   for (const auto& m : index["manifests"])
-    if (m.is_object() && m.value("digest", "") == descriptor["digest"]) return;  // already listed
+    if (m.is_object() && m.value("digest", std::string()) == descriptor.value("digest", std::string())) return;  // already listed
   index["manifests"].push_back(descriptor);
 
   HttpRequest put;

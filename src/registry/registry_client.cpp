@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include <slimbuild/registry/registry_error.hpp>
+#include <slimbuild/registry/url.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
@@ -65,6 +66,8 @@ RegistryClient::RegistryClient(Reference ref, const PushOptions& options, Access
     t.verify_tls = !options.insecure_registry;
     t.connect_timeout_s = env_seconds("SLIMBUILD_CONNECT_TIMEOUT", 15);
     t.low_speed_time_s = env_seconds("SLIMBUILD_LOW_SPEED_TIME", 30);
+    t.request_timeout_s = env_seconds("SLIMBUILD_REQUEST_TIMEOUT", t.request_timeout_s);
+    t.max_collected_body = static_cast<std::size_t>(std::min(env_seconds("SLIMBUILD_MAX_RESPONSE_MB", 8), 4096L)) << 20;
     transport_ = make_curl_transport(t);
   }
   auth_ = std::make_unique<Authenticator>(*transport_, find_credentials(ref_, options_), ref_.registry,
@@ -118,7 +121,8 @@ void RegistryClient::ping() {
   }
 }
 
-Attempt<HttpResponse> RegistryClient::send_once(HttpRequest request, const std::vector<std::string>& extra_scopes) {
+Attempt<HttpResponse> RegistryClient::send_authorized(const HttpRequest& request,
+                                                      const std::vector<std::string>& extra_scopes) {
   const auto all_scopes = scopes(extra_scopes);
   std::expected<HttpResponse, TransportError> r;
   for (int round = 0; round < 2; ++round) {
@@ -134,11 +138,55 @@ Attempt<HttpResponse> RegistryClient::send_once(HttpRequest request, const std::
   }
   if (r->status == 401) {
     Failure f = Failure::from_response(*r);
-    f.message = "HTTP 401 unauthorized" + (describe_registry_error(r->body).empty() ? std::string()
-                                                                                  : " (" + describe_registry_error(r->body) + ")");
+    std::string detail = describe_registry_error(r->body);
+    f.message = "HTTP 401 unauthorized" + (detail.empty() ? std::string() : " (" + detail + ")");
     return std::unexpected(std::move(f));
   }
   return *r;
+}
+
+std::optional<Failure> RegistryClient::check_destination(const std::string& url, bool redirected) {
+  const std::string scheme = url_scheme(url);
+  const std::string origin = normalized_origin(url);
+  const std::string how = redirected ? "redirected the request to" : "sent the request on to";
+  if (scheme != "https" && scheme != "http") {
+    Failure f;
+    f.message = "the registry " + how + " '" + url_for_message(url).substr(0, 200) + "', which is not an http(s) URL";
+    return f;
+  }
+  if (scheme == "https" || same_origin(url, base_)) return std::nullopt;  // base_ is http only with --insecure-registry
+  if (!options_.insecure_registry) {
+    Failure f;
+    f.message = "the registry " + how + " plain http " + origin + " (another origin); refusing to send data unencrypted";
+    f.hint = "the registry at " + ref_.registry + " points outside TLS; if this is a trusted local setup, pass --insecure-registry";
+    return f;
+  }
+  if (std::find(warned_plain_http_.begin(), warned_plain_http_.end(), origin) == warned_plain_http_.end()) {
+    warned_plain_http_.push_back(origin);
+    util::warn("the registry " + how + " plain http " + origin + "; following it without credentials (--insecure-registry)");
+  }
+  return std::nullopt;
+}
+
+Attempt<HttpResponse> RegistryClient::send_once(HttpRequest request, const std::vector<std::string>& extra_scopes) {
+  constexpr int kMaxRedirects = 5;
+  for (int hop = 0;; ++hop) {
+    if (auto refused = check_destination(request.url, hop > 0)) return std::unexpected(std::move(*refused));
+    // Credentials only to the registry's own origin; everyone else gets none.
+    auto r = same_origin(request.url, base_) ? send_authorized(request, extra_scopes) : [&]() -> Attempt<HttpResponse> {
+      auto t = transport_->perform(request);
+      if (!t) return std::unexpected(Failure::from_transport(t.error()));
+      return *t;
+    }();
+    const bool redirect = r && (r->status == 301 || r->status == 302 || r->status == 303 || r->status == 307 || r->status == 308);
+    if (!request.follow_redirects || !redirect || r->header("location").empty()) return r;
+    if (hop == kMaxRedirects) {
+      Failure f;
+      f.message = "more than " + std::to_string(kMaxRedirects) + " redirects";
+      return std::unexpected(std::move(f));
+    }
+    request.url = resolve_location(request.url, r->header("location"));
+  }
 }
 
 HttpResponse RegistryClient::send(const HttpRequest& request, const std::string& step, const std::vector<std::string>& extra_scopes) {
@@ -152,9 +200,9 @@ HttpResponse RegistryClient::send(const HttpRequest& request, const std::string&
 
 Error RegistryClient::final_error(const std::string& step, const Failure& f, int attempts) const {
   if (f.status != 0) {
-    Error e = http_error(step, f.status, auth_->redact(f.body));
+    Error e = http_error(step, f.status, f.body);
     std::string msg = e.what();
-    if (f.status == 401) msg = step + " failed: " + auth_->redact(f.message);
+    if (f.status == 401) msg = step + " failed: " + f.message;
     if (attempts > 1) msg += " after " + std::to_string(attempts) + " attempts";
     std::string hint = e.hint();
     if (f.status == 401 && auth_->credentials())
@@ -165,12 +213,16 @@ Error RegistryClient::final_error(const std::string& step, const Failure& f, int
   }
   std::string msg = step + " failed: " + f.message;
   if (attempts > 1) msg += " (gave up after " + std::to_string(attempts) + " attempts)";
-  std::string hint;
-  if (f.message.find("wrong version number") != std::string::npos || f.message.find("packet length too long") != std::string::npos)
+  std::string hint = f.hint;
+  if (!hint.empty())
+    ;  // the failure said what to do
+  else if (f.message.find("wrong version number") != std::string::npos || f.message.find("packet length too long") != std::string::npos)
     hint = ref_.registry + " seems to speak plain HTTP; pass --insecure-registry to allow http://";
   else if (f.message.find("certificate") != std::string::npos || f.message.find("SSL") != std::string::npos)
     hint = "the registry's TLS certificate is not trusted: pass --ca-file PEM (or set SSL_CERT_FILE)" +
            std::string(is_loopback_registry(ref_.registry) ? ", or --insecure-registry for a local test registry" : "");
+  else if (f.message.find("set SLIMBUILD_") != std::string::npos)
+    hint = "the registry kept sending (or sent too slowly); raise the limit as said if the registry is right";
   else
     hint = "check that the registry address is right and reachable";
   return Error(msg, hint);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <slimbuild/util/redact.hpp>
+
 namespace slimbuild::registry {
 
 namespace {
@@ -23,8 +25,10 @@ std::string printable(std::string_view s, std::size_t max) {
 }
 }  // namespace
 
-std::string describe_registry_error(const std::string& body) {
-  if (body.empty()) return {};
+std::string describe_registry_error(const std::string& raw_body) {
+  if (raw_body.empty()) return {};
+  // Redacted before it is shortened: a cut must not leave half a secret.
+  const std::string body = util::redact(raw_body);
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   std::string out;
   if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {

@@ -36,9 +36,12 @@ std::optional<Millis> parse_retry_after(std::string_view value, std::chrono::sys
   if (!end || *end) return std::nullopt;
   time_t when = ::timegm(&tm);
   if (when == static_cast<time_t>(-1)) return std::nullopt;
-  auto target = std::chrono::system_clock::from_time_t(when);
-  if (target <= now) return Millis(0);
-  return std::chrono::duration_cast<Millis>(target - now);
+  // Compared in seconds: a date past 2262 does not fit system_clock's
+  // nanoseconds (found by fuzz_www_authenticate: "Wed, 21 Oct 2515 ...").
+  const time_t now_s = std::chrono::system_clock::to_time_t(now);
+  if (when <= now_s) return Millis(0);
+  const long long wait_s = std::min<long long>(static_cast<long long>(when) - now_s, 365LL * 24 * 3600);  // the cap applies later
+  return Millis(wait_s * 1000);
 }
 
 bool is_retryable_status(long status) {

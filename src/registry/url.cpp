@@ -54,6 +54,35 @@ std::string url_host(std::string_view url) {
   return p == std::string::npos ? origin : origin.substr(p + 3);
 }
 
+std::string url_scheme(std::string_view url) {
+  std::string s(scheme_of(url));
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string normalized_origin(std::string_view url) {
+  std::string scheme = url_scheme(url);
+  if (scheme.empty()) return {};
+  std::string authority = url_host(url);
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  for (auto& c : authority) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // A port follows the last ':' unless that ':' is inside an IPv6 literal.
+  auto colon = authority.rfind(':');
+  bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+  if (has_port && colon + 1 == authority.size()) authority.pop_back(), has_port = false;  // "host:" = default
+  if (!has_port) authority += scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
+  return scheme + "://" + authority;
+}
+
+bool same_origin(std::string_view a, std::string_view b) {
+  std::string oa = normalized_origin(a);
+  return !oa.empty() && oa == normalized_origin(b);
+}
+
+std::string url_for_message(std::string_view url) {
+  return std::string(url.substr(0, url.find_first_of("?#")));
+}
+
 std::string resolve_location(std::string_view request_url, std::string_view location) {
   if (!scheme_of(location).empty()) return std::string(location);
   if (location.substr(0, 2) == "//") return std::string(scheme_of(request_url)) + ":" + std::string(location);

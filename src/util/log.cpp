@@ -1,4 +1,5 @@
 // stderr logging with a global level; no allocation-heavy formatting library.
+// Every line goes through util::redact (secrets never reach the terminal).
 #include <slimbuild/util/log.hpp>
 
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include <iostream>
 #include <string>
 
+#include <slimbuild/util/redact.hpp>
+
 namespace slimbuild::util {
 
 namespace {
@@ -14,7 +17,7 @@ LogLevel g_level = LogLevel::Normal;
 void emit(std::string_view prefix, std::string_view message) {
   std::string line = "slimbuild: ";
   line += prefix;
-  line += message;
+  line += redact(message);
   line += '\n';
   std::cerr << line << std::flush;
 }

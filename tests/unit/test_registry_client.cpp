@@ -13,7 +13,9 @@
 
 #include <slimbuild/registry/blob_upload.hpp>
 #include <slimbuild/registry/registry_client.hpp>
+#include <slimbuild/registry/url.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/redact.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 using namespace slimbuild;
@@ -269,4 +271,49 @@ TEST_CASE("registry: secrets echoed by a hostile token service are redacted") {
   Error e = send_error(client, head_blob(client));
   CHECK_THAT(e.what(), Catch::Contains("password *** is wrong"));
   CHECK_THAT(std::string(e.what()) + e.hint(), !Catch::Contains("pw-never-shown"));
+}
+
+TEST_CASE("registry: credentials go only to the registry's origin, plain http elsewhere is refused") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  auto* tp = t.get();
+  tp->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url == "https://reg.test/v2/") return resp(401, {{"www-authenticate", R"(Basic realm="reg")"}});
+    if (r.url.starts_with("https://reg.test/")) return resp(307, {{"location", "https://storage.test:8443/b?sig=1"}});
+    if (r.url.starts_with("https://storage.test:8443/")) return resp(307, {{"location", "http://storage.test:8443/b"}});
+    return resp(200);
+  };
+  RegistryClient client(ref("reg.test/team/app"), with_user(), RegistryClient::Access::Pull, std::move(t));
+  client.ping();
+  HttpRequest get;
+  get.url = client.repo_url("blobs/sha256:" + std::string(64, '1'));
+  get.follow_redirects = true;
+  auto r = client.send_once(get);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("plain http http://storage.test:8443"));
+  CHECK_THAT(r.error().hint, Catch::Contains("--insecure-registry"));
+  CHECK_FALSE(r.error().retryable);
+  REQUIRE(tp->seen.size() == 3);  // ping, the registry, the https storage; never the http one
+  CHECK(header(tp->seen[1], "Authorization").starts_with("Basic "));
+  CHECK(header(tp->seen[2], "Authorization").empty());
+  // The same host on another port or scheme is another origin too.
+  CHECK(same_origin("https://Reg.Test/v2/", "https://reg.test:443/x"));
+  CHECK_FALSE(same_origin("https://reg.test/v2/", "https://reg.test:5000/v2/"));
+  CHECK_FALSE(same_origin("https://reg.test/v2/", "http://reg.test:443/v2/"));
+  CHECK_FALSE(same_origin("https://reg.test/", "https://reg.test@evil.test/"));
+}
+
+TEST_CASE("registry: base64(user:password) and tokens echoed in a retried 503 never reach a message") {
+  Env env;
+  auto t = std::make_unique<ScriptedTransport>();
+  t->handler = [&](const HttpRequest& r) -> HttpResponse {
+    if (r.url == "https://reg.test/v2/") return resp(401, {{"www-authenticate", R"(Basic realm="reg")"}});
+    return resp(503, {}, R"({"errors":[{"code":"UNAVAILABLE","message":"echo: )" + header(r, "Authorization") + R"("}]})");
+  };
+  RegistryClient client(ref("reg.test/team/app"), with_user(), RegistryClient::Access::Pull, std::move(t));
+  client.ping();
+  Error e = send_error(client, head_blob(client));
+  const std::string b64 = basic_authorization("alice", "pw-never-shown").substr(6);
+  CHECK_THAT(e.what(), Catch::Contains("echo: Basic ***"));
+  CHECK_THAT(util::redact(std::string("a ") + b64 + " b"), Catch::Equals("a *** b"));
 }

@@ -12,6 +12,8 @@ TEST_CASE("registry: Retry-After in seconds and as an HTTP-date") {
   CHECK(parse_retry_after(" 0 ", now) == Millis(0));
   CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now) == Millis(30000));
   CHECK(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now) == Millis(0));  // in the past
+  // Far-future dates (beyond what system_clock can hold) are a long wait, never UB.
+  CHECK(parse_retry_after("Wed, 21 Oct 2515 07:28:00 GMT", now) == Millis(365LL * 24 * 3600 * 1000));
   CHECK_FALSE(parse_retry_after("", now));
   CHECK_FALSE(parse_retry_after("soon", now));
   CHECK_FALSE(parse_retry_after("-5", now));

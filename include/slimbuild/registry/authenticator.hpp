@@ -35,8 +35,8 @@ class Authenticator {
   // Forgets the cached token for `scopes` (after a 401 with a token).
   void invalidate(const std::vector<std::string>& scopes);
   bool has_credentials() const { return credentials_.has_value(); }
-  // `text` with every secret we hold (password, identity token, tokens)
-  // replaced by "***": server-supplied error text may echo them back.
+  // util::redact(text): every secret registered (password, identity token,
+  // base64(user:password), tokens) replaced by "***".
   std::string redact(std::string text) const;
   const std::optional<Credentials>& credentials() const { return credentials_; }
 

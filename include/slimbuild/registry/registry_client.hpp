@@ -3,6 +3,10 @@
 // (anonymous, Basic or bearer, refreshed on 401), and two ways to send a
 // request: send() retries idempotent requests with backoff; with_retries()
 // re-runs a whole multi-request step (an upload session) from scratch.
+// Credentials are bound to the registry's origin (scheme, host, port): a
+// request to any other origin (an upload Location, a storage redirect) goes
+// without Authorization, and only over https unless --insecure-registry
+// (https -> http is then followed with a warning, never silently).
 #pragma once
 
 #include <functional>
@@ -27,6 +31,7 @@ struct Failure {
   std::optional<Millis> retry_after;
   long status = 0;
   std::string body;
+  std::string hint;  // what to do, when the failure knows better than the status
 
   static Failure from_response(const HttpResponse& r);
   static Failure from_transport(const TransportError& e);
@@ -74,6 +79,10 @@ class RegistryClient {
 
  private:
   void wait_before_retry(const std::string& step, const Failure& f, int attempt);
+  // The registry's own origin: Authorization as the challenge says.
+  Attempt<HttpResponse> send_authorized(const HttpRequest& request, const std::vector<std::string>& extra_scopes);
+  // Refuses plain http to another origin (or warns under --insecure-registry).
+  std::optional<Failure> check_destination(const std::string& url, bool redirected);
   std::vector<std::string> scopes(const std::vector<std::string>& extra) const;
 
   Reference ref_;
@@ -83,6 +92,7 @@ class RegistryClient {
   std::unique_ptr<Authenticator> auth_;
   std::string base_;  // "https://host:port"
   RetryPolicy policy_;
+  std::vector<std::string> warned_plain_http_;  // origins already warned about
 };
 
 }  // namespace slimbuild::registry

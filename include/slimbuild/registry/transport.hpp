@@ -36,14 +36,19 @@ struct HttpRequest {
   // Bytes of the request body sent so far (upload progress).
   std::function<void(uint64_t)> on_upload_progress;
   std::function<void(uint64_t)> on_download_progress;
-  bool follow_redirects = false;     // blob GETs may redirect to storage
+  // Blob GETs may redirect to storage. The transport never follows a
+  // redirect itself: RegistryClient::send_once does, deciding per hop which
+  // origin gets credentials and whether plain http is allowed.
+  bool follow_redirects = false;
+  // Bytes the response body is expected to carry (a blob's size), so the
+  // request's deadline grows with it; 0 for small answers.
+  uint64_t expected_download = 0;
 };
 
 struct HttpResponse {
   long status = 0;
   std::multimap<std::string, std::string> headers;  // names lowercased
   std::string body;       // collected when the request had no sink (truncated at a bound)
-  std::string final_url;  // after redirects
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -63,8 +68,15 @@ struct TransportOptions {
   bool verify_tls = true;
   long connect_timeout_s = 15;
   long low_speed_time_s = 30;  // abort when under 1 byte/s for this long (stalls)
+  // The overall deadline of one request: this many seconds plus one second
+  // per kDeadlineBytesPerSecond of body sent or expected (SLIMBUILD_REQUEST_TIMEOUT).
+  long request_timeout_s = 300;
+  // A collected (non-streamed) response body larger than this aborts the
+  // request (SLIMBUILD_MAX_RESPONSE_MB): a body that never ends cannot hang us.
   std::size_t max_collected_body = 8u << 20;
 };
+
+inline constexpr uint64_t kDeadlineBytesPerSecond = 256u << 10;
 
 class Transport {
  public:

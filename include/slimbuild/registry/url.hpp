@@ -23,4 +23,15 @@ std::string url_origin(std::string_view url);
 // The authority ("host:port") of a URL, for matching redirects and messages.
 std::string url_host(std::string_view url);
 
+// The origin credentials are bound to (RFC 6454): "scheme://host:port" with
+// scheme and host lowercased, any user-info dropped and the default port made
+// explicit (https 443, http 80); empty when `url` has no scheme.
+std::string normalized_origin(std::string_view url);
+bool same_origin(std::string_view a, std::string_view b);
+// "https", "http", ... lowercased; empty without a scheme.
+std::string url_scheme(std::string_view url);
+// The URL without query or fragment, for messages (presigned storage URLs
+// carry signatures in the query).
+std::string url_for_message(std::string_view url);
+
 }  // namespace slimbuild::registry
