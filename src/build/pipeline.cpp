@@ -122,6 +122,8 @@ BuildResult build_image(const BuildOptions& options) {
   std::optional<std::string> manifest_tag = m.image ? reference_tag(*m.image) : std::nullopt;
   auto annotations = standard_annotations(m, git, manifest_tag, epoch);
   image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
+  // The manifest's annotations: on the OCI manifest only, over the standard ones.
+  for (const auto& [k, v] : m.annotations) annotations[k] = v;
   result.manifest = writer.add_image(config, layer, annotations, result.ref_name);
 
   // The SBOM travels with the image as an OCI 1.1 referrer.

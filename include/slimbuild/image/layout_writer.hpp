@@ -32,6 +32,8 @@ struct ImageConfigSpec {
   std::string working_dir;
   std::vector<std::string> exposed_ports;    // "3000/tcp"
   std::map<std::string, std::string> labels;
+  std::string stop_signal;                   // "SIGINT"; empty = the runtime's default (SIGTERM)
+  std::vector<std::string> volumes;          // "/var/lib/app"
   int64_t created = 0;                       // epoch seconds -> RFC 3339 "1970-01-01T00:00:00Z"
   std::string history_created_by = "slimbuild";
 };
