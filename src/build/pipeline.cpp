@@ -64,6 +64,15 @@ void check_clean(const manifest::Manifest& m) {
               "commit them (or build without --require-clean)");
 }
 
+// The name loaders give the image: the push reference without a digest
+// (":latest" when it has no tag), else "<manifest name>:<ref name>". The
+// docker-archive's RepoTags and the layout's io.containerd.image.name.
+std::string image_name(const std::optional<std::string>& reference, const std::optional<std::string>& tag,
+                       const std::string& name, const std::string& ref_name) {
+  if (!reference) return name + ":" + ref_name;
+  return reference->substr(0, reference->find('@')) + (tag ? "" : ":latest");
+}
+
 uint64_t count_files(const rootfs::Rootfs& rootfs) {
   uint64_t n = 0;
   for (const auto& [path, e] : rootfs.entries())
@@ -124,7 +133,8 @@ BuildResult build_image(const BuildOptions& options) {
   image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
   // The manifest's annotations: on the OCI manifest only, over the standard ones.
   for (const auto& [k, v] : m.annotations) annotations[k] = v;
-  result.manifest = writer.add_image(config, layer, annotations, result.ref_name);
+  std::string full_name = image_name(reference, tag, m.name, result.ref_name);
+  result.manifest = writer.add_image(config, layer, annotations, result.ref_name, full_name);
 
   // The SBOM travels with the image as an OCI 1.1 referrer.
   provenance::SbomInput sbom_input;
@@ -154,11 +164,7 @@ BuildResult build_image(const BuildOptions& options) {
   if (options.format == image::OutputFormat::OciArchive) {
     image::write_oci_archive(layout_dir, result.layout, epoch);
   } else if (options.format == image::OutputFormat::DockerArchive) {
-    std::vector<std::string> repo_tags;
-    if (reference) repo_tags.push_back(reference->substr(0, reference->find('@')));
-    if (!repo_tags.empty() && !tag) repo_tags.back() += ":latest";
-    if (repo_tags.empty()) repo_tags.push_back(m.name + ":" + result.ref_name);
-    image::write_docker_archive(layout_dir, result.ref_name, repo_tags, result.layout, epoch);
+    image::write_docker_archive(layout_dir, result.ref_name, {full_name}, result.layout, epoch);
   }
   if (sbom_out) sbom_out->commit();
   return result;

@@ -39,6 +39,7 @@ struct ImageConfigSpec {
 };
 
 inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
+inline constexpr const char* kAnnotationContainerdName = "io.containerd.image.name";
 
 class LayoutWriter {
  public:
@@ -58,9 +59,13 @@ class LayoutWriter {
   layer::LayerResult put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options);
 
   // Writes config + manifest for one layer and lists the manifest in
-  // index.json under `ref_name`. Returns the manifest descriptor (as listed).
+  // index.json under `ref_name` (the tag, what `oci:DIR:TAG` and umoci
+  // address) and, when given, `image_name` as io.containerd.image.name (the
+  // full reference `ctr images import` and `podman load` name the image by).
+  // Returns the manifest descriptor (as listed).
   Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                       const std::map<std::string, std::string>& annotations, const std::string& ref_name);
+                       const std::map<std::string, std::string>& annotations, const std::string& ref_name,
+                       const std::string& image_name = {});
 
   // OCI 1.1 artifact whose `subject` is `subject` (e.g. an SPDX SBOM): an
   // image manifest with artifactType, the empty config and one layer holding
