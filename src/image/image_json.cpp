@@ -38,6 +38,12 @@ nlohmann::json container_config(const ImageConfigSpec& spec) {
     c["ExposedPorts"] = ports;
   }
   if (!spec.labels.empty()) c["Labels"] = spec.labels;
+  if (!spec.stop_signal.empty()) c["StopSignal"] = spec.stop_signal;
+  if (!spec.volumes.empty()) {
+    nlohmann::json volumes = nlohmann::json::object();
+    for (const auto& v : spec.volumes) volumes[v] = nlohmann::json::object();
+    c["Volumes"] = volumes;
+  }
   return c;
 }
 

@@ -119,7 +119,7 @@ layer::LayerResult LayoutWriter::put_layer(const rootfs::Rootfs& rootfs, const l
 
 WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                                        const std::map<std::string, std::string>& annotations,
-                                       const std::string& ref_name) {
+                                       const std::string& ref_name, const std::string& image_name) {
   impl_->check_open();
   if (!ref_name.empty() && !is_ref_name(ref_name))
     throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
@@ -133,6 +133,7 @@ WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const laye
   Descriptor config_desc = put_json(image_config_json(config, {layer.diff_id}), kMediaTypeConfig);
   Descriptor manifest = put_json(image_manifest_json(config_desc, {layer_desc}, annotations), kMediaTypeManifest);
   if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
+  if (!image_name.empty()) manifest.annotations[kAnnotationContainerdName] = image_name;
   manifest.platform = platform_json(config);
   impl_->list(manifest.to_json());
   return {manifest, config_desc};
@@ -140,8 +141,8 @@ WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const laye
 
 Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                                    const std::map<std::string, std::string>& annotations,
-                                   const std::string& ref_name) {
-  return write_image(config, layer, annotations, ref_name).manifest;
+                                   const std::string& ref_name, const std::string& image_name) {
+  return write_image(config, layer, annotations, ref_name, image_name).manifest;
 }
 
 Descriptor LayoutWriter::add_referrer(const Descriptor& subject, const std::string& artifact_type,

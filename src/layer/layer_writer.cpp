@@ -85,6 +85,7 @@ TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
   h.gid = e.gid;
   h.mtime = mtime;
   h.mode = e.mode;
+  h.xattrs = e.xattrs;
   switch (e.type) {
     case rootfs::EntryType::Directory: break;
     case rootfs::EntryType::File: h.size = e.source.empty() ? e.content.size() : e.size; break;

@@ -183,6 +183,10 @@ void TarStream::write_header(const TarHeader& h) {
     if (h.link_target.empty()) throw Error("symlink " + h.path + " has an empty target");
     archive_entry_copy_symlink(e.get(), h.link_target.c_str());
   }
+  // libarchive writes each one as a pax record, SCHILY.xattr.<name> with the
+  // raw value (what docker, containerd and umoci read) and LIBARCHIVE.xattr.
+  for (const auto& [name, value] : h.xattrs)
+    archive_entry_xattr_add_entry(e.get(), name.c_str(), value.data(), value.size());
   current_ = h.path;
   remaining_ = h.type == rootfs::EntryType::File ? h.size : 0;
   int rc = archive_write_header(a_.get(), e.get());

@@ -11,7 +11,7 @@ namespace slimbuild::manifest::keys {
 inline const std::vector<std::string> kTopLevel = {
     "name",   "image",           "binary", "entrypoint", "cmd",     "libraries", "files",  "user",
     "ca_certificates", "tzdata", "timezone", "env",      "workdir", "ports",     "labels", "sysroot",
-    "scanner_metadata"};
+    "scanner_metadata", "stop_signal", "volumes", "annotations", "writable", "capabilities", "arbitrary_uid"};
 inline const std::vector<std::string> kBinary = {"path", "dest"};
 inline const std::vector<std::string> kFile = {"src", "dest", "mode", "exclude"};
 inline const std::vector<std::string> kUser = {"name", "uid", "gid"};

@@ -15,6 +15,7 @@
 #include <slimbuild/util/handles.hpp>
 
 #include "manifest/keys.hpp"
+#include "manifest/runtime_keys.hpp"
 #include "manifest/sections.hpp"
 #include "manifest/validate.hpp"
 #include "manifest/yaml_reader.hpp"
@@ -126,6 +127,15 @@ void read_time_zones(const Fields& top, Manifest& m, Diagnostics& diag) {
   }
 }
 
+void read_runtime_keys(const Fields& top, Manifest& m, Diagnostics& diag) {
+  if (const YamlNode* n = top.get("stop_signal")) m.stop_signal = read_stop_signal(*n, diag);
+  if (const YamlNode* n = top.get("volumes")) m.volumes = read_image_dirs(*n, "volumes", diag);
+  if (const YamlNode* n = top.get("annotations")) m.annotations = read_annotations(*n, diag);
+  if (const YamlNode* n = top.get("writable")) m.writable = read_image_dirs(*n, "writable", diag);
+  if (const YamlNode* n = top.get("capabilities")) m.capabilities = read_capabilities(*n, diag);
+  if (const YamlNode* n = top.get("arbitrary_uid")) m.arbitrary_uid = read_flag(*n, "arbitrary_uid", diag).value_or(false);
+}
+
 void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   Fields top(root, "", keys::kTopLevel, diag);
 
@@ -169,6 +179,7 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
     else
       wrong_type(*n, "scanner_metadata", "true or false", diag);
   }
+  read_runtime_keys(top, m, diag);
 }
 
 // Reads at most kMaxManifestBytes + 1 bytes, from regular files only: a

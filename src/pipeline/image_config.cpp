@@ -94,6 +94,8 @@ image::ImageConfigSpec make_image_config(const manifest::Manifest& m, const trac
   c.exposed_ports = m.ports;
   c.labels = annotations;
   for (const auto& [k, v] : m.labels) c.labels[k] = v;
+  c.stop_signal = m.stop_signal.value_or("");
+  c.volumes = m.volumes;
   c.created = created;
   return c;
 }

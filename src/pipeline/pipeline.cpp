@@ -133,18 +133,21 @@ image::Descriptor add_signature(image::LayoutWriter& writer, const BuildResult& 
                              sign::kBundleMediaType, sign::bundle_annotations(facts));
 }
 
+// The name loaders give the image: the push reference without a digest
+// (":latest" when it has no tag), else "<manifest name>:<ref name>". The
+// docker-archive's RepoTags and the layout's io.containerd.image.name.
+std::string image_name(const BuildResult& result, const manifest::Manifest& m, bool has_tag) {
+  if (!result.reference) return m.name + ":" + result.ref_name;
+  return result.reference->substr(0, result.reference->find('@')) + (has_tag ? "" : ":latest");
+}
+
 // An archive is made from the complete layout in the private directory.
-void write_archive(const fs::path& layout_dir, const BuildResult& result, const manifest::Manifest& m,
-                   image::OutputFormat format, bool has_tag, int64_t epoch) {
-  if (format == image::OutputFormat::OciArchive) {
+void write_archive(const fs::path& layout_dir, const BuildResult& result, const std::string& name,
+                   image::OutputFormat format, int64_t epoch) {
+  if (format == image::OutputFormat::OciArchive)
     image::write_oci_archive(layout_dir, result.layout, epoch);
-  } else if (format == image::OutputFormat::DockerArchive) {
-    std::vector<std::string> repo_tags;
-    if (result.reference) repo_tags.push_back(result.reference->substr(0, result.reference->find('@')));
-    if (!repo_tags.empty() && !has_tag) repo_tags.back() += ":latest";
-    if (repo_tags.empty()) repo_tags.push_back(m.name + ":" + result.ref_name);
-    image::write_docker_archive(layout_dir, result.ref_name, repo_tags, result.layout, epoch);
-  }
+  else if (format == image::OutputFormat::DockerArchive)
+    image::write_docker_archive(layout_dir, result.ref_name, {name}, result.layout, epoch);
 }
 
 }  // namespace
@@ -188,7 +191,10 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   std::optional<std::string> manifest_tag = m.image ? reference_tag(*m.image) : std::nullopt;
   auto annotations = standard_annotations(m, git, manifest_tag, epoch);
   image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
-  image::WrittenImage written = writer.write_image(config, layer, annotations, result.ref_name);
+  // The manifest's own annotations: on the OCI manifest only, over the standard ones.
+  for (const auto& [k, v] : m.annotations) annotations[k] = v;
+  std::string full_name = image_name(result, m, tag.has_value());
+  image::WrittenImage written = writer.write_image(config, layer, annotations, result.ref_name, full_name);
   result.image_manifest = written.manifest;
   result.config_digest = written.config.digest;
 
@@ -219,7 +225,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   }
 
   writer.commit();
-  if (staging) write_archive(layout_dir, result, m, options.format, tag.has_value(), epoch);
+  if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);
   if (sbom_out) sbom_out->commit();
   return result;
 }

@@ -4,13 +4,16 @@
 #include <slimbuild/rootfs/elf_closure.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/rootfs/system_files.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/trace/loader.hpp>
 
 namespace slimbuild::rootfs {
 
 void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const trace::TraceResult& trace) {
-  rootfs.add(file_entry(manifest.binary.path, manifest.binary.dest, 0755, "binary"));
+  Entry binary = file_entry(manifest.binary.path, manifest.binary.dest, 0755, "binary");
+  binary.xattrs = binary_xattrs(manifest);  // capabilities:
+  rootfs.add(std::move(binary));
 
   if (trace.interpreter)
     add_from_sysroot(rootfs, manifest.sysroot, trace.interpreter->image_path, "interpreter",

@@ -42,7 +42,7 @@ const char* type_name(EntryType t) {
 }
 
 bool same_content(const Entry& a, const Entry& b) {
-  if (a.type != b.type || a.mode != b.mode || a.uid != b.uid || a.gid != b.gid) return false;
+  if (a.type != b.type || a.mode != b.mode || a.uid != b.uid || a.gid != b.gid || a.xattrs != b.xattrs) return false;
   switch (a.type) {
     case EntryType::Directory: return true;
     case EntryType::Symlink: return a.link_target == b.link_target;
@@ -96,6 +96,9 @@ void Rootfs::add(Entry entry) {
     return;
   }
   if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && entry.origin == "directory")
+    return;
+  // A `writable:` directory keeps its owner when `files:` also puts a tree there.
+  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && existing.origin == "writable")
     return;
   if (same_content(existing, entry)) {
     for (auto& n : entry.needed_by)

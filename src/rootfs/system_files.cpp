@@ -3,6 +3,7 @@
 #include <slimbuild/rootfs/system_files.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/util/capabilities.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::rootfs {
@@ -60,7 +61,7 @@ std::string nsswitch_content() {
          "rpc:            db files\n";
 }
 
-void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user) {
+void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user, bool arbitrary_uid) {
   rootfs.add(generated("/etc/passwd", passwd_content(user)));
   rootfs.add(generated("/etc/group", group_content(user)));
   rootfs.add(generated("/etc/nsswitch.conf", nsswitch_content()));
@@ -75,11 +76,32 @@ void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user) {
   Entry home;
   home.path = "/home/" + user.name;
   home.type = EntryType::Directory;
-  home.mode = 0700;
+  home.mode = arbitrary_uid ? 0770 : 0700;
   home.uid = user.uid;
-  home.gid = user.gid;
+  home.gid = arbitrary_uid ? 0 : user.gid;
   home.origin = "generated";
   rootfs.add(std::move(home));
+}
+
+void add_writable_dirs(Rootfs& rootfs, const manifest::Manifest& manifest) {
+  for (const auto& path : manifest.writable) {
+    Entry dir;
+    dir.path = path;
+    dir.type = EntryType::Directory;
+    dir.mode = manifest.arbitrary_uid ? 0775 : 0755;
+    dir.uid = manifest.user.uid;
+    dir.gid = manifest.arbitrary_uid ? 0 : manifest.user.gid;
+    dir.origin = "writable";
+    rootfs.add(std::move(dir));
+  }
+}
+
+std::map<std::string, std::string> binary_xattrs(const manifest::Manifest& manifest) {
+  if (manifest.capabilities.empty()) return {};
+  uint64_t bits = 0;
+  for (const auto& name : manifest.capabilities)
+    if (auto bit = util::capability_number(name)) bits |= uint64_t{1} << *bit;
+  return {{util::kCapabilityXattr, util::encode_file_capabilities(bits)}};
 }
 
 }  // namespace slimbuild::rootfs

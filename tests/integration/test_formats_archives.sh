@@ -49,7 +49,8 @@ loaded=$(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs
 assert_contains "$loaded" "hello-cpp:1.0" "podman load output"
 loaded=$(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs load -i "$work/a/img.oci.tar" 2>&1) ||
   fail "podman load of the oci-archive failed: $loaded"
-assert_contains "$loaded" "Loaded image" "podman load output for the oci-archive"
+# Named by io.containerd.image.name, the full reference (not "localhost/1.0:latest").
+assert_contains "$loaded" "Loaded image: localhost:5000/examples/hello-cpp:1.0" "podman load output for the oci-archive"
 podman --root "$store/root" --runroot "$store/run" --storage-driver vfs rmi -a -f >/dev/null 2>&1 || true
 
 # slimbuild reads its own archives.

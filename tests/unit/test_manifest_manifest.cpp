@@ -193,7 +193,7 @@ TEST_CASE("manifest: the examples in docs/manifest.md are valid") {
     at += 8;
     examples.push_back(doc.substr(at, doc.find("```", at) - at));
   }
-  REQUIRE(examples.size() == 2);
+  REQUIRE(examples.size() == 3);
   Project p;
   write(p.dir / "VERSION", "1.4.2\n");
   // The zones come from the test's own tz database, not the machine's.
@@ -209,4 +209,12 @@ TEST_CASE("manifest: the examples in docs/manifest.md are valid") {
 
   Manifest small = p.load(examples[1]);
   CHECK(small.binary.dest == "/app/hello");
+
+  Manifest runtime = p.load(examples[2]);
+  CHECK(runtime.stop_signal == "SIGINT");
+  CHECK(runtime.volumes == std::vector<std::string>{"/var/lib/app"});
+  CHECK(runtime.writable == std::vector<std::string>{"/var/lib/app"});
+  CHECK(runtime.capabilities == std::vector<std::string>{"net_bind_service"});
+  CHECK(runtime.annotations.at("org.example.owner") == "payments");
+  CHECK(runtime.arbitrary_uid);
 }

@@ -32,11 +32,14 @@ struct ImageConfigSpec {
   std::string working_dir;
   std::vector<std::string> exposed_ports;    // "3000/tcp"
   std::map<std::string, std::string> labels;
+  std::string stop_signal;                   // "SIGINT"; empty = the runtime's default (SIGTERM)
+  std::vector<std::string> volumes;          // "/var/lib/app"
   int64_t created = 0;                       // epoch seconds -> RFC 3339 "1970-01-01T00:00:00Z"
   std::string history_created_by = "slimbuild";
 };
 
 inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
+inline constexpr const char* kAnnotationContainerdName = "io.containerd.image.name";
 
 // What write_image put into the layout: the image manifest (as listed in
 // index.json) and the config it names.
@@ -63,12 +66,16 @@ class LayoutWriter {
   layer::LayerResult put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options);
 
   // Writes config + manifest for one layer and lists the manifest in
-  // index.json under `ref_name`. add_image returns the manifest descriptor
-  // (as listed); write_image also the config's.
+  // index.json under `ref_name` (the tag, what `oci:DIR:TAG` and umoci
+  // address) and, when given, `image_name` as io.containerd.image.name (the
+  // full reference `ctr images import` and `podman load` name the image by).
+  // Returns the manifest descriptor (as listed) and the config's.
   WrittenImage write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                           const std::map<std::string, std::string>& annotations, const std::string& ref_name);
+                           const std::map<std::string, std::string>& annotations, const std::string& ref_name,
+                           const std::string& image_name = {});
   Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                       const std::map<std::string, std::string>& annotations, const std::string& ref_name);
+                       const std::map<std::string, std::string>& annotations, const std::string& ref_name,
+                       const std::string& image_name = {});
 
   // OCI 1.1 artifact whose `subject` is `subject` (e.g. an SPDX SBOM): an
   // image manifest with artifactType, the empty config and one layer holding

@@ -11,7 +11,8 @@
 // Go's archive/tar ignores) and pass through unchanged whatever the locale.
 //
 // Nothing about the host leaks in: the caller gives every field, owner names
-// stay empty, there are no xattrs, ACLs or file flags, and the archive ends
+// stay empty, there are no ACLs or file flags and no xattrs except those the
+// caller names (the binary's security.capability), and the archive ends
 // with exactly the two zero blocks the format requires (no padding to a
 // 10 KiB record, which is how Go's archive/tar ends a layer too).
 //
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -40,6 +42,7 @@ struct TarHeader {
   int64_t mtime = 0;
   uint64_t size = 0;        // File only
   std::string link_target;  // Symlink only
+  std::map<std::string, std::string> xattrs;  // pax SCHILY.xattr.<name> records, e.g. security.capability
 };
 
 // Image path "/etc/passwd" -> tar name "etc/passwd"; directories "etc/".

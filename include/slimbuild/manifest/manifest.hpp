@@ -98,6 +98,14 @@ struct Manifest {
   std::map<std::string, std::string> labels;
   fs::path sysroot = "/";               // absolute host path
   bool scanner_metadata = true;         // dpkg status.d records, os-release, debian_version
+
+  // How the runtime should run it (config, manifest annotations, layer metadata).
+  std::optional<std::string> stop_signal;          // "SIGINT" (or a number "2"); config StopSignal
+  std::vector<std::string> volumes;                // absolute, sorted; config Volumes
+  std::map<std::string, std::string> annotations;  // on the OCI image manifest
+  std::vector<std::string> writable;               // absolute, sorted: directories owned by the user
+  std::vector<std::string> capabilities;           // "net_bind_service": file capabilities of the binary
+  bool arbitrary_uid = false;                      // home + writable group 0, group-writable (OpenShift)
 };
 
 Manifest load_manifest(const fs::path& file);

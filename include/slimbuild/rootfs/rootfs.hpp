@@ -34,6 +34,9 @@ struct Entry {
   std::string origin;
   // For libraries: image paths of the ELFs that pulled it in.
   std::vector<std::string> needed_by;
+  // Extended attributes written into the layer (pax SCHILY.xattr.*): only
+  // ones slimbuild decides itself (security.capability), never the host's.
+  std::map<std::string, std::string> xattrs;
 };
 
 class Rootfs {

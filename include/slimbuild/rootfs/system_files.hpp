@@ -6,11 +6,12 @@
 // and the user's home.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <slimbuild/rootfs/rootfs.hpp>
 
-namespace slimbuild::manifest { struct UserSpec; }
+namespace slimbuild::manifest { struct UserSpec; struct Manifest; }
 
 namespace slimbuild::rootfs {
 
@@ -24,7 +25,16 @@ std::string group_content(const manifest::UserSpec& user);
 std::string nsswitch_content();
 
 // /etc/passwd, /etc/group, /etc/nsswitch.conf (0644, root), /tmp (1777) and
-// /home/<name> (0700, owned by the user, as distroless' /home/nonroot).
-void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user);
+// /home/<name> (0700, owned by the user, as distroless' /home/nonroot). With
+// `arbitrary_uid` the home is 0770 and group 0, so a runtime that starts the
+// image as a random uid in group 0 (OpenShift) can still write it.
+void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user, bool arbitrary_uid = false);
+
+// The manifest's `writable:` directories, owned by the user (0755), or with
+// `arbitrary_uid` group 0 and 0775. Added before `files:`, which may fill them.
+void add_writable_dirs(Rootfs& rootfs, const manifest::Manifest& manifest);
+
+// The binary's extended attributes: security.capability for `capabilities:`.
+std::map<std::string, std::string> binary_xattrs(const manifest::Manifest& manifest);
 
 }  // namespace slimbuild::rootfs
