@@ -36,6 +36,8 @@ ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::j
 
 // Applies one layer blob (gzip/zstd/plain tar) on top of `files`.
 void apply_layer(const fs::path& blob, const std::string& expected_digest, ImageFiles& files);
+// The same from an open blob (LayoutReader::open_blob); `blob` names it in errors.
+void apply_layer(util::Fd fd, const std::string& blob, const std::string& expected_digest, ImageFiles& files);
 
 // "0755", "4755": octal permission text.
 std::string mode_string(uint32_t mode);
