@@ -1,17 +1,42 @@
 // Read side of the OCI image layout: index.json, descriptors, verified blobs.
+// A layout is untrusted input: a blob is opened with O_NOFOLLOW and checked
+// with fstat on that same descriptor (a regular file of the stated size, so
+// a link to /etc/shadow is never read), and its digest is checked before any
+// caller uses or uploads a byte of it.
 #include <slimbuild/image/layout.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
 
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/limits.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 namespace slimbuild::image {
 
 namespace {
 
-// JSON documents (index.json, manifests, configs) are read whole; anything
-// bigger than this is not one of ours and is refused before it is read.
-constexpr uint64_t kMaxJsonBlob = 16u << 20;
+uint64_t max_json() { return util::limit(util::Limit::JsonBytes); }
+
+std::string hash_fd(int fd, uint64_t size, const std::string& what) {
+  util::Sha256 h;
+  std::vector<char> buf(1 << 16);
+  uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), size - done), static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(what + " shrank while it was being read");
+    h.update(buf.data(), static_cast<std::size_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  return h.digest();
+}
 
 }  // namespace
 
@@ -45,13 +70,11 @@ LayoutReader::LayoutReader(fs::path dir) : dir_(std::move(dir)) {
     throw Error(dir_.string() + " is not an OCI image layout (no oci-layout or index.json)",
                 "pass a directory written by `slimbuild build -o DIR` or `skopeo copy ... oci:DIR`");
   std::error_code ec;
-  if (auto size = fs::file_size(dir_ / "index.json", ec); ec || size > kMaxJsonBlob)
-    throw Error(dir_.string() + "/index.json is " + (ec ? "unreadable: " + ec.message() : "too large to be an index"));
-  try {
-    index_ = nlohmann::json::parse(util::read_file(dir_ / "index.json"));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(dir_.string() + "/index.json is not valid JSON: " + e.what());
+  if (auto size = fs::file_size(dir_ / "index.json", ec); ec || size > max_json()) {
+    if (ec) throw Error(dir_.string() + "/index.json is unreadable: " + ec.message());
+    util::limit_exceeded(util::Limit::JsonBytes, dir_.string() + "/index.json is too large to be an index: it");
   }
+  index_ = util::parse_untrusted_json(util::read_file(dir_ / "index.json"), dir_.string() + "/index.json");
   if (!index_.is_object() || !index_.contains("manifests") || !index_["manifests"].is_array())
     throw Error(dir_.string() + "/index.json has no \"manifests\" array");
 }
@@ -92,37 +115,55 @@ fs::path LayoutReader::blob_path(const std::string& digest) const {
 }
 
 bool LayoutReader::has_blob(const std::string& digest) const {
-  return util::is_sha256_digest(digest) && fs::is_regular_file(blob_path(digest));
+  if (!util::is_sha256_digest(digest)) return false;
+  struct stat st {};
+  // Present in any form: open_blob then says precisely what is wrong with it.
+  return ::lstat(blob_path(digest).c_str(), &st) == 0;
+}
+
+util::Fd LayoutReader::open_blob(const Descriptor& d, BlobCheck check) const {
+  fs::path file = blob_path(d.digest);
+  const std::string what = "blob " + d.digest + " in " + dir_.string();
+  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+  if (!fd) {
+    if (errno == ENOENT) throw Error("blob " + d.digest + " is missing from " + dir_.string(), "the layout is incomplete");
+    if (errno == ELOOP)
+      throw Error(what + " is not a regular file (a symlink)", "a layout's blobs must be plain files inside it");
+    throw Error("cannot open " + what + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw Error("cannot read " + what + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw Error(what + " is not a regular file", "a layout's blobs must be plain files inside it");
+  if (static_cast<uint64_t>(st.st_size) != d.size)
+    throw Error(what + " has " + std::to_string(st.st_size) + " bytes, its descriptor says " + std::to_string(d.size),
+                "the layout is corrupted or was tampered with; rebuild it");
+  ::fcntl(fd.get(), F_SETFL, 0);  // O_NONBLOCK only guarded the open of a fifo
+  if (check == BlobCheck::Digest && hash_fd(fd.get(), d.size, what) != d.digest)
+    throw Error(what + " does not match its digest (corrupted layout)", "the layout is corrupted; rebuild it");
+  return fd;
 }
 
 std::string LayoutReader::read_blob(const Descriptor& d) const {
-  if (d.size > kMaxJsonBlob) throw Error("blob " + d.digest + " is too large to read whole");
-  // Checked before reading, so a swapped or oversized file costs nothing: a
-  // blob is a plain file (not a link out of the layout) of the stated size.
-  auto size_mismatch = [&](uint64_t actual) {
-    return Error("blob " + d.digest + " in " + dir_.string() + " has " + std::to_string(actual) +
-                 " bytes, its descriptor says " + std::to_string(d.size));
-  };
-  fs::path file = blob_path(d.digest);
-  std::error_code ec;
-  auto st = fs::symlink_status(file, ec);
-  if (ec || !fs::exists(st)) throw Error("blob " + d.digest + " is missing from " + dir_.string());
-  if (!fs::is_regular_file(st)) throw Error("blob " + d.digest + " in " + dir_.string() + " is not a regular file");
-  if (auto on_disk = fs::file_size(file, ec); !ec && on_disk != d.size) throw size_mismatch(on_disk);
-  std::string data = util::read_file(file);
-  if (data.size() != d.size) throw size_mismatch(data.size());
+  if (d.size > max_json()) util::limit_exceeded(util::Limit::JsonBytes, "blob " + d.digest + " is too large to read whole: it");
+  // Size and type are checked on the open descriptor before a byte is read.
+  util::Fd fd = open_blob(d, BlobCheck::SizeOnly);
+  std::string data(d.size, '\0');
+  uint64_t done = 0;
+  while (done < d.size) {
+    ssize_t n = ::read(fd.get(), data.data() + done, d.size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error("blob " + d.digest + " in " + dir_.string() + " shrank while it was being read");
+    done += static_cast<uint64_t>(n);
+  }
   if (util::sha256_digest(data) != d.digest)
     throw Error("blob " + d.digest + " in " + dir_.string() + " does not match its digest (corrupted layout)");
   return data;
 }
 
 nlohmann::json LayoutReader::read_json_blob(const Descriptor& d) const {
-  std::string data = read_blob(d);
-  try {
-    return nlohmann::json::parse(data);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("blob " + d.digest + " is not valid JSON: " + e.what());
-  }
+  nlohmann::json j = util::parse_untrusted_json(read_blob(d), "blob " + d.digest);
+  check_described(d, j);
+  return j;
 }
 
 }  // namespace slimbuild::image

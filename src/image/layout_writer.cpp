@@ -49,6 +49,35 @@ bool is_ref_name(std::string_view ref) {
 
 }  // namespace
 
+void check_replaceable_layout(const fs::path& dir) {
+  auto refuse = [&](const fs::path& what) {
+    throw Error("refusing to replace " + dir.string() + ": it holds " + what.string() +
+                    ", which is not part of an OCI image layout",
+                "choose another -o directory, or remove it first");
+  };
+  std::error_code ec;
+  bool empty = true, has_layout = false;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    empty = false;
+    const std::string name = it->path().filename().string();
+    auto st = it->symlink_status();
+    if ((name == "oci-layout" || name == "index.json") && fs::is_regular_file(st)) {
+      has_layout |= name == "oci-layout";
+      continue;
+    }
+    if (name != "blobs" || !fs::is_directory(st)) refuse(it->path());
+    for (fs::directory_iterator alg(it->path(), ec); !ec && alg != end; alg.increment(ec)) {
+      if (!fs::is_directory(alg->symlink_status())) refuse(alg->path());
+      for (fs::directory_iterator b(alg->path(), ec); !ec && b != end; b.increment(ec))
+        if (!fs::is_regular_file(b->symlink_status())) refuse(b->path());
+    }
+  }
+  if (ec) throw Error("cannot read " + dir.string() + ": " + ec.message());
+  if (!empty && !has_layout)
+    throw Error("refusing to replace " + dir.string() + ": it exists and is not an OCI image layout",
+                "choose another -o directory, or remove it first");
+}
+
 struct LayoutWriter::Impl {
   explicit Impl(fs::path output) : dir(std::move(output)) {
     make_dir(dir.path());
@@ -78,7 +107,12 @@ struct LayoutWriter::Impl {
   bool committed = false;
 };
 
-LayoutWriter::LayoutWriter(fs::path output) : impl_(std::make_unique<Impl>(std::move(output))) {}
+// Checked once the lock is held (so no other build is mid-replace), and
+// again just before the exchange in commit().
+LayoutWriter::LayoutWriter(fs::path output) : impl_(std::make_unique<Impl>(std::move(output))) {
+  std::error_code ec;
+  if (fs::is_directory(fs::symlink_status(impl_->dir.target(), ec))) check_replaceable_layout(impl_->dir.target());
+}
 LayoutWriter::~LayoutWriter() = default;
 
 const fs::path& LayoutWriter::path() const { return impl_->dir.path(); }
@@ -167,7 +201,7 @@ void LayoutWriter::commit() {
   util::write_file_atomic(root / "oci-layout", util::canonical_json({{"imageLayoutVersion", "1.0.0"}}), 0644);
   nlohmann::json index{{"schemaVersion", 2}, {"mediaType", kMediaTypeIndex}, {"manifests", impl_->index}};
   util::write_file_atomic(root / "index.json", util::canonical_json(index), 0644);
-  impl_->dir.commit();
+  impl_->dir.commit(check_replaceable_layout);
   impl_->committed = true;
 }
 

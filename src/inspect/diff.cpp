@@ -13,6 +13,7 @@
 #include <slimbuild/image/layout.hpp>
 #include "inspect/image_files.hpp"
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/text.hpp>
 
 namespace slimbuild::inspect {
 
@@ -233,13 +234,14 @@ std::string ImageComparison::to_text() const {
   }
   s << "images differ:\n  A " << digest_a << "\n  B " << digest_b << "\n";
   for (const auto& d : differences) {
-    s << "  " << d.kind << std::string(d.kind.size() < 10 ? 10 - d.kind.size() : 1, ' ') << d.path;
+    s << "  " << d.kind << std::string(d.kind.size() < 10 ? 10 - d.kind.size() : 1, ' ') << util::printable(d.path);
     if (d.kind == "added")
-      s << "  (" << d.after << ")";
+      s << "  (" << util::printable(d.after) << ")";
     else if (d.kind == "removed")
-      s << "  (was " << d.before << ")";
+      s << "  (was " << util::printable(d.before) << ")";
     else
-      s << ": " << (d.before.empty() ? "(unset)" : d.before) << " -> " << (d.after.empty() ? "(unset)" : d.after);
+      s << ": " << (d.before.empty() ? "(unset)" : util::printable(d.before)) << " -> "
+        << (d.after.empty() ? "(unset)" : util::printable(d.after));
     s << "\n";
   }
   s << differences.size() << (differences.size() == 1 ? " difference" : " differences") << "\n";

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <slimbuild/image/layout.hpp>
+#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::inspect {
 
@@ -50,6 +51,9 @@ ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::j
 
 // Applies one layer blob (gzip/zstd/plain tar) on top of `files`.
 void apply_layer(const fs::path& blob, const std::string& expected_digest, ImageFiles& files,
+                 ContentVisitor* visitor = nullptr);
+// The same from an open blob (LayoutReader::open_blob); `blob` names it in errors.
+void apply_layer(util::Fd fd, const std::string& blob, const std::string& expected_digest, ImageFiles& files,
                  ContentVisitor* visitor = nullptr);
 
 // "0755", "4755": octal permission text.

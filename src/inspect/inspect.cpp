@@ -1,13 +1,18 @@
 // Building the inspect report. Everything comes from the layout's own blobs
 // (digest-checked by LayoutReader and image_files); library attribution
-// unpacks the layers into a private directory with libarchive's secure
-// extraction flags (no "..", no writing through symlinks; names are
-// re-rooted under the private directory) and traces the entrypoint there as its own sysroot.
+// unpacks what tracing needs into a private directory, relative to its
+// descriptor (see Unpacker), and traces the entrypoint there as its own
+// sysroot. Names from the image are printed escaped (util::printable).
 #include <slimbuild/inspect/inspect.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 #include <slimbuild/image/layout.hpp>
@@ -16,7 +21,9 @@
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/limits.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/text.hpp>
 
 namespace slimbuild::inspect {
 
@@ -24,44 +31,111 @@ namespace {
 
 using nlohmann::json;
 
-void extract_layer(const fs::path& blob, const fs::path& root) {
-  util::CHandle<archive, archive_read_free> in(archive_read_new());
-  archive_read_support_format_tar(in.get());
-  archive_read_support_format_gnutar(in.get());
-  archive_read_support_filter_all(in.get());
-  util::CHandle<archive, archive_write_free> out(archive_write_disk_new());
-  // Names are made absolute below (root + name, leading '/' stripped), so
-  // the "no absolute paths" guard is ours; libarchive guards ".." and links.
-  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                ARCHIVE_EXTRACT_UNLINK);
-  if (archive_read_open_filename(in.get(), blob.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(in.get()));
-  archive_entry* e;
-  std::vector<char> buf(1 << 16);
-  while (archive_read_next_header(in.get(), &e) == ARCHIVE_OK) {
-    auto type = archive_entry_filetype(e);
-    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) continue;
-    std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-    while (name.rfind("./", 0) == 0 || name.rfind('/', 0) == 0) name.erase(0, name[0] == '.' ? 2 : 1);
-    if (name.empty()) continue;
-    archive_entry_set_pathname(e, (root / name).c_str());
-    if (const char* h = archive_entry_hardlink(e)) {
-      std::string target = h;
-      while (!target.empty() && target[0] == '/') target.erase(0, 1);
-      archive_entry_set_hardlink(e, (root / target).c_str());
-    }
-    // We must be able to read it back (and walk directories) whatever its mode.
-    archive_entry_set_perm(e, (archive_entry_perm(e) & 0777) | (type == AE_IFDIR ? 0700 : 0600));
-    if (archive_write_header(out.get(), e) != ARCHIVE_OK) {
-      util::debug(std::string("inspect: not unpacked: ") + name + ": " + archive_error_string(out.get()));
-      continue;
-    }
-    la_ssize_t n;
-    while ((n = archive_read_data(in.get(), buf.data(), buf.size())) > 0)
-      archive_write_data(out.get(), buf.data(), static_cast<size_t>(n));
+// Unpacks what tracing the entrypoint needs — directories, symlinks, ELF
+// files and the loader's ld.so.conf files — and nothing else, so a layer
+// holding a 1 GiB file of zeros costs no disk. Every name is created relative
+// to the private root's directory descriptor, one component at a time with
+// O_NOFOLLOW: nothing is ever resolved through a symlink (the image's or the
+// host's, such as a $TMPDIR reached through one), and nothing outside the
+// root is created, unlinked or written. Bytes written are capped (util::Limit).
+class Unpacker {
+ public:
+  explicit Unpacker(const fs::path& root) : root_(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (!root_) throw Error("cannot open " + root.string() + ": " + std::strerror(errno));
   }
-  archive_write_close(out.get());
-}
+
+  void layer(int blob_fd, const std::string& digest) {
+    util::CHandle<archive, archive_read_free> in(archive_read_new());
+    archive_read_support_format_tar(in.get());
+    archive_read_support_format_gnutar(in.get());
+    archive_read_support_filter_all(in.get());
+    if (archive_read_open_fd(in.get(), blob_fd, 1 << 16) != ARCHIVE_OK)
+      throw Error("cannot read layer " + digest + ": " + archive_error_string(in.get()));
+    archive_entry* e;
+    while (archive_read_next_header(in.get(), &e) == ARCHIVE_OK) {
+      std::vector<std::string> parts = components(archive_entry_pathname(e));
+      if (parts.empty()) continue;
+      util::Fd dir = parent(parts, archive_entry_filetype(e) == AE_IFDIR);
+      if (!dir) continue;  // below a symlink or a non-directory: not ours to follow
+      const std::string& name = parts.back();
+      auto type = archive_entry_filetype(e);
+      if (const char* h = archive_entry_hardlink(e)) {
+        hardlink(components(h), dir.get(), name);
+      } else if (type == AE_IFDIR) {
+        continue;  // made by parent()
+      } else if (type == AE_IFLNK && archive_entry_symlink(e)) {
+        ::unlinkat(dir.get(), name.c_str(), 0);
+        ::symlinkat(archive_entry_symlink(e), dir.get(), name.c_str());
+      } else if (type == AE_IFREG) {
+        file(in.get(), dir.get(), name, parts);
+      }
+    }
+  }
+
+ private:
+  static std::vector<std::string> components(const char* raw) {
+    std::vector<std::string> out;
+    std::string_view p = raw ? raw : "";
+    for (std::size_t i = 0; i <= p.size();) {
+      std::size_t j = p.find('/', i);
+      if (j == std::string_view::npos) j = p.size();
+      std::string_view c = p.substr(i, j - i);
+      i = j + 1;
+      if (c.empty() || c == ".") continue;
+      if (c == "..") return {};
+      out.emplace_back(c);
+    }
+    return out;
+  }
+
+  // The directory holding parts.back() (and parts.back() itself when it is
+  // a directory entry), created 0700 as needed; invalid Fd when a component
+  // is not a real directory.
+  util::Fd parent(const std::vector<std::string>& parts, bool is_dir) {
+    util::Fd dir(::dup(root_.get()));
+    std::size_t n = is_dir ? parts.size() : parts.size() - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      ::mkdirat(dir.get(), parts[i].c_str(), 0700);
+      int next = ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0) return util::Fd();
+      dir.reset(next);
+    }
+    return dir;
+  }
+
+  void hardlink(const std::vector<std::string>& target, int dir, const std::string& name) {
+    if (target.empty()) return;
+    util::Fd from = parent(target, false);
+    if (!from) return;
+    ::unlinkat(dir, name.c_str(), 0);
+    ::linkat(from.get(), target.back().c_str(), dir, name.c_str(), 0);  // never follows a final link
+  }
+
+  void file(archive* in, int dir, const std::string& name, const std::vector<std::string>& parts) {
+    std::vector<char> buf(1 << 16);
+    la_ssize_t n = archive_read_data(in, buf.data(), buf.size());
+    bool elf = n >= 4 && std::memcmp(buf.data(), "\x7f" "ELF", 4) == 0;
+    bool loader_conf = parts.size() >= 2 && parts[0] == "etc" && (parts[1] == "ld.so.conf" || parts[1] == "ld.so.conf.d");
+    if (n <= 0 || (!elf && !loader_conf)) return;  // the rest of the data is skipped by libarchive
+    ::unlinkat(dir, name.c_str(), 0);
+    util::Fd out(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out) return;
+    uint64_t size = 0;
+    for (; n > 0; n = archive_read_data(in, buf.data(), buf.size())) {
+      size += static_cast<uint64_t>(n);
+      total_ += static_cast<uint64_t>(n);
+      if (size > util::limit(util::Limit::MemberBytes))
+        util::limit_exceeded(util::Limit::MemberBytes, "unpacking " + util::printable(name) + " for tracing");
+      if (total_ > util::limit(util::Limit::ExtractBytes))
+        util::limit_exceeded(util::Limit::ExtractBytes, "unpacking the image for tracing");
+      if (::write(out.get(), buf.data(), static_cast<size_t>(n)) != n)
+        throw Error("cannot unpack " + util::printable(name) + " for tracing: " + std::strerror(errno));
+    }
+  }
+
+  util::Fd root_;
+  uint64_t total_ = 0;
+};
 
 std::string type_word(char t) {
   switch (t) {
@@ -80,7 +154,11 @@ json libraries(const image::LayoutReader& layout, const json& manifest, const js
     return out;
   }
   util::TempDir root("slimbuild-inspect");
-  for (const auto& l : manifest["layers"]) extract_layer(layout.blob_path(l.at("digest").get<std::string>()), root.path());
+  Unpacker unpack(root.path());
+  for (const auto& l : manifest["layers"]) {
+    auto d = image::Descriptor::from_json(l);
+    unpack.layer(layout.open_blob(d).get(), d.digest);
+  }
   try {
     auto resolved = trace::resolve_in_sysroot(root.path(), entry.get<std::string>());
     if (!trace::has_elf_magic(resolved.host_path)) {
@@ -196,7 +274,7 @@ json inspect_image(const OpenedImage& img, const InspectOptions& options) {
 std::string inspect_text(const json& r) {
   std::ostringstream s;
   auto line = [&](const std::string& key, const std::string& value) {
-    if (!value.empty()) s << key << std::string(key.size() < 12 ? 12 - key.size() : 1, ' ') << value << "\n";
+    if (!value.empty()) s << key << std::string(key.size() < 12 ? 12 - key.size() : 1, ' ') << util::printable(value) << "\n";
   };
   auto show = [](const json& j) -> std::string {
     if (j.is_null()) return "";
@@ -233,15 +311,16 @@ std::string inspect_text(const json& r) {
     std::snprintf(buf, sizeof buf, "  %-8s %s %5s:%-5s %10s  ", f["type"].get<std::string>().c_str(), f["mode"].get<std::string>().c_str(),
                   std::to_string(f["uid"].get<uint32_t>()).c_str(), std::to_string(f["gid"].get<uint32_t>()).c_str(),
                   std::to_string(f["size"].get<uint64_t>()).c_str());
-    s << buf << f["path"].get<std::string>();
-    if (f.contains("link")) s << " -> " << f["link"].get<std::string>();
+    // Names from the image: ESC, CR and LF must not reach the terminal raw.
+    s << buf << util::printable(f["path"].get<std::string>());
+    if (f.contains("link")) s << " -> " << util::printable(f["link"].get<std::string>());
     s << "\n";
   }
   if (r.contains("libraries")) {
     s << "\nlibraries (" << r["libraries"].size() << "):\n";
     for (const auto& l : r["libraries"]) {
-      s << "  " << l["path"].get<std::string>();
-      if (l.contains("file")) s << " (" << l["file"].get<std::string>() << ")";
+      s << "  " << util::printable(l["path"].get<std::string>());
+      if (l.contains("file")) s << " (" << util::printable(l["file"].get<std::string>()) << ")";
       std::string by;
       for (const auto& n : l["needed_by"]) by += (by.empty() ? "" : ", ") + n.get<std::string>();
       s << (by.empty() ? "  (program interpreter)" : "  needed by " + by) << "\n";

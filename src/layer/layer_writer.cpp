@@ -35,10 +35,9 @@ Error changed_error(const rootfs::Entry& e, const std::string& how) {
 
 // Reads exactly e.size bytes of e.source into the tar, hashing them on the way.
 std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf) {
-  // O_NONBLOCK so that opening a FIFO cannot hang; it is refused below, and
-  // the flag has no effect on reading a regular file.
-  util::Fd fd(::open(e.source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd) throw Error("cannot read " + describe(e) + ": " + std::strerror(errno));
+  // Beneath its tree root without following links, and the very file the
+  // walk (and the secret scan) saw: same device, inode, size and mtime.
+  util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw Error("cannot stat " + describe(e) + ": " + std::strerror(errno));
   // A FIFO or device could block forever or never end; only plain files.

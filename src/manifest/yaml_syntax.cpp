@@ -2,6 +2,8 @@
 #include "manifest/yaml_syntax.hpp"
 
 #include <cctype>
+#include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -105,6 +107,17 @@ SyntaxExplanation explain_syntax_error(std::string_view parser_message, std::str
   std::string what(parser_message);
   for (const auto& [from, to] : kMessages)
     if (parser_message == from) what = to;
+  // yaml-cpp: "invalid unicode: 55296" for "\ud800" (a surrogate) or "\U00110000".
+  if (constexpr std::string_view kBad = "invalid unicode: "; parser_message.starts_with(kBad)) {
+    std::string code(parser_message.substr(kBad.size()));
+    char hex[16] = "?";
+    if (!code.empty() && code.find_first_not_of("0123456789") == std::string::npos && code.size() < 10)
+      std::snprintf(hex, sizeof hex, "U+%04lX", std::stoul(code));
+    return SyntaxExplanation{"YAML syntax error: the escape for " + std::string(hex) +
+                                 " names no Unicode character (a surrogate half, or above U+10FFFF)",
+                             "write the character itself, or escape a code point up to \\U0010FFFF outside "
+                             "U+D800..U+DFFF (a pair of \\u surrogates is not one character in YAML)"};
+  }
   return SyntaxExplanation{"YAML syntax error: " + what, hint_for(parser_message, text, line)};
 }
 

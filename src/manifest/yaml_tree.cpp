@@ -12,6 +12,8 @@
 
 #include "manifest/yaml_syntax.hpp"
 
+#include <slimbuild/util/text.hpp>
+
 namespace slimbuild::manifest {
 
 namespace {
@@ -23,15 +25,6 @@ constexpr std::uint64_t kMaxExpandedSize = 16u << 20;
 
 SourceLocation at(const std::string& file, int line, int column) {
   return SourceLocation{file, line < 1 ? 1 : line, column < 1 ? 1 : column};
-}
-
-// Length of the UTF-8 sequence starting with `c`, or 0 if `c` cannot start one.
-int utf8_length(unsigned char c) {
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return 2;
-  if (c >= 0xE0 && c <= 0xEF) return 3;
-  if (c >= 0xF0 && c <= 0xF4) return 4;
-  return 0;
 }
 
 // Refuses bytes no YAML manifest contains, with their line and column.
@@ -48,14 +41,18 @@ void check_text(std::string_view text, const std::string& file) {
   int line = 1, column = 1;
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
-    int len = utf8_length(c);
-    bool valid = len > 0 && i + len <= text.size();
-    for (int k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (!valid) {
+    // Strict: overlong forms, surrogates and code points above U+10FFFF are
+    // refused here, with a position, not later by whatever writes JSON.
+    int len = static_cast<int>(util::utf8_sequence_length(text, i));
+    if (len == 0) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02X", c);
-      throw ManifestError(at(file, line, column), std::string("invalid UTF-8 (byte ") + hex + ")",
-                          "manifests are UTF-8 text; is this a binary file?");
+      throw ManifestError(at(file, line, column),
+                          std::string("invalid UTF-8 (byte ") + hex +
+                              (c >= 0xC0 ? " starts an overlong form, a surrogate, a code point above U+10FFFF or a "
+                                           "truncated sequence)"
+                                         : ")"),
+                          "manifests are UTF-8 text; is this a binary file, or was it saved in another encoding?");
     }
     if (c == 0)
       throw ManifestError(at(file, line, column), "the file contains a NUL byte",
@@ -101,6 +98,9 @@ class TreeBuilder : public YAML::EventHandler {
     auto node = make(YamlNode::Kind::Scalar, mark);
     if (value.find('\0') != std::string::npos)
       throw ManifestError(at(file_, node->line, node->column), "a string contains a NUL character (\\0)");
+    if (!util::is_utf8(value))
+      throw ManifestError(at(file_, node->line, node->column), "a string is not valid UTF-8 after its escapes",
+                          "escape only Unicode characters (no surrogates, nothing above \\U0010FFFF)");
     node->value = value;
     node->plain = tag == "?";
     node->expanded_size = value.size() + 1;

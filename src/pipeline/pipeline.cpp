@@ -52,10 +52,10 @@ void check_output(const fs::path& output, image::OutputFormat format) {
                   "choose another -o file, or remove it first");
     return;
   }
-  bool empty_dir = fs::is_directory(st) && fs::is_empty(output, ec);
-  if (!empty_dir && !fs::exists(output / "oci-layout", ec))
+  if (!fs::is_directory(st))
     throw Error("refusing to replace " + output.string() + ": it exists and is not an OCI image layout",
                 "choose another -o directory, or remove it first");
+  image::check_replaceable_layout(output);
 }
 
 void check_clean(const manifest::Manifest& m) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
 
 namespace slimbuild::provenance {
@@ -45,12 +46,35 @@ fs::path existing_dir_for(const fs::path& input) {
   return "/";
 }
 
-std::optional<fs::path> toplevel(const fs::path& dir) {
+// Not being in a checkout is normal; git refusing one that is there (most
+// often "detected dubious ownership": the checkout belongs to another user,
+// as in CI containers) is not, and is never worked around here: the user
+// decides, with safe.directory or SOURCE_DATE_EPOCH.
+Error git_refused(const fs::path& dir, const std::string& err) {
+  std::string first = err.substr(0, err.find('\n'));
+  if (first.rfind("fatal: ", 0) == 0) first.erase(0, 7);
+  std::string hint;
+  if (err.find("dubious ownership") != std::string::npos)
+    hint = "if you trust this checkout, let git read it: git config --global --add safe.directory " +
+           dir.string() + " (as the user running slimbuild); ";
+  hint += "or set SOURCE_DATE_EPOCH to build without git metadata (no revision label, time from the variable)";
+  return Error("git refuses the checkout at " + dir.string() + ": " + trim(first), hint);
+}
+
+struct TopLevel {
+  std::optional<fs::path> path;
+  std::optional<Error> refused;
+};
+
+TopLevel toplevel(const fs::path& dir) {
   auto r = git(dir, {"rev-parse", "--show-toplevel"});
-  if (!r.ok()) return std::nullopt;
+  if (!r.ok()) {
+    if (r.err.find("not a git repository") != std::string::npos) return {};
+    return {std::nullopt, git_refused(dir, r.err)};
+  }
   std::string top = trim(r.out);
-  if (top.empty()) return std::nullopt;
-  return fs::path(top);
+  if (top.empty()) return {};
+  return {fs::path(top), std::nullopt};
 }
 
 std::string remote_url(const fs::path& top) {
@@ -120,7 +144,13 @@ std::string strip_credentials(const std::string& url) {
 std::optional<GitInfo> git_info(const fs::path& dir) {
   if (!util::program_in_path("git")) return std::nullopt;
   fs::path start = existing_dir_for(dir);
-  auto top = toplevel(start);
+  auto [top, refused] = toplevel(start);
+  if (refused) {
+    // Falling back to time 0 without a word would silently change the digest.
+    if (!std::getenv("SOURCE_DATE_EPOCH")) throw *refused;
+    util::warn(std::string(refused->what()) + "; building without git metadata because SOURCE_DATE_EPOCH is set");
+    return std::nullopt;
+  }
   if (!top) return std::nullopt;
 
   auto head = git(*top, {"log", "-1", "--format=%H %ct", "HEAD"});
@@ -149,7 +179,9 @@ std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs)
     std::error_code ec;
     fs::path abs = fs::weakly_canonical(fs::absolute(input, ec), ec);
     if (ec) abs = input;
-    std::optional<fs::path> top = have_git ? toplevel(existing_dir_for(abs)) : std::nullopt;
+    TopLevel found_top = have_git ? toplevel(existing_dir_for(abs)) : TopLevel{};
+    if (found_top.refused) throw Error("--require-clean: " + std::string(found_top.refused->what()), found_top.refused->hint());
+    std::optional<fs::path> top = found_top.path;
     if (!top) {
       found.insert(abs.string() + " (not in a git checkout)");
       continue;

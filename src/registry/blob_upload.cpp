@@ -145,7 +145,7 @@ UploadSettings UploadSettings::from(const PushOptions& options) {
   return s;
 }
 
-BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file, const std::string& digest, uint64_t size,
+BlobOutcome push_blob(RegistryClient& client, const OpenBlob& open_blob, const std::string& digest, uint64_t size,
                       MountCache& cache, const UploadSettings& settings) {
   const Reference& ref = client.reference();
   BlobOutcome out{digest, size, ""};
@@ -193,12 +193,10 @@ BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file,
     util::debug("mounting " + what + " from " + from + " was refused; uploading");
   }
 
-  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error("cannot open " + file.string() + " to upload " + what);
+  util::Fd fd = open_blob();
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) != size)
-    throw Error(file.string() + " has " + std::to_string(st.st_size) + " bytes but the layout says " + std::to_string(size),
-                "the layout is corrupted; rebuild it");
+    throw Error("blob " + digest + " changed size before its upload", "the layout is corrupted; rebuild it");
 
   Upload upload(client, fd.get(), digest, size, settings, progress);
   client.with_retries<bool>("uploading " + what + " to " + ref.name(), [&]() -> Attempt<bool> {

@@ -12,6 +12,7 @@
 #include <slimbuild/registry/referrers_tag.hpp>
 #include <slimbuild/registry/registry_client.hpp>
 #include <slimbuild/registry/registry_error.hpp>
+#include <slimbuild/util/limits.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::registry {
@@ -29,8 +30,9 @@ ManifestToPush load_manifest(const image::LayoutReader& layout, const image::Des
   ManifestToPush m;
   m.descriptor = d;
   m.bytes = layout.read_blob(d);
-  nlohmann::json j = nlohmann::json::parse(m.bytes, nullptr, false);
+  nlohmann::json j = util::parse_untrusted_json(m.bytes, "manifest " + d.digest);
   if (!j.is_object()) throw Error("manifest " + d.digest + " in " + layout.dir().string() + " is not a JSON object");
+  image::check_described(d, j);
   m.media_type = j.contains("mediaType") && j["mediaType"].is_string() ? j["mediaType"].get<std::string>() : d.media_type;
   if (m.media_type.empty()) m.media_type = image::kMediaTypeManifest;
   if (!j.contains("config")) throw Error("manifest " + d.digest + " has no config (only image manifests can be pushed)");
@@ -109,7 +111,8 @@ PushResult push_layout(const fs::path& layout_dir, const std::optional<std::stri
     for (const auto& b : m.blobs) {
       if (!done.insert(b.digest).second) continue;
       try {
-        result.blobs.push_back(push_blob(client, layout.blob_path(b.digest), b.digest, b.size, cache, settings));
+        auto open = [&] { return layout.open_blob(b, image::BlobCheck::Digest); };
+        result.blobs.push_back(push_blob(client, open, b.digest, b.size, cache, settings));
       } catch (...) {
         cache.save();  // what did arrive can still be mounted next time
         throw;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include "rootfs/secrets.hpp"
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
 
@@ -87,7 +88,14 @@ void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m) {
                                   "CA bundle " + bundle.string() + " holds no PEM certificate "
                                   "(no \"-----BEGIN CERTIFICATE-----\" line)",
                                   "point ca_certificates: at a PEM file with one or more certificates");
-  rootfs.add(file_entry(bundle, kCaBundlePath, 0644, "ca-certificates"));
+  // A bundle is public by definition; one that also carries a key (a
+  // cert+key PEM picked by mistake) would publish the key in the image.
+  Entry e = file_entry(bundle, kCaBundlePath, 0644, "ca-certificates");
+  util::Fd fd = util::open_checked(bundle, e.identity);
+  if (auto why = secret_reason(bundle, "ca-certificates.crt", fd.get()))
+    throw manifest::ManifestError(m.ca_certificates.where, "CA bundle " + bundle.string() + " " + *why,
+                                  "a CA bundle holds certificates only; remove the private key from it");
+  rootfs.add(std::move(e));
 }
 
 void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {

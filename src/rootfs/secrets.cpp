@@ -14,13 +14,24 @@
 //   - .npmrc with _authToken/_auth/_password, .netrc/_netrc with password,
 //     .pypirc with password, .docker/config.json with "auth"/"identitytoken"
 //   - PKCS#12 / Java keystores: *.p12, *.pfx, *.jks, *.keystore
-//   - any file whose first 64 KiB hold a "-----BEGIN ... PRIVATE KEY-----" block
-//     (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP ... PRIVATE KEY BLOCK)
+//   - PuTTY private keys (*.ppk), direnv's .envrc, NAME.env (prod.env, ...)
+//   - directory names compare case-insensitively (.AWS/credentials is .aws/credentials)
+//   - any file holding a "-----BEGIN ... PRIVATE KEY-----" block anywhere, in
+//     ASCII/UTF-8 or UTF-16 (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP ...
+//     PRIVATE KEY BLOCK); the whole file is streamed in chunks, not a prefix
+//     (an image's file in `audit`: its first kSecretScanBytes)
 #include "rootfs/secrets.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <cerrno>
+#include <vector>
+
+#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::rootfs {
 
@@ -47,15 +58,42 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// The bounded prefix every content rule looks at; "" for non-regular files.
-std::string read_prefix(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return {};
-  std::ifstream in(file, std::ios::binary);
-  std::string buf(kSecretScanBytes, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  buf.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return buf;
+// Calls `chunk` with consecutive pieces of the file (each carrying the tail
+// of the previous one, so a marker split across reads is still seen) until
+// it returns true. pread on the caller's descriptor; else the path, opened
+// O_NOFOLLOW (the walk never follows links, nor does this).
+template <typename Chunk>
+bool scan_file(const fs::path& file, int fd, Chunk chunk) {
+  util::Fd own;
+  if (fd < 0) {
+    own.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    struct stat st {};
+    if (!own || ::fstat(own.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    fd = own.get();
+  }
+  constexpr std::size_t kChunk = 1 << 20, kCarry = 256;
+  std::string buf;
+  off_t offset = 0;
+  for (;;) {
+    std::size_t keep = std::min(buf.size(), kCarry);
+    buf.erase(0, buf.size() - keep);
+    buf.resize(keep + kChunk);
+    ssize_t n = ::pread(fd, buf.data() + keep, kChunk, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buf.resize(keep + static_cast<std::size_t>(n));
+    offset += n;
+    if (chunk(std::string_view(buf))) return true;
+  }
+}
+
+// UTF-16 text of ASCII characters with its NUL halves dropped.
+std::string without_nuls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text)
+    if (c != '\0') out.push_back(c);
+  return out;
 }
 
 std::optional<std::string> pem_private_key(std::string_view text) {
@@ -80,11 +118,18 @@ bool contains_any(std::string_view text, std::initializer_list<std::string_view>
 std::optional<std::string> name_reason(const std::vector<std::string>& parts) {
   if (parts.empty()) return std::nullopt;
   for (const auto& p : parts)
-    if (p == ".git") return "is inside a .git directory (repository internals and credentials)";
+    if (lower(p) == ".git") return "is inside a .git directory (repository internals and credentials)";
   const std::string& name = parts.back();
-  const std::string parent = parts.size() >= 2 ? parts[parts.size() - 2] : std::string{};
+  // Directory names are matched case-insensitively: macOS and Windows
+  // checkouts hold ".AWS" or ".Kube" that the tools still read.
+  const std::string parent = parts.size() >= 2 ? lower(parts[parts.size() - 2]) : std::string{};
   const std::string lname = lower(name);
 
+  if (name == ".envrc") return "is a direnv .envrc (environment secrets)";
+  if (lname.size() > 4 && ends_with(lname, ".env") && lname != "example.env" && lname != "sample.env" &&
+      lname != "template.env")
+    return "is a dotenv file (" + name + ", environment secrets)";
+  if (ends_with(lname, ".ppk")) return "is a PuTTY private key (" + name + ")";
   if (name == ".env" || name.rfind(".env.", 0) == 0) {
     static constexpr std::array<std::string_view, 4> kTemplates{".env.example", ".env.sample", ".env.template",
                                                                 ".env.dist"};
@@ -98,7 +143,7 @@ std::optional<std::string> name_reason(const std::vector<std::string>& parts) {
   if (name == "application_default_credentials.json" || (parent == "gcloud" && (name == "credentials.db" || name == "access_tokens.db")))
     return "is a Google Cloud credentials file (" + name + ")";
   for (std::size_t i = 0; i + 1 < parts.size(); ++i)
-    if (parts[i] == ".azure") return "is inside an Azure CLI profile (.azure/)";
+    if (lower(parts[i]) == ".azure") return "is inside an Azure CLI profile (.azure/)";
   if (parent == ".kube" && name == "config") return "is a Kubernetes client config (.kube/config, may hold tokens)";
   for (std::string_view ext : {".p12", ".pfx", ".jks", ".keystore"})
     if (ends_with(lname, ext)) return "is a key store (" + std::string(ext.substr(1)) + ") that may hold private keys";
@@ -108,10 +153,9 @@ std::optional<std::string> name_reason(const std::vector<std::string>& parts) {
 // Rules for well-known config files that are harmless unless they hold a token.
 std::optional<std::string> credential_file_reason(const std::vector<std::string>& parts, std::string_view text) {
   const std::string& name = parts.back();
-  const std::string parent = parts.size() >= 2 ? parts[parts.size() - 2] : std::string{};
+  const std::string parent = parts.size() >= 2 ? lower(parts[parts.size() - 2]) : std::string{};
   bool npmrc = name == ".npmrc", netrc = name == ".netrc" || name == "_netrc", pypirc = name == ".pypirc";
   bool docker = parent == ".docker" && name == "config.json";
-  if (!npmrc && !netrc && !pypirc && !docker) return std::nullopt;
   if (npmrc && contains_any(text, {"_authToken", "_auth", "_password"})) return "is an .npmrc holding a registry token";
   if (netrc && contains_any(text, {"password"})) return "is a " + name + " holding passwords";
   if (pypirc && contains_any(text, {"password"})) return "is a .pypirc holding a package index password";
@@ -120,32 +164,45 @@ std::optional<std::string> credential_file_reason(const std::vector<std::string>
   return std::nullopt;
 }
 
-}  // namespace
-
-namespace {
-
-// Both entry points: names first (for every spelling of the path), then the content.
-std::optional<std::string> reason_for(std::initializer_list<std::string_view> paths, std::string_view head) {
-  for (std::string_view path : paths) {
-    auto parts = components(path);
-    if (auto r = name_reason(parts)) return r;
+// The content rules on one piece of a file: credential files by their
+// spellings of the path, then a PEM private key in ASCII or UTF-16.
+std::optional<std::string> content_reason(const std::vector<std::vector<std::string>>& spellings, std::string_view text) {
+  for (const auto& parts : spellings)
     if (!parts.empty())
-      if (auto r = credential_file_reason(parts, head)) return r;
-  }
-  return pem_private_key(head);
+      if (auto r = credential_file_reason(parts, text)) return r;
+  if (auto r = pem_private_key(text)) return r;
+  if (text.find('\0') != std::string_view::npos)
+    if (auto r = pem_private_key(without_nuls(text))) return *r + ", UTF-16 encoded";
+  return std::nullopt;
+}
+
+// Name rules first, for every spelling of the path.
+std::optional<std::string> name_reason_of(const std::vector<std::vector<std::string>>& spellings) {
+  for (const auto& parts : spellings)
+    if (auto r = name_reason(parts)) return r;
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path) {
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
   // Directory rules look at both the path inside the tree and the host path,
   // so a tree rooted at ".aws/" or inside ".git/" is still recognised.
-  std::string host = host_file.lexically_normal().generic_string();
-  return reason_for({relative_path, host}, read_prefix(host_file));
+  const std::vector<std::vector<std::string>> spellings{components(relative_path),
+                                                        components(host_file.lexically_normal().generic_string())};
+  if (auto r = name_reason_of(spellings)) return r;
+  std::optional<std::string> why;
+  scan_file(host_file, fd, [&](std::string_view text) {
+    why = content_reason(spellings, text);
+    return why.has_value();
+  });
+  return why;
 }
 
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head) {
-  return reason_for({image_path}, head.substr(0, kSecretScanBytes));
+  const std::vector<std::vector<std::string>> spellings{components(image_path)};
+  if (auto r = name_reason_of(spellings)) return r;
+  return content_reason(spellings, head.substr(0, kSecretScanBytes));
 }
 
 }  // namespace slimbuild::rootfs

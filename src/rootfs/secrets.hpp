@@ -15,8 +15,11 @@ namespace fs = std::filesystem;
 // Why `host_file` looks like a secret ("contains a PEM private key block",
 // "is an SSH private key (id_ed25519)", ".env file", "npm token in .npmrc",
 // "AWS credentials file", "is inside a .git directory", ...) or nullopt.
-// Reads at most a bounded prefix of the file.
-std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path);
+// Content rules read the whole file, streamed in chunks: from `fd` when
+// given (the caller's already-checked descriptor, read with pread so its
+// offset is untouched), else from `host_file` opened without following a
+// final symlink.
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1);
 // The same rules for a file of an image (`audit`): its image path and its
 // first bytes (at least kSecretScanBytes when the file is that long).
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head);

@@ -14,6 +14,7 @@
 
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/file_identity.hpp>
 
 namespace slimbuild::rootfs {
 
@@ -57,6 +58,54 @@ std::optional<std::vector<std::string>> lexical_parts(const std::vector<std::str
   return parts;
 }
 
+// Walks `target` from `dir` (components below `root`), following symlinks
+// found in the tree (absolute ones must name a path inside it). False when a
+// ".." would leave the tree or the links loop; a missing component ends the
+// walk lexically (a dangling link is harmless here).
+bool resolves_inside(const fs::path& root, std::vector<std::string> dir, std::string_view target, int hops = 0) {
+  std::vector<std::string> todo;
+  for (size_t i = 0; i <= target.size();) {
+    size_t j = target.find('/', i);
+    if (j == std::string_view::npos) j = target.size();
+    if (j > i) todo.emplace_back(target.substr(i, j - i));
+    i = j + 1;
+  }
+  bool physical = true;  // still walking real entries (not past a missing one)
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const std::string& part = todo[k];
+    if (part == ".") continue;
+    if (part == "..") {
+      if (dir.empty()) return false;
+      dir.pop_back();
+      continue;
+    }
+    dir.push_back(part);
+    if (!physical) continue;
+    fs::path host = root;
+    for (const auto& d : dir) host /= d;
+    struct stat st {};
+    if (::lstat(host.c_str(), &st) != 0) {
+      physical = false;
+      continue;
+    }
+    if (!S_ISLNK(st.st_mode)) continue;
+    if (++hops > 40) return false;
+    std::error_code ec;
+    std::string next = fs::read_symlink(host, ec).string();
+    if (ec || next.empty()) return false;
+    dir.pop_back();
+    std::string rest;
+    for (size_t r = k + 1; r < todo.size(); ++r) rest += "/" + todo[r];
+    if (next[0] == '/') {
+      fs::path inside = fs::path(next).lexically_normal().lexically_relative(root.lexically_normal());
+      if (inside.empty() || *inside.begin() == "..") return false;
+      return resolves_inside(root, {}, inside.generic_string() + rest, hops);
+    }
+    return resolves_inside(root, dir, next + rest, hops);
+  }
+  return true;
+}
+
 std::vector<std::string> split(std::string_view rel) { return lexical_parts({}, rel).value_or(std::vector<std::string>{}); }
 
 // A tree merges into directories that already exist (like `COPY dir/ /`):
@@ -93,10 +142,16 @@ void walk(Rootfs& rootfs, const fs::path& root, const fs::path& dir, const std::
       add_directory(rootfs, dest, options.origin);
       walk(rootfs, root, host, rel, dest, options);
     } else if (S_ISREG(st.st_mode)) {
-      if (options.check_file) options.check_file(host, rel);
+      if (options.check_file) {
+        util::Fd fd = util::open_checked(host, util::FileIdentity::of(st), root);
+        options.check_file(host, rel, fd.get());
+      }
       uint32_t mode = options.file_mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
       Entry e = file_entry(host, dest, mode, options.origin);
       e.size = static_cast<uint64_t>(st.st_size);
+      // The layer reads exactly what this lstat saw, beneath the root.
+      e.identity = util::FileIdentity::of(st);
+      e.source_root = root;
       rootfs.add(std::move(e));
     } else if (S_ISLNK(st.st_mode)) {
       std::string target = fs::read_symlink(host).string();
@@ -141,6 +196,7 @@ Entry file_entry(const fs::path& host_file, const std::string& image_path, uint3
   e.mode = mode & 0777u;  // never setuid/setgid/sticky, whatever the host or manifest says
   e.source = host_file;
   e.size = static_cast<uint64_t>(st.st_size);
+  e.identity = util::FileIdentity::of(st);
   e.origin = std::move(origin);
   return e;
 }
@@ -153,8 +209,10 @@ std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::stri
 
   if (target[0] != '/') {
     // Relative: resolved from the link's directory, and it may not climb
-    // above the tree root even if it would come back in.
-    return lexical_parts(link_dir, target) ? std::optional<std::string>(target) : std::nullopt;
+    // above the tree root even if it would come back in. Resolved the way
+    // the kernel will, following links met on the way (`e -> d/../x` with
+    // `d -> .` climbs out although each text looks inside).
+    return resolves_inside(tree_root, link_dir, target) ? std::optional<std::string>(target) : std::nullopt;
   }
   // Absolute host path: kept only when it lies inside the tree, rewritten
   // relative to the link so it still works once the tree sits at `dest`.

@@ -59,8 +59,8 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
       std::vector<std::string> secrets;
       std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
-      opts.check_file = [&](const fs::path& host, std::string_view rel) {
-        auto why = secret_reason(host, rel);
+      opts.check_file = [&](const fs::path& host, std::string_view rel, int fd) {
+        auto why = secret_reason(host, rel, fd);
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");

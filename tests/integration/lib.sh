@@ -390,3 +390,21 @@ if not members[end].isfile():
 print(end)
 PY
 }
+
+# sb_peak_kib DIR CMD...: runs CMD in the background (stdout -> $SB_TMP/peak.out,
+# stderr -> $SB_TMP/peak.err), sampling the disk DIR uses; sets SB_PEAK_KIB
+# (the most seen) and SB_PEAK_RC (CMD's exit code).
+sb_peak_kib() {
+  local dir=$1 pid used
+  shift
+  "$@" >"$SB_TMP/peak.out" 2>"$SB_TMP/peak.err" &
+  pid=$!
+  SB_PEAK_KIB=0
+  while kill -0 $pid 2>/dev/null; do
+    used=$(du -sk "$dir" 2>/dev/null | cut -f1)
+    ((used > SB_PEAK_KIB)) && SB_PEAK_KIB=$used
+    sleep 0.05
+  done
+  SB_PEAK_RC=0
+  wait $pid || SB_PEAK_RC=$?
+}

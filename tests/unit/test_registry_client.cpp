@@ -4,6 +4,7 @@
 // acceptance with relative Locations, and a registry that stores other bytes.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,6 +23,10 @@ using namespace slimbuild;
 using namespace slimbuild::registry;
 
 namespace {
+
+OpenBlob open_file(const fs::path& p) {
+  return [p] { return util::Fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)); };
+}
 
 class ScriptedTransport : public Transport {
  public:
@@ -206,7 +211,7 @@ TEST_CASE("registry: chunked upload follows relative Locations and the Range the
   s.chunk_size = 4096;
   s.progress = false;
   MountCache cache("");
-  BlobOutcome out = push_blob(client, blob, digest, data.size(), cache, s);
+  BlobOutcome out = push_blob(client, open_file(blob), digest, data.size(), cache, s);
   CHECK(out.action == "uploaded");
   CHECK(received == data);
   CHECK(patches == 10);
@@ -234,7 +239,7 @@ TEST_CASE("registry: a registry that stores different bytes fails the push") {
   UploadSettings s;
   s.progress = false;
   MountCache cache("");
-  CHECK_THROWS_WITH(push_blob(client, blob, util::sha256_digest("hello"), 5, cache, s),
+  CHECK_THROWS_WITH(push_blob(client, open_file(blob), util::sha256_digest("hello"), 5, cache, s),
                     Catch::Contains("stored the blob as sha256:ffff"));
   CHECK(puts == 1);  // not retried: the bytes, not the network, are wrong
 }
@@ -254,7 +259,7 @@ TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
   UploadSettings s;
   s.progress = false;
   MountCache cache("");
-  auto out = push_blob(client, dir.path() / "unused", "sha256:" + std::string(64, '2'), 10, cache, s);
+  auto out = push_blob(client, open_file(dir.path() / "unused"), "sha256:" + std::string(64, '2'), 10, cache, s);
   CHECK(out.action == "exists");
 }
 

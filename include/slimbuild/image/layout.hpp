@@ -10,9 +10,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::image {
 
@@ -36,6 +39,18 @@ struct Descriptor {
   static Descriptor from_json(const nlohmann::json& j);  // throws Error on bad fields
 };
 
+bool is_manifest_media_type(std::string_view t);  // OCI or docker image manifest
+bool is_index_media_type(std::string_view t);     // OCI index or docker manifest list
+bool is_config_media_type(std::string_view t);    // OCI or docker image config
+bool is_layer_media_type(std::string_view t);     // OCI or docker layer, any compression
+// Throws Error when `doc`, the JSON blob `d` names, is not what d's media type
+// says: an index listed as a manifest (or the reverse), a doc whose own
+// "mediaType" differs, an image manifest with a non-config config or a
+// non-layer layer. Media types it does not know are not checked.
+void check_described(const Descriptor& d, const nlohmann::json& doc);
+
+enum class BlobCheck { Digest, SizeOnly };
+
 class LayoutReader {
  public:
   // Throws Error when `dir` is not an OCI layout (missing oci-layout/index.json).
@@ -49,9 +64,17 @@ class LayoutReader {
   Descriptor find_image(const std::optional<std::string>& ref = std::nullopt) const;
 
   fs::path blob_path(const std::string& digest) const;  // throws on a malformed digest
+  // Something is stored for `digest` (open_blob checks what it is).
   bool has_blob(const std::string& digest) const;
+  // Opens the blob for streaming: O_NOFOLLOW, then fstat on the descriptor
+  // (a regular file of exactly d.size bytes). With BlobCheck::Digest the whole
+  // blob is hashed first (pread, the offset stays 0), so nothing that does
+  // not match d.digest is ever uploaded or used; SizeOnly is for readers
+  // that hash in their own pass and discard the result on a mismatch.
+  util::Fd open_blob(const Descriptor& d, BlobCheck check = BlobCheck::Digest) const;
   // Reads a (JSON-sized) blob whole and checks its digest and size.
   std::string read_blob(const Descriptor& d) const;
+  // read_blob, parsed under the JSON size/depth caps, and check_described.
   nlohmann::json read_json_blob(const Descriptor& d) const;
 
  private:

@@ -20,6 +20,12 @@
 
 namespace slimbuild::image {
 
+// Throws Error unless `dir` may be replaced by a new layout: it is empty, or
+// it holds an OCI layout and nothing else (oci-layout, index.json, blobs/
+// with algorithm folders of plain files). A directory that merely contains
+// a file named oci-layout next to sources is refused, untouched.
+void check_replaceable_layout(const fs::path& dir);
+
 // Everything the image config says besides the layer (image-spec config.md).
 struct ImageConfigSpec {
   std::string architecture;                  // "amd64"

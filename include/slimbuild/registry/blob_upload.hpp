@@ -6,12 +6,13 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
+#include <functional>
 #include <string>
 
 #include <slimbuild/registry/mount_cache.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/registry_client.hpp>
+#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::registry {
 
@@ -26,7 +27,11 @@ struct UploadSettings {
   static UploadSettings from(const PushOptions& options);
 };
 
-BlobOutcome push_blob(RegistryClient& client, const std::filesystem::path& file, const std::string& digest, uint64_t size,
+// `open_blob` is called only when the blob must be uploaded; it returns the
+// blob's file already checked (regular file, size, digest: LayoutReader::open_blob),
+// so bytes that are not the blob never leave the machine.
+using OpenBlob = std::function<util::Fd()>;
+BlobOutcome push_blob(RegistryClient& client, const OpenBlob& open_blob, const std::string& digest, uint64_t size,
                       MountCache& cache, const UploadSettings& settings);
 
 }  // namespace slimbuild::registry

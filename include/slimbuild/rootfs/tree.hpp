@@ -41,7 +41,10 @@ struct TreeOptions {
   // slash); true skips the entry (and, for a directory, everything below it).
   std::function<bool(std::string_view relative, bool is_dir)> skip;
   // Called for every regular file that will be added; throws to refuse it.
-  std::function<void(const fs::path& host_file, std::string_view relative)> check_file;
+  // `file` is the walked file itself, opened beneath the tree root without
+  // following links and checked against the walk's identity, so a check
+  // reads exactly what the layer will (or the build fails naming the file).
+  std::function<void(const fs::path& host_file, std::string_view relative, int file)> check_file;
 };
 
 // Adds the contents of host directory `src` below image directory `dest`

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -40,11 +41,21 @@ class AtomicFile {
 void write_file_atomic(const fs::path& file, std::string_view data, unsigned mode = 0644);
 
 // A directory that appears at `target` only when commit() is called. Until
-// then it lives at a unique temporary sibling (same file system, so the final
-// rename is atomic). commit() replaces an existing `target` directory. If the
-// object is destroyed without commit(), the temporary tree is removed.
+// then it lives at a unique temporary sibling `.NAME.tmp-*` (same file system).
+// Writers to one target take turns: the constructor waits for the lock file
+// `.NAME.lock` beside it (flock, so a killed writer releases it; removed when
+// done) and, holding
+// it, removes the `.NAME.tmp-*` / `.NAME.old-*` siblings a killed writer left.
+// commit() replaces an existing `target` directory in one step (renameat2
+// RENAME_EXCHANGE, then the old tree is removed), so `target` never stops
+// existing; a file system without RENAME_EXCHANGE gets two renames and a
+// warning saying so. If the object is destroyed without commit(), the
+// temporary tree is removed.
 class AtomicDir {
  public:
+  // Called with the existing target just before it is replaced; throws to refuse.
+  using ReplaceCheck = std::function<void(const fs::path& existing)>;
+
   explicit AtomicDir(fs::path target);
   ~AtomicDir();
   AtomicDir(const AtomicDir&) = delete;
@@ -52,11 +63,13 @@ class AtomicDir {
 
   const fs::path& path() const noexcept { return temp_; }  // write here
   const fs::path& target() const noexcept { return target_; }
-  void commit();
+  void commit(const ReplaceCheck& check = {});
 
  private:
   fs::path target_;
   fs::path temp_;
+  fs::path lock_;
+  int lock_fd_ = -1;
   bool committed_ = false;
 };
 

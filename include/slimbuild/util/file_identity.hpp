@@ -1,0 +1,44 @@
+// Reading input files so that what was checked is what gets read. A walk
+// records each file's identity (device, inode, size, modification time); the
+// reader opens the file again without following symlinks below the tree's
+// root (every directory with openat(O_DIRECTORY|O_NOFOLLOW) from its parent's
+// descriptor, the file with O_NOFOLLOW) and compares fstat of that
+// descriptor with the recorded identity. A file swapped for a symlink, or for
+// another file, between the walk and the read is an error naming it.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <slimbuild/util/handles.hpp>
+
+namespace slimbuild::util {
+
+namespace fs = std::filesystem;
+
+struct FileIdentity {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_sec = 0, mtime_nsec = 0;
+
+  static FileIdentity of(const struct stat& st);
+  bool operator==(const FileIdentity&) const = default;
+  // "it is another file now (inode 12 -> 34)", "its size changed (5 -> 7 bytes)", ...
+  std::string difference(const FileIdentity& now) const;
+};
+
+// Opens root/relative read-only as described above (root itself may be named
+// through a symlink; nothing below it may be one). Throws Error naming the
+// path: ELOOP says "was replaced by a symlink".
+Fd open_beneath(const fs::path& root, const fs::path& relative);
+
+// Opens `file` read-only (O_NONBLOCK, so a fifo cannot hang the open) and,
+// when `expected` is given, checks it is still a regular file with that
+// identity. With `root`, the file is opened by open_beneath(root, file
+// relative to root). Throws Error with `what` in the message.
+Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root = {});
+
+}  // namespace slimbuild::util
