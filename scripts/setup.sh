@@ -10,6 +10,7 @@ PACKAGES=(
   g++ cmake make pkg-config git ca-certificates ccache
   # libraries slimbuild links against
   liblief-dev libarchive-dev libssl-dev libcurl4-openssl-dev zlib1g-dev
+  libdeflate-dev libzstd-dev
   nlohmann-json3-dev libcli11-dev catch2 libyaml-cpp-dev
   # data that images take from the build machine
   tzdata
@@ -17,6 +18,8 @@ PACKAGES=(
   # a Go toolchain for the static example, binaries to package
   skopeo umoci podman docker-registry golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
+  # decompressors the layer compatibility tests read our gzip/zstd with; bench peers
+  gzip zstd libarchive-tools pigz time
 )
 
 missing=()

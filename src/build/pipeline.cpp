@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include <slimbuild/build/cached_layer.hpp>
 #include <slimbuild/build/image_config.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
@@ -112,7 +113,10 @@ BuildResult build_image(const BuildOptions& options) {
   image::LayoutWriter writer(layout_dir);
   layer::LayerOptions layer_options;
   layer_options.mtime = epoch;
-  layer::LayerResult layer = writer.put_layer(rootfs, layer_options);
+  layer_options.compression = options.compression.value_or(manifest_compression(m.compression));
+  layer_options.compression.threads = options.threads;
+  layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir,
+                                              result.layer_from_cache);
   result.layer_digest = layer.digest;
   result.diff_id = layer.diff_id;
   result.layer_size = layer.size;

@@ -163,6 +163,8 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
   if (const YamlNode* n = top.get("workdir")) m.workdir = read_image_path(*n, "workdir", diag);
   if (const YamlNode* n = top.get("ports")) m.ports = read_ports(*n, diag);
   if (const YamlNode* n = top.get("labels")) m.labels = read_labels(*n, diag);
+  if (const YamlNode* n = top.get("compression"))
+    if (auto c = read_compression(*n, diag)) m.compression = std::move(*c);
 }
 
 // Reads at most kMaxManifestBytes + 1 bytes, from regular files only: a

@@ -10,6 +10,7 @@
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
+#include <slimbuild/layer/compressor.hpp>
 
 namespace slimbuild::build {
 
@@ -23,6 +24,9 @@ struct BuildOptions {
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
   bool require_clean = false;            // refuse uncommitted inputs (git)
   std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
+  std::optional<layer::Compression> compression;  // overrides the manifest's compression:
+  unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
+  std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
 };
 
 struct BuildResult {
@@ -36,6 +40,7 @@ struct BuildResult {
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  bool layer_from_cache = false;   // the layer came from the cache: nothing was compressed
 };
 
 BuildResult build_image(const BuildOptions& options);
