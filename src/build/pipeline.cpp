@@ -4,6 +4,7 @@
 // appears, whole, only at the final commit.
 #include <slimbuild/build/pipeline.hpp>
 
+#include <future>
 #include <optional>
 
 #include <fstream>
@@ -20,6 +21,7 @@
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::build {
 
@@ -94,9 +96,16 @@ BuildResult build_image(const BuildOptions& options) {
   trace_options.sysroot = m.sysroot;
   trace_options.extra_libraries = m.libraries;
   trace_options.binary_image_path = m.binary.dest;
+  util::StageTimer timer;
   trace::TraceResult traced = trace::trace_binary(m.binary.path, trace_options);
+  timer.mark("trace");
   rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
   result.file_count = count_files(rootfs);
+  timer.mark("rootfs");
+  // The SBOM's dpkg lookups run on their own thread while the layer is written.
+  std::future<provenance::DpkgDb> dpkg = std::async(std::launch::async, [&rootfs, &m] {
+    return provenance::DpkgDb::load(m.sysroot, provenance::dpkg_lookup_paths(rootfs, m.sysroot));
+  });
 
   std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
   int64_t epoch = options.source_date_epoch ? *options.source_date_epoch : provenance::resolve_source_date_epoch(git);
@@ -120,6 +129,7 @@ BuildResult build_image(const BuildOptions& options) {
   result.layer_digest = layer.digest;
   result.diff_id = layer.diff_id;
   result.layer_size = layer.size;
+  timer.mark(result.layer_from_cache ? "layer (from the cache)" : "layer");
 
   // --tag only says where to push: it names the layout entry but must not
   // change the image, so `verify` without it reproduces the same digest.
@@ -136,11 +146,14 @@ BuildResult build_image(const BuildOptions& options) {
   sbom_input.created = epoch;
   sbom_input.binary_build_id = traced.binary.elf.build_id;
   sbom_input.file_sha256 = layer.file_sha256;
+  provenance::DpkgDb dpkg_db = dpkg.get();
+  sbom_input.dpkg = &dpkg_db;
   std::string sbom = util::canonical_json(provenance::make_spdx(rootfs, sbom_input));
   image::Descriptor referrer =
       writer.add_referrer(result.manifest, provenance::kSpdxMediaType, sbom, provenance::kSpdxMediaType,
                           {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
   result.sbom_digest = referrer.digest;
+  timer.mark("sbom");
 
   // --sbom is staged before anything is committed, so a bad path fails the
   // build with nothing written; it is renamed into place last.
@@ -163,6 +176,7 @@ BuildResult build_image(const BuildOptions& options) {
     image::write_docker_archive(layout_dir, result.ref_name, repo_tags, result.layout, epoch);
   }
   if (sbom_out) sbom_out->commit();
+  timer.mark("write");
   return result;
 }
 

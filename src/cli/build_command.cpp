@@ -21,6 +21,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::cli {
 
@@ -107,7 +108,9 @@ int run_build(BuildFlags& flags) {
   std::optional<registry::PushResult> pushed;
   if (flags.push) {
     try {
+      util::StageTimer timer;
       pushed = push(flags, built, *built.reference);
+      timer.mark("push");
     } catch (const Error& e) {
       // The build itself succeeded and is kept: say so, and how to finish.
       std::string hint = e.hint().empty() ? "" : e.hint() + "; ";

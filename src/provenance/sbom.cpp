@@ -7,6 +7,7 @@
 // DEPENDS_ON the packages its libraries came from.
 #include <slimbuild/provenance/sbom.hpp>
 
+#include <optional>
 #include <set>
 
 #include <slimbuild/image/layout_writer.hpp>
@@ -70,10 +71,36 @@ json deb_package(const DpkgPackage& p, const std::string& distro) {
                                          {"referenceLocator", purl}}})}};
 }
 
+
+// Files from the host system belong to the package that installed them;
+// the binary and files: entries are the application's own.
+bool from_system(const rootfs::Entry& e) { return e.origin != "binary" && e.origin != "files" && e.origin != "generated"; }
+
+// The source path relative to the sysroot, when it is inside it ("" if not).
+std::string sysroot_relative(const rootfs::Entry& e, const fs::path& sysroot) {
+  if (e.source.empty()) return "";
+  std::string src = fs::path(e.source).lexically_normal().generic_string();
+  std::string root = fs::path(sysroot).lexically_normal().generic_string();
+  if (!root.empty() && root.back() == '/') root.pop_back();
+  return src.rfind(root + "/", 0) == 0 ? src.substr(root.size()) : "";
+}
+
 }  // namespace
 
+std::vector<std::string> dpkg_lookup_paths(const rootfs::Rootfs& rootfs, const fs::path& sysroot) {
+  std::vector<std::string> paths;
+  for (const auto& [path, e] : rootfs.entries()) {
+    if (e.type != rootfs::EntryType::File || !from_system(e)) continue;
+    paths.push_back(path);
+    if (std::string rel = sysroot_relative(e, sysroot); !rel.empty()) paths.push_back(rel);
+  }
+  return paths;
+}
+
 json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
-  DpkgDb dpkg = DpkgDb::load(input.sysroot);
+  std::optional<DpkgDb> loaded;
+  if (!input.dpkg) loaded = DpkgDb::load(input.sysroot, dpkg_lookup_paths(rootfs, input.sysroot));
+  const DpkgDb& dpkg = input.dpkg ? *input.dpkg : *loaded;
   const std::string app_id = spdx_id("SPDXRef-Package-app-", input.name);
   json files = json::array(), relationships = json::array();
   std::map<std::string, json> packages;     // SPDXID -> package, sorted for stable output
@@ -90,17 +117,10 @@ json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
                      {"checksums", json::array({{{"algorithm", "SHA256"}, {"checksumValue", sha}}})},
                      {"licenseConcluded", "NOASSERTION"},
                      {"copyrightText", "NOASSERTION"}});
-    // Files from the host system belong to the package that installed them;
-    // the binary and files: entries are the application's own.
     const DpkgPackage* owner = nullptr;
-    if (e.origin != "binary" && e.origin != "files" && e.origin != "generated") {
+    if (from_system(e)) {
       owner = dpkg.owner(path);
-      if (!owner && !e.source.empty()) {
-        std::string src = fs::path(e.source).lexically_normal().generic_string();
-        std::string root = fs::path(input.sysroot).lexically_normal().generic_string();
-        if (!root.empty() && root.back() == '/') root.pop_back();
-        if (src.rfind(root + "/", 0) == 0) owner = dpkg.owner(src.substr(root.size()));
-      }
+      if (std::string rel = sysroot_relative(e, input.sysroot); !owner && !rel.empty()) owner = dpkg.owner(rel);
     }
     if (owner) {
       json pkg = deb_package(*owner, dpkg.distro());

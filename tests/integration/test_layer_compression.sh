@@ -18,7 +18,7 @@ mkdir -p "$dir/data"
 head -c 3000000 /dev/urandom >"$dir/data/random.bin"
 seq 1 600000 >"$dir/data/numbers.txt"
 head -c 2000000 /dev/zero >"$dir/data/zeros.bin"
-cat "$dir/data/random.bin" "$dir/data/numbers.txt" | head -c 2500000 >"$dir/data/mixed.bin"
+{ head -c 1500000 "$dir/data/random.bin" && head -c 1000000 "$dir/data/numbers.txt"; } >"$dir/data/mixed.bin"
 cat >"$dir/slimbuild.yml" <<'Y'
 name: comp
 binary: {path: app}
@@ -82,7 +82,8 @@ if [[ $rc -eq 0 ]]; then
 else
   note "umoci $(umoci --version 2>/dev/null | awk '{print $NF}') cannot unpack zstd layers: $(tail -n 1 "$dest/zlog")"
 fi
-sb_build "$dir/zstd.yml" "$SB_TMP/zs.tar" --format oci-archive
+"$SLIMBUILD" build "$dir/zstd.yml" -o "$SB_TMP/zs.tar" --format oci-archive >/dev/null 2>"$SB_TMP/err" ||
+  fail "oci-archive build with zstd: $(cat "$SB_TMP/err")"
 store=$(mktemp -d /tmp/sbpz.XXXXXX)
 sb_on_exit "podman --root '$store/root' --runroot '$store/run' --storage-driver vfs rmi -a -f; rm -rf '$store'"
 loaded=$(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs load -i "$SB_TMP/zs.tar" 2>&1) ||

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <slimbuild/provenance/dpkg_db.hpp>
+
 #include <slimbuild/rootfs/rootfs.hpp>
 
 namespace slimbuild::provenance {
@@ -23,7 +25,11 @@ struct SbomInput {
   int64_t created = 0;               // SOURCE_DATE_EPOCH: keeps the document reproducible
   std::string binary_build_id;       // hex, may be ""
   std::map<std::string, std::string> file_sha256;  // from layer::LayerResult
+  const DpkgDb* dpkg = nullptr;      // loaded already (e.g. while the layer was written); else loaded here
 };
+
+// The paths make_spdx asks the dpkg database about (for DpkgDb::load's `only`).
+std::vector<std::string> dpkg_lookup_paths(const rootfs::Rootfs& rootfs, const fs::path& sysroot);
 
 inline constexpr const char* kSpdxMediaType = "application/spdx+json";
 
