@@ -56,6 +56,7 @@ struct ParallelGzipWriter::Impl {
   uint32_t crc = 0;
   uint64_t isize = 0;
   bool finished = false;
+  bool header_written = false;
 
   std::unique_ptr<BlockDeflater> inline_deflater;  // one thread: no pool
   std::mutex mu;
@@ -132,6 +133,16 @@ struct ParallelGzipWriter::Impl {
     return b.done;
   }
 
+  // The fixed header goes out with the first bytes, so a constructor
+  // never fails on a full disk.
+  void put_header() {
+    if (header_written) return;
+    unsigned char xfl = level == 9 ? 2 : level == 1 ? 4 : 0;
+    const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, kGzipOsUnknown};
+    sink.put(header, sizeof header);
+    header_written = true;
+  }
+
   void write_oldest() {
     Block& b = ring[written % ring.size()];
     {
@@ -141,6 +152,7 @@ struct ParallelGzipWriter::Impl {
     if (b.error) std::rethrow_exception(b.error);
     crc = static_cast<uint32_t>(crc32_combine(crc, b.crc, static_cast<z_off_t>(b.len)));
     isize += b.len;
+    put_header();
     sink.put(b.out.data(), b.out.size());
     b.len = 0;
     ++written;
@@ -152,9 +164,6 @@ ParallelGzipWriter::ParallelGzipWriter(int fd, int level, unsigned threads, std:
     throw Error("gzip compression level " + std::to_string(level) + " is out of range", "use a level from 0 to 9");
   if (threads == 0) throw Error("internal: a compressor needs at least one thread");
   impl_ = std::make_unique<Impl>(fd, level, threads, std::move(what));
-  unsigned char xfl = level == 9 ? 2 : level == 1 ? 4 : 0;
-  const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, kGzipOsUnknown};
-  impl_->sink.put(header, sizeof header);
 }
 
 ParallelGzipWriter::~ParallelGzipWriter() = default;
@@ -179,6 +188,7 @@ void ParallelGzipWriter::finish() {
   if (s.finished) return;
   if (s.current().len > 0) s.queue_current();
   while (s.written < s.filled) s.write_oldest();
+  s.put_header();
   // A final, empty fixed-Huffman block (BFINAL 1, BTYPE 01, end-of-block),
   // then CRC-32 and ISIZE (the length mod 2^32), little-endian.
   unsigned char tail[10] = {0x03, 0x00};
