@@ -15,8 +15,9 @@ PACKAGES=(
   # data that images take from the build machine
   tzdata
   # real peers for tests and the demo: readers of our output, a registry,
+  # a container runtime (docker.io: dockerd for tests/support/dockerd.sh),
   # a Go toolchain for the static example, binaries to package
-  skopeo umoci podman docker-registry golang-go apache2-utils openssl
+  skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
   # decompressors the layer compatibility tests read our gzip/zstd with; bench peers
   gzip zstd libarchive-tools pigz time

@@ -1,9 +1,10 @@
-// `slimbuild build MANIFEST`: flags -> build::build_image -> optional push ->
-// summary. Humans get a few lines on stderr and the digest as the last stdout
+// `slimbuild build MANIFEST`: flags -> the manifest, loaded once ->
+// pipeline::build_image -> optional push -> summary. Humans get a few lines on stderr and the digest as the last stdout
 // line (the contract); with --json stdout holds exactly one JSON document
 // (whose "digest" is that same digest) so it can be piped into jq as is.
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -11,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -43,6 +44,7 @@ struct BuildFlags {
   bool no_cache = false;
   RegistryFlags registry;
   registry::PushOptions registry_options;
+  SigningKeyFlags signing;
 };
 
 std::string human_size(uint64_t bytes) {
@@ -65,7 +67,7 @@ const char* format_name(image::OutputFormat f) {
 }
 
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
-registry::PushResult push(const BuildFlags& flags, const build::BuildResult& built, const std::string& reference) {
+registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
   if (flags.format == image::OutputFormat::Oci)
     return registry::push_layout(built.layout, built.ref_name, reference, options);
@@ -75,8 +77,8 @@ registry::PushResult push(const BuildFlags& flags, const build::BuildResult& bui
 }
 
 int run_build(BuildFlags& flags) {
-  build::BuildOptions options;
-  options.manifest = flags.manifest;
+  manifest::Manifest loaded = manifest::load_manifest(flags.manifest);
+  pipeline::BuildOptions options;
   options.output = flags.output;
   options.source_date_epoch = flags.source_date_epoch;
   if (!flags.tag.empty()) options.tag = flags.tag;
@@ -91,16 +93,18 @@ int run_build(BuildFlags& flags) {
     options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
-    std::optional<std::string> destination =
-        flags.tag.empty() ? manifest::load_manifest(flags.manifest).image : std::optional<std::string>(flags.tag);
+    std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
     if (!destination)
       throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
                   "set image: in the manifest or pass --tag REF", kExitUsage);
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
+  // A key that cannot sign fails here, before anything is built.
+  if (!flags.signing.key.empty())
+    options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
 
-  build::BuildResult built = build::build_image(options);
+  pipeline::BuildResult built = pipeline::build_image(loaded, options);
   util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
              std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
              built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
@@ -123,7 +127,7 @@ int run_build(BuildFlags& flags) {
   }
 
   if (flags.json) {
-    nlohmann::json j{{"digest", built.manifest.digest},
+    nlohmann::json j{{"digest", built.image_manifest.digest},
                      {"layout", built.layout.string()},
                      {"format", format_name(flags.format)},
                      {"ref_name", built.ref_name},
@@ -134,10 +138,11 @@ int run_build(BuildFlags& flags) {
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest},
                      {"layer_from_cache", built.layer_from_cache}};
+    if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << built.manifest.digest << "\n";
+    std::cout << built.image_manifest.digest << "\n";
   }
   return kExitOk;
 }
@@ -178,6 +183,7 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--cache-dir", flags->cache_dir,
                     "The layer cache (default: $XDG_CACHE_HOME/slimbuild, else ~/.cache/slimbuild)");
   c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache");
+  add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };
   return c;

@@ -121,9 +121,9 @@ layer::LayerResult LayoutWriter::put_layer_from(const std::function<layer::Layer
   return result;
 }
 
-Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                                   const std::map<std::string, std::string>& annotations,
-                                   const std::string& ref_name) {
+WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                       const std::map<std::string, std::string>& annotations,
+                                       const std::string& ref_name) {
   impl_->check_open();
   if (!ref_name.empty() && !is_ref_name(ref_name))
     throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
@@ -139,7 +139,13 @@ Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::L
   if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
   manifest.platform = platform_json(config);
   impl_->list(manifest.to_json());
-  return manifest;
+  return {manifest, config_desc};
+}
+
+Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::string& ref_name) {
+  return write_image(config, layer, annotations, ref_name).manifest;
 }
 
 Descriptor LayoutWriter::add_referrer(const Descriptor& subject, const std::string& artifact_type,

@@ -39,6 +39,13 @@ struct ImageConfigSpec {
 
 inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
 
+// What write_image put into the layout: the image manifest (as listed in
+// index.json) and the config it names.
+struct WrittenImage {
+  Descriptor manifest;
+  Descriptor config;
+};
+
 class LayoutWriter {
  public:
   explicit LayoutWriter(fs::path output);
@@ -60,7 +67,10 @@ class LayoutWriter {
   layer::LayerResult put_layer_from(const std::function<layer::LayerResult(const fs::path&)>& produce);
 
   // Writes config + manifest for one layer and lists the manifest in
-  // index.json under `ref_name`. Returns the manifest descriptor (as listed).
+  // index.json under `ref_name`. add_image returns the manifest descriptor
+  // (as listed); write_image also the config's.
+  WrittenImage write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                           const std::map<std::string, std::string>& annotations, const std::string& ref_name);
   Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                        const std::map<std::string, std::string>& annotations, const std::string& ref_name);
 
