@@ -10,6 +10,7 @@ PACKAGES=(
   g++ cmake make pkg-config git ca-certificates ccache
   # libraries slimbuild links against
   liblief-dev libarchive-dev libssl-dev libcurl4-openssl-dev zlib1g-dev
+  libdeflate-dev libzstd-dev
   nlohmann-json3-dev libcli11-dev catch2 libyaml-cpp-dev
   # data that images take from the build machine
   tzdata
@@ -20,6 +21,8 @@ PACKAGES=(
   curl python3 util-linux coreutils procps dpkg
   # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
   debootstrap nodejs npm
+  # decompressors the layer compatibility tests read our gzip/zstd with; bench peers
+  gzip zstd libarchive-tools pigz time
 )
 # The sanitizer tree and libFuzzer targets (scripts/sanitize.sh), only when
 # the test run includes them (SLIMBUILD_SANITIZE=1, see scripts/test.sh).

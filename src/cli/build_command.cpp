@@ -6,12 +6,15 @@
 #include "cli/registry_flags.hpp"
 #include "cli/sign_flags.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include <slimbuild/image/archive.hpp>
+#include <slimbuild/layer/compressor.hpp>
+#include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/provenance/sbom.hpp>
@@ -20,6 +23,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::cli {
 
@@ -36,6 +40,10 @@ struct BuildFlags {
   std::string sbom_format = "spdx";
   bool require_clean = false;
   std::optional<int64_t> source_date_epoch;
+  std::string compression;
+  unsigned threads = 0;
+  std::string cache_dir;
+  bool no_cache = false;
   RegistryFlags registry;
   registry::PushOptions registry_options;
   SigningKeyFlags signing;
@@ -80,6 +88,12 @@ int run_build(BuildFlags& flags) {
   options.require_clean = flags.require_clean;
   if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
   options.sbom_format = provenance::parse_sbom_format(flags.sbom_format).value_or(provenance::SbomFormat::Spdx);
+  if (!flags.compression.empty()) options.compression = layer::parse_compression(flags.compression);
+  options.threads = flags.threads;
+  // The cache is on unless --no-cache or SLIMBUILD_NO_CACHE=1 (the tests set it).
+  const char* no_cache_env = std::getenv("SLIMBUILD_NO_CACHE");
+  if (!flags.no_cache && !(no_cache_env && std::string_view(no_cache_env) == "1"))
+    options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
@@ -96,12 +110,14 @@ int run_build(BuildFlags& flags) {
   pipeline::BuildResult built = pipeline::build_image(loaded, options);
   util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
              std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
-             built.layer_digest);
+             built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
 
   std::optional<registry::PushResult> pushed;
   if (flags.push) {
     try {
+      util::StageTimer timer;
       pushed = push(flags, built, *built.reference);
+      timer.mark("push");
     } catch (const Error& e) {
       // The build itself succeeded and is kept: say so, and how to finish.
       std::string hint = e.hint().empty() ? "" : e.hint() + "; ";
@@ -124,7 +140,8 @@ int run_build(BuildFlags& flags) {
                      {"layer_size", built.layer_size},
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest},
-                     {"cyclonedx_digest", built.cyclonedx_digest}};
+                     {"cyclonedx_digest", built.cyclonedx_digest},
+                     {"layer_from_cache", built.layer_from_cache}};
     if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
@@ -164,6 +181,14 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")
       ->check(CLI::NonNegativeNumber);
+  c.app->add_option("--compression", flags->compression,
+                    "gzip or zstd, optionally with a level (gzip:9, zstd:19); overrides the manifest's compression:")
+      ->type_name("ALGO[:LEVEL]");
+  c.app->add_option("--threads", flags->threads, "Compression threads (default: every core); never changes the bytes")
+      ->check(CLI::Range(1u, layer::kMaxThreads));
+  c.app->add_option("--cache-dir", flags->cache_dir,
+                    "The layer cache (default: $XDG_CACHE_HOME/slimbuild, else ~/.cache/slimbuild)");
+  c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache");
   add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };

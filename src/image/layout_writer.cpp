@@ -133,10 +133,14 @@ Descriptor LayoutWriter::put_json(const nlohmann::json& doc, std::string media_t
 }
 
 layer::LayerResult LayoutWriter::put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options) {
+  return put_layer_from([&](const fs::path& temp) { return layer::write_layer(rootfs, temp, options); });
+}
+
+layer::LayerResult LayoutWriter::put_layer_from(const std::function<layer::LayerResult(const fs::path&)>& produce) {
   impl_->check_open();
   // Streamed under a temporary name: the digest is known only at the end.
   fs::path temp = impl_->blobs() / (".layer.tmp-" + std::to_string(impl_->temp_counter++));
-  layer::LayerResult result = layer::write_layer(rootfs, temp, options);
+  layer::LayerResult result = produce(temp);
   fs::path file = impl_->blob(result.digest);
   std::error_code ec;
   if (fs::exists(file)) {
@@ -161,7 +165,7 @@ WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const laye
   if (!util::is_sha256_digest(layer.digest) || !fs::exists(impl_->blob(layer.digest)))
     throw Error("internal: layer " + layer.digest + " was not written to this layout (use put_layer)");
   Descriptor layer_desc;
-  layer_desc.media_type = kMediaTypeLayerGzip;
+  layer_desc.media_type = layer.media_type.empty() ? kMediaTypeLayerGzip : layer.media_type;
   layer_desc.digest = layer.digest;
   layer_desc.size = layer.size;
   Descriptor config_desc = put_json(image_config_json(config, {layer.diff_id}), kMediaTypeConfig);

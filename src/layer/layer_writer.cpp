@@ -1,4 +1,4 @@
-// write_layer: Rootfs -> TarStream -> GzipWriter -> blob file, one pass.
+// write_layer: Rootfs -> TarStream -> Compressor -> blob file, one pass.
 // Each source file is opened once, checked against the size recorded when it
 // was added, and streamed in fixed chunks that feed the per-file hash and the
 // tar at the same time. A file that changes underneath us is an error, never
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include <slimbuild/layer/gzip_writer.hpp>
+#include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/layer/tar_stream.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
@@ -135,15 +135,16 @@ LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, 
   ::fchmod(fd.get(), 0644);
 
   LayerResult result;
-  GzipWriter gzip(fd.get(), options.compression_level, out_file.string());
-  TarStream tar([&gzip](const void* p, std::size_t n) { gzip.write(p, n); });
+  std::unique_ptr<Compressor> compressor = make_compressor(options.compression, fd.get(), out_file.string());
+  TarStream tar([&compressor](const void* p, std::size_t n) { compressor->write(p, n); });
   write_entries(rootfs, options, tar, result);
-  gzip.finish();
+  compressor->finish();
   if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
     throw Error("cannot write " + out_file.string() + ": " + std::strerror(errno));
 
-  result.digest = gzip.digest();
-  result.size = gzip.compressed_size();
+  result.digest = compressor->digest();
+  result.size = compressor->compressed_size();
+  result.media_type = layer_media_type(options.compression.algorithm);
   result.diff_id = tar.diff_id();
   result.tar_size = tar.size();
   done = true;

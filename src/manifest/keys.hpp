@@ -11,9 +11,11 @@ namespace slimbuild::manifest::keys {
 inline const std::vector<std::string> kTopLevel = {
     "name",   "image",           "binary", "entrypoint", "cmd",     "libraries", "files",  "user",
     "ca_certificates", "tzdata", "timezone", "env",      "workdir", "ports",     "labels", "sysroot",
-    "scanner_metadata", "stop_signal", "volumes", "annotations", "writable", "capabilities", "arbitrary_uid"};
+    "scanner_metadata", "stop_signal", "volumes", "annotations", "writable", "capabilities", "arbitrary_uid",
+    "compression"};
 inline const std::vector<std::string> kBinary = {"path", "dest"};
 inline const std::vector<std::string> kFile = {"src", "dest", "mode", "exclude"};
 inline const std::vector<std::string> kUser = {"name", "uid", "gid"};
+inline const std::vector<std::string> kCompression = {"algorithm", "level"};
 
 }  // namespace slimbuild::manifest::keys

@@ -180,6 +180,8 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
       wrong_type(*n, "scanner_metadata", "true or false", diag);
   }
   read_runtime_keys(top, m, diag);
+  if (const YamlNode* n = top.get("compression"))
+    if (auto c = read_compression(*n, diag)) m.compression = std::move(*c);
 }
 
 // Reads at most kMaxManifestBytes + 1 bytes, from regular files only: a

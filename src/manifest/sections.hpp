@@ -28,6 +28,8 @@ std::optional<std::string> read_image_path(const YamlNode& node, std::string_vie
 std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag);
 // `files: [{src, dest, mode?, exclude?}, ...]`.
 std::vector<FileSpec> read_files(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag);
+// `compression: gzip|zstd` or `{algorithm, level}`; levels checked per algorithm.
+std::optional<CompressionSpec> read_compression(const YamlNode& node, Diagnostics& diag);
 // `user: {name?, uid, gid?}`; root is refused.
 std::optional<UserSpec> read_user(const YamlNode& node, Diagnostics& diag);
 // `ca_certificates: true|false|path/to/bundle.pem`.

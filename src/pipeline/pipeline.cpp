@@ -7,10 +7,12 @@
 #include <slimbuild/pipeline/pipeline.hpp>
 
 #include <fstream>
+#include <future>
 #include <optional>
 
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/cached_layer.hpp>
 #include <slimbuild/pipeline/image_config.hpp>
 #include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/provenance/dpkg_records.hpp>
@@ -25,6 +27,7 @@
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::pipeline {
 
@@ -100,13 +103,13 @@ std::string sbom_json(provenance::SbomFormat format, const manifest::Manifest& m
                       const rootfs::Rootfs& rootfs, const layer::LayerResult& layer, const provenance::DpkgDb& dpkg,
                       int64_t epoch) {
   provenance::SbomInput input;
+  input.dpkg = &dpkg;
   input.name = m.name;
   input.image_reference = reference.value_or("");
   input.sysroot = m.sysroot;
   input.created = epoch;
   input.binary_build_id = traced.binary.elf.build_id;
   input.file_sha256 = layer.file_sha256;
-  input.dpkg = &dpkg;
   return util::canonical_json(provenance::make_sbom(format, rootfs, input));
 }
 
@@ -163,13 +166,25 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   result.ref_name = tag.value_or("latest");
 
   // What the loader needs, then the file system.
+  util::StageTimer timer;
   trace::TraceResult traced = trace_manifest_binary(m);
+  timer.mark("trace");
   rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
-  // The sysroot's dpkg database, read once: the image's own dpkg records
-  // (what scanners read) and the SBOMs attribute files by the same rule.
-  provenance::DpkgDb dpkg = provenance::DpkgDb::load(m.sysroot);
-  if (m.scanner_metadata) provenance::add_dpkg_records(rootfs, dpkg, m.sysroot);
+  // The sysroot's dpkg database, read once and only for the image's paths:
+  // the image's own dpkg records (what scanners read; they go into the layer,
+  // so the database is needed first) and the SBOMs attribute files by the
+  // same rule. Without records its reading overlaps the layer.
+  auto load_dpkg = [&rootfs, &m] {
+    return provenance::DpkgDb::load(m.sysroot, provenance::owner_lookup_paths(rootfs, m.sysroot));
+  };
+  std::optional<provenance::DpkgDb> dpkg_now;
+  std::future<provenance::DpkgDb> dpkg_later;
+  if (m.scanner_metadata)
+    provenance::add_dpkg_records(rootfs, dpkg_now.emplace(load_dpkg()), m.sysroot);
+  else
+    dpkg_later = std::async(std::launch::async, load_dpkg);
   result.file_count = count_files(rootfs);
+  timer.mark("rootfs");
   std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
   int64_t epoch = source_date_epoch(options, git);
 
@@ -180,10 +195,14 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   image::LayoutWriter writer(layout_dir);
   layer::LayerOptions layer_options;
   layer_options.mtime = epoch;
-  layer::LayerResult layer = writer.put_layer(rootfs, layer_options);
+  layer_options.compression = options.compression.value_or(manifest_compression(m.compression));
+  layer_options.compression.threads = options.threads;
+  layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir,
+                                              result.layer_from_cache);
   result.layer_digest = layer.digest;
   result.diff_id = layer.diff_id;
   result.layer_size = layer.size;
+  timer.mark(result.layer_from_cache ? "layer (from the cache)" : "layer");
 
   // Config and manifest. --tag only says where to push: it names the layout
   // entry but must not change the image, so `verify` without it reproduces
@@ -199,6 +218,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   result.config_digest = written.config.digest;
 
   // The SBOMs travel with the image as OCI 1.1 referrers, SPDX and CycloneDX.
+  const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
   std::string sbom, sbom_file;
   for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
     std::string doc = sbom_json(format, m, result.reference, traced, rootfs, layer, dpkg, epoch);
@@ -210,6 +230,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
     if (format == options.sbom_format) sbom_file = doc;
     if (format == provenance::SbomFormat::Spdx) sbom = std::move(doc);
   }
+  timer.mark("sbom");
 
   // A signed provenance statement, when asked: one more referrer.
   if (options.signing_key)
@@ -227,6 +248,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   writer.commit();
   if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);
   if (sbom_out) sbom_out->commit();
+  timer.mark("write");
   return result;
 }
 

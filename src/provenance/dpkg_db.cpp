@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -97,7 +98,7 @@ std::vector<std::pair<std::string, std::string>> parse_md5sums(std::string_view 
   return out;
 }
 
-DpkgDb DpkgDb::load(const fs::path& sysroot) {
+DpkgDb DpkgDb::load(const fs::path& sysroot, const std::vector<std::string>& only) {
   DpkgDb db;
   db.sysroot_ = sysroot;
   db.distro_ = os_release_value(sysroot, "ID");
@@ -113,6 +114,14 @@ DpkgDb DpkgDb::load(const fs::path& sysroot) {
     db.packages_.emplace(p.name, p);  // first architecture wins for un-suffixed lists
   }
 
+  std::set<std::string> wanted, wanted_names;
+  for (const auto& p : only) {
+    wanted.insert(db.canonical(p));
+    wanted_names.insert(p.substr(p.rfind('/') + 1));
+  }
+  auto keep = [&](const std::string& path) {
+    return only.empty() || wanted_names.count(path.substr(path.rfind('/') + 1));
+  };
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dpkg / "info", ec)) {
     if (e.path().extension() != ".list") continue;
@@ -121,7 +130,10 @@ DpkgDb DpkgDb::load(const fs::path& sysroot) {
     std::ifstream in(e.path());
     std::string path;
     while (std::getline(in, path))
-      if (!path.empty() && path != "/." && path[0] == '/') db.owners_.emplace(db.canonical(path), key);
+      if (!path.empty() && path != "/." && path[0] == '/' && keep(path)) {
+        std::string c = db.canonical(path);
+        if (only.empty() || wanted.count(c)) db.owners_.emplace(std::move(c), key);
+      }
   }
   return db;
 }

@@ -99,6 +99,18 @@ const DpkgPackage* entry_owner(const DpkgDb& db, const rootfs::Entry& e, const f
   return host.empty() ? nullptr : db.owner(host);
 }
 
+std::vector<std::string> owner_lookup_paths(const rootfs::Rootfs& rootfs, const fs::path& sysroot) {
+  std::vector<std::string> paths;
+  for (const auto& [path, e] : rootfs.entries()) {
+    if (e.type != rootfs::EntryType::File && e.type != rootfs::EntryType::Symlink) continue;
+    paths.push_back(path);
+    if (std::string host = path_in_sysroot(e.source, sysroot); !host.empty()) paths.push_back(host);
+  }
+  // The OS identity files add_dpkg_records adds (base-files owns them).
+  for (const char* p : {"/usr/lib/os-release", "/etc/os-release", "/etc/debian_version"}) paths.push_back(p);
+  return paths;
+}
+
 std::string status_stanza(const DpkgPackage& p) {
   std::string s = "Package: " + p.name + "\n";
   s += "Status: " + (p.status.empty() ? std::string("install ok installed") : p.status) + "\n";

@@ -60,6 +60,7 @@ json deb_package(const SbomPackage& p, const std::string& distro) {
   return j;
 }
 
+
 }  // namespace
 
 json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {

@@ -16,6 +16,9 @@ SB_TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 SLIMBUILD_SOURCE_DIR=${SLIMBUILD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLIMBUILD=${SLIMBUILD:-$SLIMBUILD_SOURCE_DIR/build/slimbuild}
 export SLIMBUILD SLIMBUILD_SOURCE_DIR
+# Every build really builds (a reproducibility test must not be answered by
+# the layer cache); the cache tests unset this.
+export SLIMBUILD_NO_CACHE=1
 # Whatever python3 is first on PATH reads JSON and tar for us; the images
 # themselves only ever contain the system's /usr/bin binaries.
 SB_PY=${SB_PY:-python3}

@@ -160,8 +160,8 @@ TEST_CASE("layer: bad inputs are clear errors and leave no output behind") {
   SECTION("compression level out of range") {
     r.add(generated("/a", "a"));
     LayerOptions opt;
-    opt.compression_level = 10;
-    CHECK_THROWS_WITH(write_layer(r, out, opt), Catch::Contains("compression level 10"));
+    opt.compression.level = 10;
+    CHECK_THROWS_WITH(write_layer(r, out, opt), Catch::Contains("gzip compression level 10 is out of range"));
   }
   SECTION("negative timestamp") {
     r.add(generated("/a", "a"));

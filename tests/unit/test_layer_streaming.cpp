@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include <slimbuild/layer/gzip_writer.hpp>
+#include <slimbuild/layer/parallel_gzip.hpp>
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/util/sha256.hpp>
 
@@ -47,7 +47,7 @@ TEST_CASE("layer: gzip header is fixed: no name, mtime 0, OS unknown") {
     Rootfs r;
     r.add(generated("/etc/hostname", "slim\n"));
     LayerOptions opt;
-    opt.compression_level = level;
+    opt.compression.level = level;
     opt.mtime = 1700000000;  // must not reach the gzip header
     fs::path out = tmp.path() / ("l" + std::to_string(level) + ".tgz");
     write_layer(r, out, opt);
@@ -62,12 +62,12 @@ TEST_CASE("layer: gzip header is fixed: no name, mtime 0, OS unknown") {
   }
 }
 
-TEST_CASE("layer: GzipWriter output is what gzip -d reads back") {
+TEST_CASE("layer: ParallelGzipWriter output is what gzip -d reads back") {
   slimbuild::util::TempDir tmp("layer-test");
   fs::path out = tmp.path() / "x.gz";
   slimbuild::util::Fd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
   REQUIRE(fd);
-  slimbuild::layer::GzipWriter gz(fd.get(), 6, out.string());
+  slimbuild::layer::ParallelGzipWriter gz(fd.get(), 6, 2, out.string());
   std::string input;
   for (int i = 0; i < 20000; ++i) input += std::to_string(i * 7919) + "\n";
   gz.write(input.data(), input.size() / 2);
@@ -88,7 +88,7 @@ TEST_CASE("layer: memory stays flat while streaming a large file") {
   Rootfs r;
   r.add(file_from("/data/big.bin", big));
   LayerOptions opt;
-  opt.compression_level = 1;
+  opt.compression.level = 1;
 
   long before = peak_rss_kib(true);
   long baseline = current_rss_kib();
@@ -151,7 +151,7 @@ TEST_CASE("layer: a full disk is reported with what to do about it") {
     WARN("/dev/full is not available here");
     return;
   }
-  slimbuild::layer::GzipWriter gz(full.get(), 6, "the test blob");
+  slimbuild::layer::ParallelGzipWriter gz(full.get(), 6, 2, "the test blob");
   std::string data(1 << 20, 'x');
   try {
     gz.write(data.data(), data.size());

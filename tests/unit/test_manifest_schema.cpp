@@ -43,4 +43,6 @@ TEST_CASE("manifest: the editor schema lists exactly the keys the loader accepts
   const auto& user = props.at("user");
   CHECK(property_names(user) == as_set(keys::kUser));
   CHECK(user.at("required") == nlohmann::json{"uid"});
+  const auto& compression = props.at("compression").at("oneOf").at(1);
+  CHECK(property_names(compression) == as_set(keys::kCompression));
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -70,6 +71,9 @@ class LayoutWriter {
 
   // Streams the layer into the blob store (see layer::write_layer).
   layer::LayerResult put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options);
+  // The same for a layer blob made by `produce` at the temporary path it is
+  // given (must not exist yet), e.g. copied from the layer cache.
+  layer::LayerResult put_layer_from(const std::function<layer::LayerResult(const fs::path&)>& produce);
 
   // Writes config + manifest for one layer and lists the manifest in
   // index.json under `ref_name` (the tag, what `oci:DIR:TAG` and umoci

@@ -1,13 +1,14 @@
-// The one deterministic layer: a pax tar of a Rootfs, gzip-compressed, written
-// in a single streaming pass. Every input file is read exactly once, in fixed
-// chunks; the same bytes feed the per-file SHA-256 (for the SBOM), the tar
-// hash (diff_id) and zlib, whose output feeds the blob hash (digest) and the
-// blob file. Memory does not grow with file sizes.
+// The one deterministic layer: a pax tar of a Rootfs, compressed (gzip or
+// zstd, see compressor.hpp), written in a single streaming pass. Every input
+// file is read exactly once, in fixed chunks; the same bytes feed the
+// per-file SHA-256 (for the SBOM), the tar hash (diff_id) and the
+// compressor, whose output feeds the blob hash (digest) and the blob file.
+// Memory does not grow with file sizes.
 //
 // Normalisation lives here and only here: entries in Rootfs order (bytewise,
 // parents first), mtime = options.mtime, uid/gid from the entry (0 except the
 // user's home), empty uname/gname, no xattrs/ACLs/atime/ctime, permission
-// bits from the entry, symlinks as symlinks, gzip header with no name, mtime 0.
+// bits from the entry, symlinks as symlinks; the compressor pins its own header.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <map>
 #include <string>
 
+#include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 
 namespace slimbuild::layer {
@@ -23,19 +25,20 @@ namespace fs = std::filesystem;
 
 struct LayerOptions {
   int64_t mtime = 0;          // SOURCE_DATE_EPOCH (or git commit time, or 0)
-  int compression_level = 6;  // zlib level; fixed so output is reproducible
+  Compression compression;    // algorithm + level shape the bytes; threads do not
 };
 
 struct LayerResult {
-  std::string digest;      // "sha256:..." of the gzip stream (the blob)
-  uint64_t size = 0;       // bytes of the gzip stream
+  std::string digest;      // "sha256:..." of the compressed stream (the blob)
+  uint64_t size = 0;       // bytes of the compressed stream
+  std::string media_type;  // application/vnd.oci.image.layer.v1.tar+gzip or +zstd
   std::string diff_id;     // "sha256:..." of the uncompressed tar
   uint64_t tar_size = 0;
   // sha256 hex of every regular file's content, keyed by image path.
   std::map<std::string, std::string> file_sha256;
 };
 
-// Writes the gzip'd tar to `out_file` (created, must not exist). Throws Error
+// Writes the compressed tar to `out_file` (created, must not exist). Throws Error
 // if a source file cannot be read or changes size while it is being read.
 LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, const LayerOptions& options);
 

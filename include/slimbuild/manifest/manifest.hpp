@@ -72,6 +72,14 @@ struct TzData {
   SourceLocation where;
 };
 
+// How the layer is compressed. Plain values here; the layer stage owns the
+// compressors (gzip: 0..9, default 6; zstd: 1..19, default 3).
+struct CompressionSpec {
+  std::string algorithm = "gzip";  // "gzip" or "zstd"
+  std::optional<int> level;        // unset: the algorithm's default
+  SourceLocation where;            // unset (line 0) when defaulted
+};
+
 struct Manifest {
   fs::path file;  // absolute path of the manifest
   fs::path dir;   // its directory: base for relative sources
@@ -106,6 +114,7 @@ struct Manifest {
   std::vector<std::string> writable;               // absolute, sorted: directories owned by the user
   std::vector<std::string> capabilities;           // "net_bind_service": file capabilities of the binary
   bool arbitrary_uid = false;                      // home + writable group 0, group-writable (OpenShift)
+  CompressionSpec compression;
 };
 
 Manifest load_manifest(const fs::path& file);

@@ -12,6 +12,7 @@
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
+#include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 
 namespace slimbuild::manifest { struct Manifest; }
@@ -29,6 +30,9 @@ struct BuildOptions {
   bool require_clean = false;            // refuse uncommitted inputs (git)
   std::optional<fs::path> sbom_file;     // also write an SBOM here
   provenance::SbomFormat sbom_format = provenance::SbomFormat::Spdx;  // which one sbom_file gets
+  std::optional<layer::Compression> compression;  // overrides the manifest's compression:
+  unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
+  std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
 };
 
@@ -43,6 +47,7 @@ struct BuildResult {
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  bool layer_from_cache = false;   // the layer came from the cache: nothing was compressed
   std::string signature_digest;    // the signature bundle referrer manifest, "" if unsigned
   std::string cyclonedx_digest;    // the CycloneDX referrer manifest
 };

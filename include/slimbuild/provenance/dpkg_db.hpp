@@ -49,8 +49,11 @@ std::string resolve_directories(const std::string& path,
 
 class DpkgDb {
  public:
-  // Reads the whole database once; a missing database yields an empty one.
-  static DpkgDb load(const fs::path& sysroot);
+  // Reads the database once; a missing database yields an empty one. With
+  // `only` (absolute paths), ownership is kept for those paths alone: list
+  // lines whose file name no wanted path has are skipped unresolved, so
+  // time and memory follow the image, not the host's package count.
+  static DpkgDb load(const fs::path& sysroot, const std::vector<std::string>& only = {});
 
   // The installed package owning `image_path` (absolute, inside the sysroot), or nullptr.
   const DpkgPackage* owner(const std::string& image_path) const;

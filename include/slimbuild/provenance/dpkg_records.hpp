@@ -35,6 +35,11 @@ inline constexpr const char* kStatusDir = "/var/lib/dpkg/status.d";
 // SBOM and the records, so they always agree.
 const DpkgPackage* entry_owner(const DpkgDb& db, const rootfs::Entry& entry, const fs::path& sysroot);
 
+// Every path entry_owner may ask the database about, for DpkgDb::load's
+// `only` (also the OS identity files add_dpkg_records adds): then the
+// database holds ownership for the image's paths alone.
+std::vector<std::string> owner_lookup_paths(const rootfs::Rootfs& rootfs, const fs::path& sysroot);
+
 struct RecordedPackage {
   DpkgPackage package;
   std::string record;                  // file name under status.d ("libc6")

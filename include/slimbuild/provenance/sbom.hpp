@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <slimbuild/provenance/dpkg_db.hpp>
+
 #include <slimbuild/rootfs/rootfs.hpp>
 
 namespace slimbuild::provenance {

@@ -1,0 +1,82 @@
+// A content cache of finished layers, so an unchanged rebuild compresses
+// nothing. The key is a SHA-256 over everything that shapes the layer's
+// bytes: the cache and tar format versions, compressor_identity() (algorithm,
+// level, library and version, block size), the timestamp, and for every
+// entry in order its path, type, mode, owner, size, link target and the
+// SHA-256 of its content.
+//
+// Content hashes of source files come from a file-hash index (path, device,
+// inode, size, mtime and ctime in ns -> SHA-256), as git's index does. A file
+// is recorded only when its ctime is older than the start of the build that
+// hashed it by more than the kernel's timestamp tick, so a write during or
+// just before the build can never leave a stale hash behind. When some files
+// are not in the index, they are hashed if they are few (or small);
+// otherwise the layer is built and the key computed from the build's own
+// hashes, so a first build still reads each input once.
+//
+// Entries live under the cache directory as entries/<key>.blob and
+// <key>.json, written under temporary names and renamed (the .json last: it
+// is the commit). A hit is verified: the blob's SHA-256 must equal the
+// digest in its .json, else the entry is deleted and ignored with a warning.
+// Hits refresh the entry's mtime; after a store, entries are evicted oldest
+// mtime first until the total is under the size bound. Concurrent builds
+// are safe: writers never overwrite a visible file, eviction and the index
+// save take an flock, and a reader holding an evicted file keeps its inode.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <slimbuild/layer/layer_writer.hpp>
+#include <slimbuild/rootfs/rootfs.hpp>
+
+namespace slimbuild::layer {
+
+namespace fs = std::filesystem;
+
+// $XDG_CACHE_HOME/slimbuild, else $HOME/.cache/slimbuild.
+fs::path default_cache_dir();
+
+inline constexpr uint64_t kDefaultCacheBytes = 4ull << 30;
+
+class LayerCache {
+ public:
+  explicit LayerCache(fs::path dir, uint64_t max_bytes = kDefaultCacheBytes);
+  ~LayerCache();
+  LayerCache(const LayerCache&) = delete;
+  LayerCache& operator=(const LayerCache&) = delete;
+
+  // The key for this rootfs and these options, if every file's content hash
+  // is known or cheap to get; nullopt means "build, then key_from()".
+  // On success, `hashes` gets the content hash of every regular file.
+  std::optional<std::string> key(const rootfs::Rootfs& rootfs, const LayerOptions& options,
+                                 std::map<std::string, std::string>& hashes);
+  // The key from a finished layer's per-file hashes.
+  std::string key_from(const rootfs::Rootfs& rootfs, const LayerOptions& options,
+                       const std::map<std::string, std::string>& hashes) const;
+
+  // On a hit, puts the verified blob at `dest` (must not exist) and returns
+  // its result (without file_sha256); nullopt on a miss or a bad entry.
+  std::optional<LayerResult> fetch(const std::string& key, const fs::path& dest);
+  // Adds the layer at `blob` (left in place). Never throws: a cache that
+  // cannot be written only costs speed, so problems are warnings.
+  void store(const std::string& key, const fs::path& blob, const LayerResult& layer) noexcept;
+  // Records the content hashes of this build's source files in the index.
+  void remember(const rootfs::Rootfs& rootfs, const std::map<std::string, std::string>& hashes) noexcept;
+
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  struct Index;
+  fs::path dir_;
+  uint64_t max_bytes_;
+  int64_t started_ns_;
+  std::unique_ptr<Index> index_;
+  void evict() noexcept;
+};
+
+}  // namespace slimbuild::layer

@@ -1,0 +1,38 @@
+// zstd layers (application/vnd.oci.image.layer.v1.tar+zstd) through
+// libzstd's streaming API, always in its multi-threaded mode: with
+// nbWorkers >= 1 libzstd cuts the input into jobs whose size depends only on
+// the parameters, so 1 worker and 32 workers write the same frame (and
+// nbWorkers = 0, the single-threaded mode, would not: it is never used).
+// One frame, with the content checksum, no dictionary, no content size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <slimbuild/layer/compressor.hpp>
+
+namespace slimbuild::layer {
+
+class ZstdWriter final : public Compressor {
+ public:
+  // `fd` is borrowed; `level` 1..19; `threads` >= 1.
+  ZstdWriter(int fd, int level, unsigned threads, std::string what);
+  ~ZstdWriter() override;
+
+  void write(const void* data, std::size_t size) override;
+  void finish() override;
+  std::string digest() override;
+  uint64_t compressed_size() const override { return sink_.size(); }
+
+ private:
+  void drain(const void* data, std::size_t size, int mode);
+
+  struct Stream;
+  std::unique_ptr<Stream> z_;
+  BlobSink sink_;
+  bool finished_ = false;
+};
+
+}  // namespace slimbuild::layer

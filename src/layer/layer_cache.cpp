@@ -1,0 +1,310 @@
+// LayerCache: the key, the file-hash index, verified fetches, atomic stores
+// and LRU eviction (see the header for the rules).
+#include <slimbuild/layer/layer_cache.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/layer/compressor.hpp>
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/log.hpp>
+#include <slimbuild/util/sha256.hpp>
+
+namespace slimbuild::layer {
+
+namespace {
+
+// Bump when the tar normalisation or the cache's own format changes.
+constexpr const char* kCacheFormat = "slimbuild-layer-cache v1 tar-v1";
+// Larger than any kernel's timestamp tick (HZ >= 100).
+constexpr int64_t kTickNs = 50'000'000;
+// Unknown files are hashed up front when they total at most this much.
+constexpr uint64_t kHashUpFrontBytes = 64ull << 20;
+constexpr std::size_t kMaxIndexEntries = 500'000;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+struct Stamp {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime = 0, ctime = 0;
+  bool operator==(const Stamp&) const = default;
+};
+
+std::optional<Stamp> stamp(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return Stamp{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
+}
+
+// Holds an exclusive flock on DIR/lock for its lifetime (or nothing if the
+// lock file cannot be made: then the caller's work is skipped).
+class DirLock {
+ public:
+  explicit DirLock(const fs::path& dir) : fd_(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ && ::flock(fd_.get(), LOCK_EX) != 0) fd_.reset();
+  }
+  explicit operator bool() const { return static_cast<bool>(fd_); }
+
+ private:
+  util::Fd fd_;
+};
+
+// Copies (or hard-links) `from` to `to` and returns the sha256 digest of
+// what `to` now holds, read back from it.
+std::string place_and_hash(const fs::path& from, const fs::path& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    std::error_code ec;
+    fs::copy_file(from, to, ec);
+    if (ec) throw Error("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+  }
+  ::chmod(to.c_str(), 0644);
+  return "sha256:" + util::sha256_file_hex(to);
+}
+
+std::string unique_suffix() { return std::to_string(::getpid()) + "-" + std::to_string(now_ns()); }
+
+}  // namespace
+
+fs::path default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return fs::path(x) / "slimbuild";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "slimbuild";
+  return fs::temp_directory_path() / "slimbuild-cache";
+}
+
+struct LayerCache::Index {
+  struct Record {
+    Stamp stamp;
+    std::string sha256;
+    bool used = false;
+  };
+  std::unordered_map<std::string, Record> files;  // source path -> record
+  bool dirty = false;
+
+  void load(const fs::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      Record r;
+      std::string path;
+      if (!(f >> r.sha256 >> r.stamp.dev >> r.stamp.ino >> r.stamp.size >> r.stamp.mtime >> r.stamp.ctime)) continue;
+      f.get();
+      std::getline(f, path);
+      if (r.sha256.size() == 64 && !path.empty()) files[path] = std::move(r);
+    }
+  }
+
+  std::string serialise() const {
+    std::vector<const std::pair<const std::string, Record>*> keep;
+    for (const auto& kv : files)
+      if (files.size() <= kMaxIndexEntries || kv.second.used) keep.push_back(&kv);
+    std::sort(keep.begin(), keep.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::string out;
+    for (auto* kv : keep) {
+      const Stamp& s = kv->second.stamp;
+      out += kv->second.sha256 + " " + std::to_string(s.dev) + " " + std::to_string(s.ino) + " " +
+             std::to_string(s.size) + " " + std::to_string(s.mtime) + " " + std::to_string(s.ctime) + " " +
+             kv->first + "\n";
+    }
+    return out;
+  }
+};
+
+LayerCache::LayerCache(fs::path dir, uint64_t max_bytes)
+    : dir_(std::move(dir)), max_bytes_(max_bytes), started_ns_(now_ns()), index_(std::make_unique<Index>()) {
+  std::error_code ec;
+  fs::create_directories(dir_ / "entries", ec);
+  if (ec)
+    throw Error("cannot create the cache directory " + dir_.string() + ": " + ec.message(),
+                "pass --cache-dir DIR somewhere writable, or --no-cache");
+  index_->load(dir_ / "file-hashes");
+}
+
+LayerCache::~LayerCache() = default;
+
+std::string LayerCache::key_from(const rootfs::Rootfs& rootfs, const LayerOptions& options,
+                                 const std::map<std::string, std::string>& hashes) const {
+  util::Sha256 h;
+  auto field = [&h](const std::string& s) {
+    h.update(std::to_string(s.size()) + ":");
+    h.update(s);
+  };
+  field(kCacheFormat);
+  field(compressor_identity(options.compression));
+  field(std::to_string(options.mtime));
+  for (const auto& [path, e] : rootfs.entries()) {
+    field(path);
+    field(std::to_string(static_cast<int>(e.type)) + " " + std::to_string(e.mode) + " " + std::to_string(e.uid) +
+          " " + std::to_string(e.gid));
+    if (e.type == rootfs::EntryType::Symlink) field(e.link_target);
+    if (e.type == rootfs::EntryType::File) {
+      field(std::to_string(e.source.empty() ? e.content.size() : e.size));
+      auto it = hashes.find(path);
+      if (it == hashes.end()) throw Error("internal: no content hash for " + path);
+      field(it->second);
+    }
+  }
+  return h.hex();
+}
+
+std::optional<std::string> LayerCache::key(const rootfs::Rootfs& rootfs, const LayerOptions& options,
+                                           std::map<std::string, std::string>& hashes) {
+  std::vector<std::pair<std::string, const rootfs::Entry*>> unknown;
+  uint64_t unknown_bytes = 0, total_bytes = 0;
+  for (const auto& [path, e] : rootfs.entries()) {
+    if (e.type != rootfs::EntryType::File) continue;
+    if (e.source.empty()) {
+      hashes[path] = util::sha256_hex(e.content);
+      continue;
+    }
+    total_bytes += e.size;
+    auto it = index_->files.find(e.source.string());
+    auto now = stamp(e.source);
+    if (it != index_->files.end() && now && it->second.stamp == *now && now->size == e.size) {
+      hashes[path] = it->second.sha256;
+      it->second.used = true;
+    } else {
+      unknown.emplace_back(path, &e);
+      unknown_bytes += e.size;
+    }
+  }
+  // Many unknown bytes: building reads them anyway, and only once.
+  if (unknown_bytes > kHashUpFrontBytes && unknown_bytes * 4 > total_bytes) return std::nullopt;
+  for (const auto& [path, e] : unknown) hashes[path] = util::sha256_file_hex(e->source);
+  return key_from(rootfs, options, hashes);
+}
+
+std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::path& dest) {
+  fs::path meta_file = dir_ / "entries" / (key + ".json");
+  fs::path blob = dir_ / "entries" / (key + ".blob");
+  std::error_code ec;
+  if (!fs::exists(meta_file, ec)) return std::nullopt;
+  LayerResult r;
+  try {
+    auto j = nlohmann::json::parse(util::read_file(meta_file));
+    r.digest = j.at("digest").get<std::string>();
+    r.size = j.at("size").get<uint64_t>();
+    r.diff_id = j.at("diff_id").get<std::string>();
+    r.tar_size = j.at("tar_size").get<uint64_t>();
+    r.media_type = j.at("media_type").get<std::string>();
+    if (!util::is_sha256_digest(r.digest) || !util::is_sha256_digest(r.diff_id)) throw Error("bad digest");
+    std::string got = place_and_hash(blob, dest);
+    if (got != r.digest || fs::file_size(dest) != r.size)
+      throw Error("its blob's digest is " + got + ", not " + r.digest);
+  } catch (const std::exception& e) {
+    util::warn("ignoring the corrupt cache entry " + meta_file.string() + " (" + e.what() + "); building the layer");
+    fs::remove(dest, ec);
+    fs::remove(meta_file, ec);
+    fs::remove(blob, ec);
+    return std::nullopt;
+  }
+  // Least recently used goes first: a hit makes the entry new again.
+  ::utimensat(AT_FDCWD, meta_file.c_str(), nullptr, 0);
+  return r;
+}
+
+void LayerCache::store(const std::string& key, const fs::path& blob, const LayerResult& layer) noexcept {
+  fs::path entries = dir_ / "entries";
+  fs::path tmp_blob = entries / (".tmp-" + unique_suffix() + ".blob");
+  std::error_code ec;
+  try {
+    std::string got = place_and_hash(blob, tmp_blob);
+    if (got != layer.digest) throw Error("the layer changed while it was cached");
+    fs::rename(tmp_blob, entries / (key + ".blob"));
+    nlohmann::json j{{"digest", layer.digest}, {"size", layer.size},           {"diff_id", layer.diff_id},
+                     {"tar_size", layer.tar_size}, {"media_type", layer.media_type}};
+    util::write_file_atomic(entries / (key + ".json"), j.dump() + "\n");
+  } catch (const std::exception& e) {
+    fs::remove(tmp_blob, ec);
+    util::warn("could not add the layer to the cache in " + dir_.string() + ": " + e.what());
+    return;
+  }
+  evict();
+}
+
+void LayerCache::remember(const rootfs::Rootfs& rootfs, const std::map<std::string, std::string>& hashes) noexcept {
+  try {
+    for (const auto& [path, e] : rootfs.entries()) {
+      if (e.type != rootfs::EntryType::File || e.source.empty()) continue;
+      auto h = hashes.find(path);
+      auto s = stamp(e.source);
+      // Changed at most a tick before this build began: the hash might
+      // predate a write with the same timestamps. Hash it again next time.
+      if (h == hashes.end() || !s || s->ctime >= started_ns_ - kTickNs || s->mtime >= started_ns_ - kTickNs) continue;
+      auto& rec = index_->files[e.source.string()];
+      if (rec.stamp == *s && rec.sha256 == h->second) continue;
+      rec = Index::Record{*s, h->second, true};
+      index_->dirty = true;
+    }
+    if (!index_->dirty) return;
+    DirLock lock(dir_);
+    if (!lock) return;
+    // Keep what concurrent builds recorded meanwhile; ours wins for our files.
+    Index merged;
+    merged.load(dir_ / "file-hashes");
+    for (auto& [path, rec] : index_->files)
+      if (rec.used || !merged.files.count(path)) merged.files[path] = rec;
+    util::write_file_atomic(dir_ / "file-hashes", merged.serialise());
+    index_->dirty = false;
+  } catch (const std::exception& e) {
+    util::warn("could not update the cache's file-hash index in " + dir_.string() + ": " + e.what());
+  }
+}
+
+// Deletes entries, least recently used first, until the cache fits.
+void LayerCache::evict() noexcept {
+  try {
+    DirLock lock(dir_);
+    if (!lock) return;
+    struct Item {
+      fs::file_time_type used;
+      std::string key;
+      uint64_t bytes;
+    };
+    std::vector<Item> items;
+    uint64_t total = 0;
+    for (const auto& f : fs::directory_iterator(dir_ / "entries")) {
+      if (f.path().extension() != ".json") continue;
+      std::error_code ec;
+      std::string key = f.path().stem().string();
+      uint64_t bytes = fs::file_size(dir_ / "entries" / (key + ".blob"), ec);
+      if (ec) bytes = 0;
+      items.push_back({fs::last_write_time(f.path(), ec), key, bytes});
+      total += bytes;
+    }
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.used < b.used; });
+    for (const auto& it : items) {
+      if (total <= max_bytes_) break;
+      std::error_code ec;
+      fs::remove(dir_ / "entries" / (it.key + ".json"), ec);  // first: the entry stops existing
+      fs::remove(dir_ / "entries" / (it.key + ".blob"), ec);
+      total -= it.bytes;
+      util::debug("cache: evicted " + it.key);
+    }
+  } catch (const std::exception& e) {
+    util::warn("could not trim the cache in " + dir_.string() + ": " + e.what());
+  }
+}
+
+}  // namespace slimbuild::layer

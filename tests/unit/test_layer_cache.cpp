@@ -1,0 +1,163 @@
+// LayerCache through its API: keys cover every input and setting, the
+// file-hash index is used only for files that did not change, entries are
+// verified on fetch, and the size bound evicts the least recently used.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <slimbuild/layer/layer_cache.hpp>
+#include <slimbuild/layer/layer_writer.hpp>
+
+#include "unit/test_layer_support.hpp"
+
+using namespace layer_test;
+using slimbuild::layer::LayerCache;
+using slimbuild::layer::LayerOptions;
+using slimbuild::layer::LayerResult;
+
+namespace {
+
+struct Fixture {
+  slimbuild::util::TempDir tmp{"cache-test"};
+  fs::path cache_dir = tmp.path() / "cache";
+  Rootfs rootfs;
+  Fixture() {
+    write_text(tmp.path() / "src/a.txt", "alpha\n");
+    write_text(tmp.path() / "src/b.bin", std::string(200000, 'b'));
+    rootfs.add(file_from("/a.txt", tmp.path() / "src/a.txt"));
+    rootfs.add(file_from("/b.bin", tmp.path() / "src/b.bin"));
+    rootfs.add(generated("/etc/hostname", "h\n"));
+  }
+  // Writes the layer and stores it; returns the key.
+  std::string build_and_store(LayerCache& cache, const LayerOptions& opt, const std::string& name) {
+    fs::path blob = tmp.path() / name;
+    LayerResult r = slimbuild::layer::write_layer(rootfs, blob, opt);
+    std::string key = cache.key_from(rootfs, opt, r.file_sha256);
+    cache.store(key, blob, r);
+    cache.remember(rootfs, r.file_sha256);
+    return key;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("layer cache: the key changes with content, metadata and settings", "[cache]") {
+  Fixture f;
+  LayerCache cache(f.cache_dir);
+  std::map<std::string, std::string> h;
+  LayerOptions opt;
+  auto k1 = cache.key(f.rootfs, opt, h);
+  REQUIRE(k1);
+  CHECK(h.size() == 3);
+  CHECK(h.at("/a.txt") == slimbuild::util::sha256_hex("alpha\n"));
+  std::map<std::string, std::string> h2;
+  CHECK(cache.key(f.rootfs, opt, h2) == k1);  // stable
+
+  LayerOptions later = opt;
+  later.mtime = 1;
+  CHECK(cache.key_from(f.rootfs, later, h) != *k1);
+  LayerOptions zstd = opt;
+  zstd.compression.algorithm = slimbuild::layer::Algorithm::Zstd;
+  CHECK(cache.key_from(f.rootfs, zstd, h) != *k1);
+  LayerOptions level = opt;
+  level.compression.level = 9;
+  CHECK(cache.key_from(f.rootfs, level, h) != *k1);
+  LayerOptions threads = opt;
+  threads.compression.threads = 7;  // never shapes the bytes
+  CHECK(cache.key_from(f.rootfs, threads, h) == *k1);
+
+  Rootfs moded;
+  moded.add(file_from("/a.txt", f.tmp.path() / "src/a.txt", 0600));
+  moded.add(file_from("/b.bin", f.tmp.path() / "src/b.bin"));
+  moded.add(generated("/etc/hostname", "h\n"));
+  CHECK(cache.key_from(moded, opt, h) != *k1);
+
+  write_text(f.tmp.path() / "src/a.txt", "alphA\n");  // same size, new content
+  std::map<std::string, std::string> h3;
+  auto k3 = cache.key(f.rootfs, opt, h3);
+  REQUIRE(k3);
+  CHECK(*k3 != *k1);
+}
+
+TEST_CASE("layer cache: a stored layer comes back verified; a corrupt one never does", "[cache]") {
+  Fixture f;
+  LayerCache cache(f.cache_dir);
+  LayerOptions opt;
+  std::string key = f.build_and_store(cache, opt, "l1");
+  auto hit = cache.fetch(key, f.tmp.path() / "got");
+  REQUIRE(hit);
+  CHECK(hit->digest == "sha256:" + sha256sum(f.tmp.path() / "got"));
+  CHECK(hit->media_type == "application/vnd.oci.image.layer.v1.tar+gzip");
+  CHECK(read_bytes(f.tmp.path() / "got") == read_bytes(f.tmp.path() / "l1"));
+  CHECK_FALSE(cache.fetch(std::string(64, '0'), f.tmp.path() / "none"));
+  CHECK_FALSE(fs::exists(f.tmp.path() / "none"));
+
+  // Flip one byte of the cached blob (a copy, not the hard link we made).
+  fs::path blob = f.cache_dir / "entries" / (key + ".blob");
+  std::string bytes = read_bytes(blob);
+  bytes[bytes.size() / 2] ^= 1;
+  fs::remove(blob);
+  write_text(blob, bytes);
+  CHECK_FALSE(cache.fetch(key, f.tmp.path() / "bad"));
+  CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
+  CHECK_FALSE(fs::exists(blob));  // the bad entry is gone
+  CHECK_FALSE(fs::exists(f.cache_dir / "entries" / (key + ".json")));
+}
+
+TEST_CASE("layer cache: the size bound evicts the least recently used entry", "[cache]") {
+  Fixture f;
+  LayerOptions opt;
+  uint64_t one = 0;
+  std::string k1, k2, k3;
+  {
+    LayerCache sizing(f.tmp.path() / "sizing");
+    k1 = f.build_and_store(sizing, opt, "s");
+    one = fs::file_size(f.tmp.path() / "s");
+  }
+  LayerCache cache(f.cache_dir, one * 2 + one / 2);  // room for two
+  opt.mtime = 1;
+  k1 = f.build_and_store(cache, opt, "e1");
+  opt.mtime = 2;
+  k2 = f.build_and_store(cache, opt, "e2");
+  // Make e1 the most recently used, then add a third.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(cache.fetch(k1, f.tmp.path() / "f1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  opt.mtime = 3;
+  k3 = f.build_and_store(cache, opt, "e3");
+  auto has = [&](const std::string& k) { return fs::exists(f.cache_dir / "entries" / (k + ".json")); };
+  CHECK(has(k1));
+  CHECK_FALSE(has(k2));
+  CHECK(has(k3));
+}
+
+TEST_CASE("layer cache: the file-hash index is trusted only for unchanged, settled files", "[cache]") {
+  Fixture f;
+  // Old timestamps: written "long" before this cache's build started.
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  LayerOptions opt;
+  std::string key;
+  {
+    LayerCache cache(f.cache_dir);
+    key = f.build_and_store(cache, opt, "l");
+  }
+  std::string index = read_bytes(f.cache_dir / "file-hashes");
+  CHECK(index.find((f.tmp.path() / "src/b.bin").string()) != std::string::npos);
+  // A recorded hash is what a later build uses, even for a big file it
+  // would otherwise refuse to hash up front; a lie in the index would show.
+  LayerCache cache(f.cache_dir);
+  std::map<std::string, std::string> h;
+  REQUIRE(cache.key(f.rootfs, opt, h) == key);
+  // A file rewritten since is not taken from the index.
+  write_text(f.tmp.path() / "src/b.bin", std::string(200000, 'c'));
+  LayerCache again(f.cache_dir);
+  std::map<std::string, std::string> h2;
+  auto k2 = again.key(f.rootfs, opt, h2);
+  REQUIRE(k2);
+  CHECK(*k2 != key);
+  CHECK(h2.at("/b.bin") == slimbuild::util::sha256_hex(std::string(200000, 'c')));
+}
