@@ -17,7 +17,20 @@ PACKAGES=(
   # a Go toolchain for the static example, binaries to package
   skopeo umoci podman docker-registry golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
+  # multi-platform images: a cross compiler for the arm64 examples, arm64
+  # libraries from Debian multiarch (sysroot /), debootstrap for a separate
+  # arm64 sysroot, qemu to run what we built (binfmt-support registers it)
+  g++-aarch64-linux-gnu qemu-user-static binfmt-support debootstrap
+  libc6:arm64 libstdc++6:arm64
 )
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null && SUDO=sudo
+# Multiarch: the :arm64 packages above need dpkg to know the architecture.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: dpkg --add-architecture arm64" >&2
+  $SUDO dpkg --add-architecture arm64
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,10 +38,9 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
-    SUDO=sudo
+  if [[ $(id -u) -ne 0 && -z $SUDO ]]; then
+    echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2
+    exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q

@@ -10,8 +10,10 @@ namespace slimbuild::manifest::keys {
 
 inline const std::vector<std::string> kTopLevel = {
     "name",   "image",           "binary", "entrypoint", "cmd",     "libraries", "files",  "user",
-    "ca_certificates", "tzdata", "timezone", "env",      "workdir", "ports",     "labels", "sysroot"};
+    "ca_certificates", "tzdata", "timezone", "env",      "workdir", "ports",     "labels", "sysroot",
+    "platforms"};
 inline const std::vector<std::string> kBinary = {"path", "dest"};
+inline const std::vector<std::string> kPlatform = {"platform", "binary", "sysroot", "libraries", "files"};
 inline const std::vector<std::string> kFile = {"src", "dest", "mode", "exclude"};
 inline const std::vector<std::string> kUser = {"name", "uid", "gid"};
 
