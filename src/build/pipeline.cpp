@@ -15,6 +15,7 @@
 #include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 #include <slimbuild/trace/loader.hpp>
+#include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
@@ -71,11 +72,86 @@ uint64_t count_files(const rootfs::Rootfs& rootfs) {
   return n;
 }
 
+std::string platform_list(const std::vector<manifest::Manifest>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + (p.platform ? p.platform->str() : std::string("?"));
+  return out;
+}
+
+// The manifests to build: each platforms: entry (or the one --platform
+// names), or the manifest itself.
+std::vector<manifest::Manifest> platform_parts(const manifest::Manifest& m, const std::optional<std::string>& wanted) {
+  std::optional<manifest::PlatformName> want;
+  if (wanted) {
+    auto parsed = manifest::parse_platform(*wanted);
+    if (!parsed) throw Error("--platform " + parsed.error(), "e.g. --platform linux/arm64", kExitUsage);
+    want = *parsed;
+  }
+  if (m.platforms.empty()) {
+    manifest::Manifest single = m;
+    single.platform = want;  // checked against the binary like an entry's platform
+    return {single};
+  }
+  std::vector<manifest::Manifest> parts;
+  for (const auto& entry : m.platforms) {
+    const auto& p = entry.platform;
+    if (want && !(p.os == want->os && p.architecture == want->architecture &&
+                  (want->variant.empty() || p.variant.empty() || p.variant == want->variant)))
+      continue;
+    parts.push_back(manifest::for_platform(m, entry));
+  }
+  if (parts.empty()) {
+    std::string have;
+    for (const auto& entry : m.platforms) have += (have.empty() ? "" : ", ") + entry.platform.str();
+    throw Error(m.file.string() + " has no " + want->str() + " entry (it has " + have + ")",
+                "pass one of its platforms to --platform, or leave --platform out", kExitUsage);
+  }
+  return parts;
+}
+
+// A platforms: entry's binary must be for that platform: a linux/arm64
+// image holding an x86-64 program would only fail when it is run.
+void check_platform(const manifest::Manifest& part, const trace::TraceResult& traced) {
+  if (!part.platform) return;
+  const trace::ElfInfo& elf = traced.binary.elf;
+  std::string actual;
+  bool ok = false;
+  try {
+    trace::Platform p = trace::oci_platform(elf);
+    actual = "linux/" + p.architecture + (p.variant.empty() ? "" : "/" + p.variant);
+    ok = p.architecture == part.platform->architecture &&
+         (part.platform->variant.empty() || part.platform->variant == p.variant);
+  } catch (const Error&) {
+    actual = "no OCI platform";
+  }
+  if (ok) return;
+  std::string what = part.platform_where.line ? part.platform_where.str() + ": platform " : "--platform ";
+  throw Error(what + part.platform->str() + " does not match " + part.binary.path.string() + ", a " +
+                  trace::describe_abi(elf) + " binary (" + actual + ")",
+              "build the binary for " + part.platform->str() + ", or correct the platform");
+}
+
 }  // namespace
 
 BuildResult build_image(const BuildOptions& options) {
   manifest::Manifest m = manifest::load_manifest(options.manifest);
-  if (options.require_clean) check_clean(m);
+  // One single-image manifest per platform; an index over them unless the
+  // manifest is a plain one or --platform picked one entry.
+  std::vector<manifest::Manifest> parts = platform_parts(m, options.platform);
+  const bool index = !m.platforms.empty() && !options.platform;
+  if (options.require_clean)
+    for (const auto& part : parts) check_clean(part);
+  if (index && options.format == image::OutputFormat::DockerArchive)
+    throw Error("docker-archive holds one image per tag, and " + options.manifest.string() + " builds an image index (" +
+                    platform_list(parts) + ")",
+                "build one platform with --platform " + parts.back().platform->str() +
+                    ", or use --format oci or oci-archive",
+                kExitUsage);
+  if (index && options.sbom_file)
+    throw Error("--sbom writes one SBOM, and " + options.manifest.string() + " builds one image per platform (" +
+                    platform_list(parts) + ")",
+                "add --platform to write that image's SBOM; every image carries its own SBOM referrer in the layout",
+                kExitUsage);
 
   BuildResult result;
   result.layout = options.output.empty()
@@ -88,15 +164,6 @@ BuildResult build_image(const BuildOptions& options) {
   result.ref_name = tag.value_or("latest");
   result.reference = reference;
 
-  // Stages: what the loader needs, then the file system, then the bytes.
-  trace::TraceOptions trace_options;
-  trace_options.sysroot = m.sysroot;
-  trace_options.extra_libraries = m.libraries;
-  trace_options.binary_image_path = m.binary.dest;
-  trace::TraceResult traced = trace::trace_binary(m.binary.path, trace_options);
-  rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
-  result.file_count = count_files(rootfs);
-
   std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
   int64_t epoch = options.source_date_epoch ? *options.source_date_epoch : provenance::resolve_source_date_epoch(git);
   if (epoch < 0) throw Error("source date epoch " + std::to_string(epoch) + " is negative");
@@ -108,46 +175,69 @@ BuildResult build_image(const BuildOptions& options) {
     staging.emplace("slimbuild-build");
     layout_dir = staging->path() / "layout";
   }
-
   image::LayoutWriter writer(layout_dir);
-  layer::LayerOptions layer_options;
-  layer_options.mtime = epoch;
-  layer::LayerResult layer = writer.put_layer(rootfs, layer_options);
-  result.layer_digest = layer.digest;
-  result.diff_id = layer.diff_id;
-  result.layer_size = layer.size;
 
   // --tag only says where to push: it names the layout entry but must not
   // change the image, so `verify` without it reproduces the same digest.
   std::optional<std::string> manifest_tag = m.image ? reference_tag(*m.image) : std::nullopt;
   auto annotations = standard_annotations(m, git, manifest_tag, epoch);
-  image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
-  result.manifest = writer.add_image(config, layer, annotations, result.ref_name);
 
-  // The SBOM travels with the image as an OCI 1.1 referrer.
-  provenance::SbomInput sbom_input;
-  sbom_input.name = m.name;
-  sbom_input.image_reference = reference.value_or("");
-  sbom_input.sysroot = m.sysroot;
-  sbom_input.created = epoch;
-  sbom_input.binary_build_id = traced.binary.elf.build_id;
-  sbom_input.file_sha256 = layer.file_sha256;
-  std::string sbom = util::canonical_json(provenance::make_spdx(rootfs, sbom_input));
-  image::Descriptor referrer =
-      writer.add_referrer(result.manifest, provenance::kSpdxMediaType, sbom, provenance::kSpdxMediaType,
-                          {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
-  result.sbom_digest = referrer.digest;
-
-  // --sbom is staged before anything is committed, so a bad path fails the
-  // build with nothing written; it is renamed into place last.
   std::optional<util::AtomicFile> sbom_out;
-  if (options.sbom_file) {
-    sbom_out.emplace(*options.sbom_file);
-    sbom_out->write(sbom);
+  std::vector<image::Descriptor> images;
+  for (const auto& part : parts) {
+    // Stages: what the loader needs, then the file system, then the bytes.
+    trace::TraceOptions trace_options;
+    trace_options.sysroot = part.sysroot;
+    trace_options.extra_libraries = part.libraries;
+    trace_options.binary_image_path = part.binary.dest;
+    trace::TraceResult traced = trace::trace_binary(part.binary.path, trace_options);
+    check_platform(part, traced);
+    rootfs::Rootfs rootfs = rootfs::assemble_rootfs(part, traced);
+
+    layer::LayerOptions layer_options;
+    layer_options.mtime = epoch;
+    layer::LayerResult layer = writer.put_layer(rootfs, layer_options);
+    image::ImageConfigSpec config = make_image_config(part, traced, annotations, epoch);
+    image::Descriptor image =
+        index ? writer.put_image(config, layer, annotations) : writer.add_image(config, layer, annotations, result.ref_name);
+
+    // The SBOM travels with each image as an OCI 1.1 referrer.
+    provenance::SbomInput sbom_input;
+    sbom_input.name = m.name;
+    sbom_input.image_reference = reference.value_or("");
+    sbom_input.sysroot = part.sysroot;
+    sbom_input.created = epoch;
+    sbom_input.binary_build_id = traced.binary.elf.build_id;
+    sbom_input.file_sha256 = layer.file_sha256;
+    std::string sbom = util::canonical_json(provenance::make_spdx(rootfs, sbom_input));
+    image::Descriptor subject = image;
+    subject.platform = nullptr;
+    image::Descriptor referrer =
+        writer.add_referrer(subject, provenance::kSpdxMediaType, sbom, provenance::kSpdxMediaType,
+                            {{"org.opencontainers.image.created", image::rfc3339(epoch)}});
+
+    // --sbom is staged before anything is committed, so a bad path fails the
+    // build with nothing written; it is renamed into place last.
+    if (options.sbom_file) {
+      sbom_out.emplace(*options.sbom_file);
+      sbom_out->write(sbom);
+    }
+    images.push_back(image);
+    result.platforms.push_back({image::platform_name(image.platform), image, layer.digest, layer.diff_id, layer.size,
+                                count_files(rootfs), referrer.digest});
   }
+  result.manifest = index ? writer.add_index(images, annotations, result.ref_name) : images.front();
+  const PlatformImage& first = result.platforms.front();
+  result.layer_digest = first.layer_digest;
+  result.diff_id = first.diff_id;
+  result.layer_size = first.layer_size;
+  result.file_count = first.file_count;
+  result.sbom_digest = index ? "" : first.sbom_digest;
 
   writer.commit();
-  result.config_digest = image::LayoutReader(layout_dir).read_json_blob(result.manifest).at("config").at("digest");
+  image::LayoutReader reader(layout_dir);
+  for (auto& p : result.platforms) p.config_digest = reader.read_json_blob(p.manifest).at("config").at("digest");
+  result.config_digest = index ? "" : first.config_digest;
 
   if (options.format == image::OutputFormat::OciArchive) {
     image::write_oci_archive(layout_dir, result.layout, epoch);

@@ -12,6 +12,7 @@
 
 #include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
+#include <slimbuild/image/layout.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
@@ -33,6 +34,7 @@ struct BuildFlags {
   std::string sbom;
   bool require_clean = false;
   std::optional<int64_t> source_date_epoch;
+  std::string platform;
   RegistryFlags registry;
   registry::PushOptions registry_options;
 };
@@ -75,6 +77,7 @@ int run_build(BuildFlags& flags) {
   options.format = flags.format;
   options.require_clean = flags.require_clean;
   if (!flags.sbom.empty()) options.sbom_file = flags.sbom;
+  if (!flags.platform.empty()) options.platform = flags.platform;
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination =
@@ -87,9 +90,17 @@ int run_build(BuildFlags& flags) {
   }
 
   build::BuildResult built = build::build_image(options);
-  util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
-             std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
-             built.layer_digest);
+  if (built.manifest.media_type == image::kMediaTypeIndex) {
+    util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
+               "): image index of " + std::to_string(built.platforms.size()) + " platforms");
+    for (const auto& p : built.platforms)
+      util::info("  " + p.platform + ": " + std::to_string(p.file_count) + " files, layer " + human_size(p.layer_size) +
+                 " " + p.layer_digest + ", image " + p.manifest.digest);
+  } else {
+    util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
+               "): " + std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
+               built.layer_digest);
+  }
 
   std::optional<registry::PushResult> pushed;
   if (flags.push) {
@@ -117,6 +128,19 @@ int run_build(BuildFlags& flags) {
                      {"layer_size", built.layer_size},
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest}};
+    if (built.manifest.media_type == image::kMediaTypeIndex) {
+      j["media_type"] = image::kMediaTypeIndex;
+      j["platforms"] = nlohmann::json::array();
+      for (const auto& p : built.platforms)
+        j["platforms"].push_back({{"platform", p.platform},
+                                  {"digest", p.manifest.digest},
+                                  {"config_digest", p.config_digest},
+                                  {"layer_digest", p.layer_digest},
+                                  {"diff_id", p.diff_id},
+                                  {"layer_size", p.layer_size},
+                                  {"file_count", p.file_count},
+                                  {"sbom_digest", p.sbom_digest}});
+    }
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
@@ -153,6 +177,8 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")
       ->check(CLI::NonNegativeNumber);
+  c.app->add_option("--platform", flags->platform,
+                    "Build only this platforms: entry (e.g. linux/arm64), as a single image");
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };
   return c;

@@ -47,6 +47,12 @@ bool is_ref_name(std::string_view ref) {
   }
 }
 
+void check_ref_name(const std::string& ref_name) {
+  if (!ref_name.empty() && !is_ref_name(ref_name))
+    throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
+                "use letters, digits and . _ - : @ + between them, e.g. 1.4.2 or latest");
+}
+
 }  // namespace
 
 struct LayoutWriter::Impl {
@@ -117,13 +123,9 @@ layer::LayerResult LayoutWriter::put_layer(const rootfs::Rootfs& rootfs, const l
   return result;
 }
 
-Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                                   const std::map<std::string, std::string>& annotations,
-                                   const std::string& ref_name) {
+Descriptor LayoutWriter::put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                   const std::map<std::string, std::string>& annotations) {
   impl_->check_open();
-  if (!ref_name.empty() && !is_ref_name(ref_name))
-    throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
-                "use letters, digits and . _ - : @ + between them, e.g. 1.4.2 or latest");
   if (!util::is_sha256_digest(layer.digest) || !fs::exists(impl_->blob(layer.digest)))
     throw Error("internal: layer " + layer.digest + " was not written to this layout (use put_layer)");
   Descriptor layer_desc;
@@ -132,10 +134,32 @@ Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::L
   layer_desc.size = layer.size;
   Descriptor config_desc = put_json(image_config_json(config, {layer.diff_id}), kMediaTypeConfig);
   Descriptor manifest = put_json(image_manifest_json(config_desc, {layer_desc}, annotations), kMediaTypeManifest);
-  if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
   manifest.platform = platform_json(config);
+  return manifest;
+}
+
+Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::string& ref_name) {
+  check_ref_name(ref_name);
+  Descriptor manifest = put_image(config, layer, annotations);
+  if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
   impl_->list(manifest.to_json());
   return manifest;
+}
+
+Descriptor LayoutWriter::add_index(const std::vector<Descriptor>& images,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::string& ref_name) {
+  impl_->check_open();
+  check_ref_name(ref_name);
+  for (const auto& image : images)
+    if (!fs::exists(impl_->blob(image.digest)))
+      throw Error("internal: image " + image.digest + " was not written to this layout (use put_image)");
+  Descriptor index = put_json(image_index_json(images, annotations), kMediaTypeIndex);
+  if (!ref_name.empty()) index.annotations[kAnnotationRefName] = ref_name;
+  impl_->list(index.to_json());
+  return index;
 }
 
 Descriptor LayoutWriter::add_referrer(const Descriptor& subject, const std::string& artifact_type,

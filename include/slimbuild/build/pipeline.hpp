@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
@@ -23,19 +24,37 @@ struct BuildOptions {
   image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
   bool require_clean = false;            // refuse uncommitted inputs (git)
   std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
+  // "linux/arm64": build only that entry of a platforms: manifest, as a
+  // plain image (for a single-image manifest: check its binary is for it).
+  std::optional<std::string> platform;
+};
+
+// One platform's image (the only one, or one entry of the index).
+struct PlatformImage {
+  std::string platform;            // "linux/arm64/v8"
+  image::Descriptor manifest;      // with its platform object
+  std::string layer_digest;
+  std::string diff_id;
+  uint64_t layer_size = 0;
+  uint64_t file_count = 0;
+  std::string sbom_digest;
+  std::string config_digest;
 };
 
 struct BuildResult {
   fs::path layout;                 // == options.output
   std::string ref_name;            // org.opencontainers.image.ref.name in index.json
   std::optional<std::string> reference;  // --tag, else the manifest's image: (where --push goes)
-  image::Descriptor manifest;      // the image manifest descriptor (digest printed last)
+  image::Descriptor manifest;      // the image manifest or image index descriptor (digest printed last)
   std::string config_digest;
   std::string layer_digest;        // gzip blob
   std::string diff_id;             // uncompressed tar
   uint64_t layer_size = 0;
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  // Every image built, in manifest order; one for a single image. The
+  // fields above describe the first (config and SBOM only for a single image).
+  std::vector<PlatformImage> platforms;
 };
 
 BuildResult build_image(const BuildOptions& options);

@@ -36,6 +36,12 @@ struct Descriptor {
   static Descriptor from_json(const nlohmann::json& j);  // throws Error on bad fields
 };
 
+// "linux/arm64/v8" for a descriptor's platform object; "" when there is none.
+std::string platform_name(const nlohmann::json& platform);
+// True when `wanted` ("linux/arm64", "linux/arm/v7") names `platform`; a
+// wanted name without a variant matches any variant.
+bool platform_matches(const nlohmann::json& platform, const std::string& wanted);
+
 class LayoutReader {
  public:
   // Throws Error when `dir` is not an OCI layout (missing oci-layout/index.json).
@@ -44,9 +50,16 @@ class LayoutReader {
   const fs::path& dir() const { return dir_; }
   const nlohmann::json& index() const { return index_; }
   std::vector<Descriptor> manifests() const;  // index.json "manifests"
-  // The image manifest named `ref` (org.opencontainers.image.ref.name); with
-  // no ref, the only image manifest in the index (error if several).
+  // The image manifest or image index named `ref`
+  // (org.opencontainers.image.ref.name); with no ref, the only one in
+  // index.json besides referrers (error if several).
+  Descriptor find_entry(const std::optional<std::string>& ref = std::nullopt) const;
+  // Like find_entry, but an image manifest only: an index is an error that
+  // lists its platforms and suggests --platform.
   Descriptor find_image(const std::optional<std::string>& ref = std::nullopt) const;
+  // The images `entry` stands for: an index's entries (each with its
+  // platform), or the image manifest itself.
+  std::vector<Descriptor> platform_images(const Descriptor& entry) const;
 
   fs::path blob_path(const std::string& digest) const;  // throws on a malformed digest
   bool has_blob(const std::string& digest) const;
