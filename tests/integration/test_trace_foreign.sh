@@ -36,7 +36,7 @@ print(f"{len(ours)} libraries, same as the loader")
 PY
 }
 
-# 1. Multiarch on the host: sysroot /.
+# 1. Multiarch on the host: sysroot / (so qemu's paths are the host's own).
 dir=$(sb_tmpdir multiarch)
 cp -r "$SLIMBUILD_SOURCE_DIR/examples/hello-cpp" "$dir/"
 "$dir/hello-cpp/build.sh" arm64
@@ -55,7 +55,14 @@ PY
 root=$(DEBOOTSTRAP_UNPACK_ONLY=1 debootstrap_root arm64 minbase curl) || fail "could not make the arm64 sysroot"
 dir=$(sb_tmpdir debootstrap)
 "$SLIMBUILD" trace "$root/usr/bin/curl" --sysroot "$root" --json >"$dir/trace.json"
-qemu-aarch64-static -L "$root" "$root/lib/ld-linux-aarch64.so.1" --inhibit-cache --list /usr/bin/curl >"$dir/list.txt"
+# The loader runs chrooted in the sysroot: qemu's own -L falls back to host
+# files for paths the sysroot lacks, and this host has arm64 multiarch
+# libraries of its own. qemu is bind-mounted over the sysroot's /usr/bin/true
+# in a private mount namespace (the shared sysroot itself is not changed).
+unshare --mount --propagation private -- sh -c '
+  mount --bind "$(command -v qemu-aarch64-static)" "$1/usr/bin/true"
+  exec chroot "$1" /usr/bin/true /lib/ld-linux-aarch64.so.1 --inhibit-cache --list /usr/bin/curl' sh "$root" >"$dir/list.txt" ||
+  fail "the arm64 loader could not list curl's libraries"
 note "debootstrap: $(compare_with_loader "$dir/trace.json" "$dir/list.txt")"
 # Every library is an arm64 file from the sysroot, never one of the host's.
 python3 - "$dir/trace.json" "$root" <<'PY' || fail "a traced library is not inside the sysroot"
@@ -78,7 +85,7 @@ cp -L "$root"/usr/lib/aarch64-linux-gnu/libz.so.1 "$root"/lib/aarch64-linux-gnu/
   cp -L "$root"/lib/aarch64-linux-gnu/libz.so.1 "$root"/lib/aarch64-linux-gnu/libc.so.6 "$shadow/usr/lib/aarch64-linux-gnu/"
 cp -L /lib/x86_64-linux-gnu/libz.so.1 "$shadow/lib/aarch64-linux-gnu/libz.so.1"
 printf 'int main(void){return 0;}\n' >"$shadow/z.c"
-aarch64-linux-gnu-gcc -o "$shadow/usr/bin/z" "$shadow/z.c" -Wl,--no-as-needed -lz 2>/dev/null ||
+aarch64-linux-gnu-gcc -o "$shadow/usr/bin/z" "$shadow/z.c" -Wl,--no-as-needed "$shadow/usr/lib/aarch64-linux-gnu/libz.so.1" ||
   fail "cannot cross-link a test program against libz"
 "$SLIMBUILD" trace "$shadow/usr/bin/z" --sysroot "$shadow" --json >"$shadow/trace.json"
 python3 - "$shadow/trace.json" <<'PY' || fail "the amd64 libz.so.1 was not skipped"
