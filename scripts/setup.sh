@@ -14,8 +14,9 @@ PACKAGES=(
   # data that images take from the build machine
   tzdata
   # real peers for tests and the demo: readers of our output, a registry,
+  # a container runtime (docker.io: dockerd for tests/support/dockerd.sh),
   # a Go toolchain for the static example, binaries to package
-  skopeo umoci podman docker-registry golang-go apache2-utils openssl
+  skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
   # multi-platform images: a cross compiler for the arm64 examples, arm64
   # libraries from Debian multiarch (sysroot /), debootstrap for a separate

@@ -106,6 +106,38 @@ build_example() {
   echo "$dir/$name/slimbuild.yml"
 }
 
+# build_example_cached NAME DIR: like build_example, but the compiled build/
+# is kept under the build dir (keyed by the example's sources and compiler
+# versions) and copied for later tests, so tests that only need *an* example
+# binary (not a fresh compile) skip the minutes hello-go's cold Go cache
+# costs. A lock makes parallel tests compile once. Without
+# SLIMBUILD_BUILD_DIR (a script run by hand) it is build_example.
+build_example_cached() {
+  local name=$1 dir=$2
+  [[ -n ${SLIMBUILD_BUILD_DIR:-} ]] || { build_example "$name" "$dir"; return; }
+  local src=$SLIMBUILD_SOURCE_DIR/examples/$name key cache
+  [[ -d $src ]] || fail "no example '$name'"
+  key=$( (cd "$src" && find . -path ./build -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    go version 2>/dev/null; ${CXX:-g++} --version 2>/dev/null | head -n 1) | sha256sum | cut -c1-16)
+  cache=$SLIMBUILD_BUILD_DIR/test-cache/examples/$name-$key
+  mkdir -p "$(dirname "$cache")"
+  (
+    flock 9
+    [[ -d $cache/build ]] && exit 0
+    local tmp
+    tmp=$(mktemp -d "$cache.tmp.XXXXXX")
+    build_example "$name" "$tmp" >/dev/null
+    rm -rf "$cache"
+    mv "$tmp/$name/build" "$tmp/build" && mv "$tmp" "$cache"
+  ) 9>"$cache.lock" || fail "cannot compile examples/$name"
+  rm -rf "${dir:?}/$name"
+  mkdir -p "$dir"
+  cp -r "$src" "$dir/$name"
+  rm -rf "${dir:?}/$name/build"
+  cp -a "$cache/build" "$dir/$name/build"
+  echo "$dir/$name/slimbuild.yml"
+}
+
 # sb_build MANIFEST OUT [ARGS...]: a build that must succeed. Sets SB_DIGEST
 # (the last stdout line, checked to be a sha256 digest), SB_STDOUT, SB_STDERR.
 sb_build() {
