@@ -107,8 +107,8 @@ user: {uid: 1}
 )");
   std::string msg = e.what();
   CHECK_THAT(msg, Contains(":2:9: binary and platforms are both given"));
-  CHECK_THAT(msg, Contains(":5:15: platforms[1] repeats linux/amd64 (first at "));
-  CHECK_THAT(msg, Contains(":6:15: platforms[2].platform 'linux/aarch64': unknown architecture"));
+  CHECK_THAT(msg, Contains(":5:16: platforms[1] repeats linux/amd64 (first at "));
+  CHECK_THAT(msg, Contains(":6:16: platforms[2].platform 'linux/aarch64': unknown architecture"));
   CHECK_THAT(msg, Contains("platforms[2].binary 'build/missing' does not exist"));
   CHECK_THAT(msg, Contains("platforms[3] is missing the required key 'binary'"));
   CHECK_THAT(msg, Contains("platforms[4].sysroot 'nowhere' does not exist"));
