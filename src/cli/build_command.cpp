@@ -1,19 +1,20 @@
-// `slimbuild build MANIFEST`: flags -> build::build_image -> optional push ->
-// summary. Humans get a few lines on stderr and the digest as the last stdout
+// `slimbuild build MANIFEST`: flags -> the manifest, loaded once ->
+// pipeline::build_image -> optional push -> summary. Humans get a few lines on stderr and the digest as the last stdout
 // line (the contract); with --json stdout holds exactly one JSON document
 // (whose "digest" is that same digest) so it can be piped into jq as is.
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
+#include "cli/sign_flags.hpp"
 
 #include <iostream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/build/pipeline.hpp>
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -37,6 +38,7 @@ struct BuildFlags {
   std::string platform;
   RegistryFlags registry;
   registry::PushOptions registry_options;
+  SigningKeyFlags signing;
 };
 
 std::string human_size(uint64_t bytes) {
@@ -59,7 +61,7 @@ const char* format_name(image::OutputFormat f) {
 }
 
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
-registry::PushResult push(const BuildFlags& flags, const build::BuildResult& built, const std::string& reference) {
+registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
   if (flags.format == image::OutputFormat::Oci)
     return registry::push_layout(built.layout, built.ref_name, reference, options);
@@ -69,8 +71,8 @@ registry::PushResult push(const BuildFlags& flags, const build::BuildResult& bui
 }
 
 int run_build(BuildFlags& flags) {
-  build::BuildOptions options;
-  options.manifest = flags.manifest;
+  manifest::Manifest loaded = manifest::load_manifest(flags.manifest);
+  pipeline::BuildOptions options;
   options.output = flags.output;
   options.source_date_epoch = flags.source_date_epoch;
   if (!flags.tag.empty()) options.tag = flags.tag;
@@ -80,17 +82,19 @@ int run_build(BuildFlags& flags) {
   if (!flags.platform.empty()) options.platform = flags.platform;
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
-    std::optional<std::string> destination =
-        flags.tag.empty() ? manifest::load_manifest(flags.manifest).image : std::optional<std::string>(flags.tag);
+    std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
     if (!destination)
       throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
                   "set image: in the manifest or pass --tag REF", kExitUsage);
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
+  // A key that cannot sign fails here, before anything is built.
+  if (!flags.signing.key.empty())
+    options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
 
-  build::BuildResult built = build::build_image(options);
-  if (built.manifest.media_type == image::kMediaTypeIndex) {
+  pipeline::BuildResult built = pipeline::build_image(loaded, options);
+  if (built.image_manifest.media_type == image::kMediaTypeIndex) {
     util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
                "): image index of " + std::to_string(built.platforms.size()) + " platforms");
     for (const auto& p : built.platforms)
@@ -118,7 +122,7 @@ int run_build(BuildFlags& flags) {
   }
 
   if (flags.json) {
-    nlohmann::json j{{"digest", built.manifest.digest},
+    nlohmann::json j{{"digest", built.image_manifest.digest},
                      {"layout", built.layout.string()},
                      {"format", format_name(flags.format)},
                      {"ref_name", built.ref_name},
@@ -128,7 +132,7 @@ int run_build(BuildFlags& flags) {
                      {"layer_size", built.layer_size},
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest}};
-    if (built.manifest.media_type == image::kMediaTypeIndex) {
+    if (built.image_manifest.media_type == image::kMediaTypeIndex) {
       j["media_type"] = image::kMediaTypeIndex;
       j["platforms"] = nlohmann::json::array();
       for (const auto& p : built.platforms)
@@ -141,10 +145,11 @@ int run_build(BuildFlags& flags) {
                                   {"file_count", p.file_count},
                                   {"sbom_digest", p.sbom_digest}});
     }
+    if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << built.manifest.digest << "\n";
+    std::cout << built.image_manifest.digest << "\n";
   }
   return kExitOk;
 }
@@ -179,6 +184,7 @@ Command add_build_command(CLI::App& root) {
       ->check(CLI::NonNegativeNumber);
   c.app->add_option("--platform", flags->platform,
                     "Build only this platforms: entry (e.g. linux/arm64), as a single image");
+  add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };
   return c;

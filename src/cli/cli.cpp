@@ -1,5 +1,6 @@
 // Top-level CLI: global flags, the command table, the implicit `build`, and
 // the single place where fatal errors become a message and an exit code.
+#include "cli/cli.hpp"
 #include "cli/commands.hpp"
 
 #include <iostream>
@@ -14,7 +15,7 @@ namespace slimbuild::cli {
 namespace {
 
 bool is_subcommand(const std::string& arg) {
-  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "help"})
+  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "sign", "verify-signature", "help"})
     if (arg == c) return true;
   return false;
 }
@@ -40,7 +41,8 @@ int run(int argc, char** argv) {
   app.fallthrough();
 
   std::vector<Command> commands{add_build_command(app), add_push_command(app), add_trace_command(app),
-                                add_verify_command(app), add_diff_command(app), add_inspect_command(app)};
+                                add_verify_command(app), add_diff_command(app), add_inspect_command(app),
+                                add_sign_command(app), add_verify_signature_command(app)};
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());

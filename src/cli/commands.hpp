@@ -22,9 +22,7 @@ Command add_trace_command(CLI::App& root);
 Command add_verify_command(CLI::App& root);
 Command add_diff_command(CLI::App& root);
 Command add_inspect_command(CLI::App& root);
-
-// Parses argv and runs the chosen command; `slimbuild MANIFEST ...` means
-// `slimbuild build MANIFEST ...`. Returns the process exit code.
-int run(int argc, char** argv);
+Command add_sign_command(CLI::App& root);
+Command add_verify_signature_command(CLI::App& root);
 
 }  // namespace slimbuild::cli

@@ -8,8 +8,8 @@
 #include <iostream>
 #include <memory>
 
-#include <slimbuild/provenance/diff.hpp>
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/diff.hpp>
+#include <slimbuild/inspect/image_source.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
 
@@ -33,12 +33,12 @@ Command add_diff_command(CLI::App& root) {
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() -> int {
     auto options = to_push_options(flags->registry);
-    auto a = provenance::open_image(flags->a, options);
-    auto b = provenance::open_image(flags->b, options);
+    auto a = inspect::open_image(flags->a, options);
+    auto b = inspect::open_image(flags->b, options);
     // A docker-archive carries no OCI manifest: judge it by config and layers.
-    provenance::CompareOptions compare;
-    compare.content_only = a.kind == provenance::SourceKind::DockerArchive || b.kind == provenance::SourceKind::DockerArchive;
-    auto result = provenance::compare_layouts(a.layout, a.ref, b.layout, b.ref, compare);
+    inspect::CompareOptions compare;
+    compare.content_only = a.kind == inspect::SourceKind::DockerArchive || b.kind == inspect::SourceKind::DockerArchive;
+    auto result = inspect::compare_layouts(a.layout, a.ref, b.layout, b.ref, compare);
     if (flags->json) {
       std::cout << result.to_json().dump(2) << "\n";
     } else if (result.identical) {

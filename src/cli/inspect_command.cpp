@@ -8,8 +8,8 @@
 #include <iostream>
 #include <memory>
 
-#include <slimbuild/provenance/image_source.hpp>
-#include <slimbuild/provenance/inspect.hpp>
+#include <slimbuild/inspect/image_source.hpp>
+#include <slimbuild/inspect/inspect.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::cli {
@@ -33,14 +33,14 @@ Command add_inspect_command(CLI::App& root) {
   c.app->add_flag("--no-trace", flags->no_trace, "Do not unpack the image to find which ELF needs each library");
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() -> int {
-    auto image = provenance::open_image(flags->image, to_push_options(flags->registry));
-    provenance::InspectOptions options;
+    auto image = inspect::open_image(flags->image, to_push_options(flags->registry));
+    inspect::InspectOptions options;
     options.trace_libraries = !flags->no_trace;
-    auto report = provenance::inspect_image(image, options);
+    auto report = inspect::inspect_image(image, options);
     if (flags->json)
       std::cout << report.dump(2) << "\n";
     else
-      std::cout << provenance::inspect_text(report);
+      std::cout << inspect::inspect_text(report);
     return kExitOk;
   };
   return c;

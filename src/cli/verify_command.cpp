@@ -10,9 +10,10 @@
 #include <iostream>
 #include <memory>
 
-#include <slimbuild/build/pipeline.hpp>
-#include <slimbuild/provenance/diff.hpp>
-#include <slimbuild/provenance/image_source.hpp>
+#include <slimbuild/inspect/diff.hpp>
+#include <slimbuild/inspect/image_source.hpp>
+#include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
@@ -68,22 +69,22 @@ Command add_verify_command(CLI::App& root) {
       throw Error("--against " + f.against + " is not a valid digest", "a digest is sha256: followed by 64 lowercase hex digits",
                   kExitUsage);
     // Open the reference image first: a bad --against fails before the rebuild.
-    std::optional<provenance::OpenedImage> expected;
-    if (!against_digest) expected = provenance::open_image(f.against, to_push_options(f.registry));
+    std::optional<inspect::OpenedImage> expected;
+    if (!against_digest) expected = inspect::open_image(f.against, to_push_options(f.registry));
 
     util::TempDir tmp("slimbuild-verify");
-    build::BuildOptions options;
-    options.manifest = f.manifest;
+    manifest::Manifest loaded = manifest::load_manifest(f.manifest);
+    pipeline::BuildOptions options;
     options.output = tmp.path() / "rebuilt";
     options.source_date_epoch = f.source_date_epoch;
     util::info("rebuilding " + f.manifest);
-    build::BuildResult built = build::build_image(options);
-    if (against_digest) return report_digest_check(f, built.manifest.digest);
+    pipeline::BuildResult built = pipeline::build_image(loaded, options);
+    if (against_digest) return report_digest_check(f, built.image_manifest.digest);
 
-    provenance::CompareOptions compare;
-    compare.content_only = expected->kind == provenance::SourceKind::DockerArchive;
+    inspect::CompareOptions compare;
+    compare.content_only = expected->kind == inspect::SourceKind::DockerArchive;
     // Before = the image claimed, after = what these inputs build today.
-    auto result = provenance::compare_layouts(expected->layout, expected->ref, built.layout, built.ref_name, compare);
+    auto result = inspect::compare_layouts(expected->layout, expected->ref, built.layout, built.ref_name, compare);
     std::optional<std::string> epoch = result.only_timestamps_differ();
     std::string times_hint;
     if (epoch)

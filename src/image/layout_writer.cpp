@@ -123,8 +123,8 @@ layer::LayerResult LayoutWriter::put_layer(const rootfs::Rootfs& rootfs, const l
   return result;
 }
 
-Descriptor LayoutWriter::put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                                   const std::map<std::string, std::string>& annotations) {
+WrittenImage LayoutWriter::put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                     const std::map<std::string, std::string>& annotations) {
   impl_->check_open();
   if (!util::is_sha256_digest(layer.digest) || !fs::exists(impl_->blob(layer.digest)))
     throw Error("internal: layer " + layer.digest + " was not written to this layout (use put_layer)");
@@ -135,17 +135,23 @@ Descriptor LayoutWriter::put_image(const ImageConfigSpec& config, const layer::L
   Descriptor config_desc = put_json(image_config_json(config, {layer.diff_id}), kMediaTypeConfig);
   Descriptor manifest = put_json(image_manifest_json(config_desc, {layer_desc}, annotations), kMediaTypeManifest);
   manifest.platform = platform_json(config);
-  return manifest;
+  return {manifest, config_desc};
+}
+
+WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                       const std::map<std::string, std::string>& annotations,
+                                       const std::string& ref_name) {
+  check_ref_name(ref_name);
+  WrittenImage image = put_image(config, layer, annotations);
+  if (!ref_name.empty()) image.manifest.annotations[kAnnotationRefName] = ref_name;
+  impl_->list(image.manifest.to_json());
+  return image;
 }
 
 Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                                    const std::map<std::string, std::string>& annotations,
                                    const std::string& ref_name) {
-  check_ref_name(ref_name);
-  Descriptor manifest = put_image(config, layer, annotations);
-  if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
-  impl_->list(manifest.to_json());
-  return manifest;
+  return write_image(config, layer, annotations, ref_name).manifest;
 }
 
 Descriptor LayoutWriter::add_index(const std::vector<Descriptor>& images,

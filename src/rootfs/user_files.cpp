@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/provenance/secrets.hpp>
+#include "rootfs/secrets.hpp"
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
@@ -52,7 +52,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
                                   "paths are relative to the manifest's directory");
   try {
     if (S_ISDIR(st.st_mode)) {
-      provenance::ExcludeMatcher matcher(spec.exclude);
+      ExcludeMatcher matcher(spec.exclude);
       TreeOptions opts;
       opts.origin = "files";
       opts.file_mode = spec.mode;
@@ -60,7 +60,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
       std::vector<std::string> secrets;
       std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
       opts.check_file = [&](const fs::path& host, std::string_view rel) {
-        auto why = provenance::secret_reason(host, rel);
+        auto why = secret_reason(host, rel);
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");
@@ -79,7 +79,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
     std::string dest = spec.dest_is_dir ? (spec.dest == "/" ? "/" + name : spec.dest + "/" + name) : spec.dest;
     // Naming one file explicitly is a decision, not an accident: ship it,
     // but say so, since it is the kind of file that usually should not be.
-    if (auto why = provenance::secret_reason(spec.src, name))
+    if (auto why = secret_reason(spec.src, name))
       util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
     uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
     rootfs.add(file_entry(spec.src, dest, mode, "files"));

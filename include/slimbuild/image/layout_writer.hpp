@@ -38,6 +38,13 @@ struct ImageConfigSpec {
 
 inline constexpr const char* kMediaTypeEmpty = "application/vnd.oci.empty.v1+json";
 
+// What write_image put into the layout: the image manifest (as listed in
+// index.json) and the config it names.
+struct WrittenImage {
+  Descriptor manifest;
+  Descriptor config;
+};
+
 class LayoutWriter {
  public:
   explicit LayoutWriter(fs::path output);
@@ -56,12 +63,15 @@ class LayoutWriter {
   layer::LayerResult put_layer(const rootfs::Rootfs& rootfs, const layer::LayerOptions& options);
 
   // Writes config + manifest for one layer and lists the manifest in
-  // index.json under `ref_name`. Returns the manifest descriptor (as listed).
+  // index.json under `ref_name`. add_image returns the manifest descriptor
+  // (as listed); write_image also the config's.
+  WrittenImage write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                           const std::map<std::string, std::string>& annotations, const std::string& ref_name);
   Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                        const std::map<std::string, std::string>& annotations, const std::string& ref_name);
   // The same without listing it: a platform's image, reachable through the
   // image index that add_index() writes. The descriptor carries the platform.
-  Descriptor put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+  WrittenImage put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                        const std::map<std::string, std::string>& annotations);
   // Writes an image index over `images` (put_image results, one per
   // platform, kept in the given order) and lists it under `ref_name`.

@@ -1,0 +1,69 @@
+// The build pipeline as one call: loaded manifest -> trace -> rootfs ->
+// layer -> OCI layout (-> archive). `build` and `verify` both use it; the CLI
+// loads the YAML manifest once, adds flags and output. Nothing is left at
+// `output` unless the whole build succeeded.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <slimbuild/image/archive.hpp>
+#include <slimbuild/image/layout.hpp>
+
+namespace slimbuild::manifest { struct Manifest; }
+namespace slimbuild::sign { class PrivateKey; }
+
+namespace slimbuild::pipeline {
+
+namespace fs = std::filesystem;
+
+struct BuildOptions {
+  fs::path output;                       // OCI layout directory (replaced atomically); "" = ./out/<name>
+  std::optional<int64_t> source_date_epoch;  // explicit; otherwise SOURCE_DATE_EPOCH / git / 0
+  std::optional<std::string> tag;        // overrides the manifest's image: for the ref name
+  image::OutputFormat format = image::OutputFormat::Oci;  // oci dir, or an archive file at `output`
+  bool require_clean = false;            // refuse uncommitted inputs (git)
+  std::optional<fs::path> sbom_file;     // also write the SPDX JSON here
+  std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
+  // "linux/arm64": build only that entry of a platforms: manifest, as a
+  // plain image (for a single-image manifest: check its binary is for it).
+  std::optional<std::string> platform;
+};
+
+// One platform's image (the only one, or one entry of the index).
+struct PlatformImage {
+  std::string platform;            // "linux/arm64/v8"
+  image::Descriptor manifest;      // with its platform object
+  std::string layer_digest;
+  std::string diff_id;
+  uint64_t layer_size = 0;
+  uint64_t file_count = 0;
+  std::string sbom_digest;
+  std::string config_digest;
+};
+
+struct BuildResult {
+  fs::path layout;                 // == options.output
+  std::string ref_name;            // org.opencontainers.image.ref.name in index.json
+  std::optional<std::string> reference;  // --tag, else the manifest's image: (where --push goes)
+  image::Descriptor image_manifest;  // the image manifest's (or, for platforms:, the image index's) descriptor (digest printed last)
+  std::string config_digest;
+  std::string layer_digest;        // gzip blob
+  std::string diff_id;             // uncompressed tar
+  uint64_t layer_size = 0;
+  uint64_t file_count = 0;
+  std::string sbom_digest;         // the SPDX referrer manifest, "" if none
+  std::string signature_digest;    // the signature bundle referrer manifest, "" if unsigned
+  // Every image built, in manifest order; one for a single image. The
+  // fields above describe the first (config and SBOM only for a single image).
+  std::vector<PlatformImage> platforms;
+};
+
+// `manifest` is the YAML manifest as manifest::load_manifest returned it.
+BuildResult build_image(const manifest::Manifest& manifest, const BuildOptions& options);
+
+}  // namespace slimbuild::pipeline

@@ -1,0 +1,43 @@
+// The file system an image's layers add up to, read as streams: every entry
+// with its type, mode, owner, size, link target, mtime and the SHA-256 of its
+// content, hashed while the layer is decompressed. Memory grows with the
+// number of entries, never with their size. Used by diff/verify (what
+// changed) and inspect (what is there). Each layer blob is checked against
+// its digest on the way, so a corrupted layout cannot pass for a match.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <slimbuild/image/layout.hpp>
+
+namespace slimbuild::inspect {
+
+namespace fs = std::filesystem;
+
+struct ImageFile {
+  char type = 'f';         // 'f' file, 'd' dir, 'l' symlink, 'h' hard link, 'c'/'b' device, 'p' fifo
+  uint32_t mode = 0;       // permission bits incl. setuid/setgid/sticky
+  uint32_t uid = 0, gid = 0;
+  uint64_t size = 0;
+  int64_t mtime = 0;
+  std::string sha256;      // hex, regular files only
+  std::string link;        // symlink or hard-link target
+};
+
+// Keyed by absolute image path ("/usr/lib/x"), whiteouts applied in layer order.
+using ImageFiles = std::map<std::string, ImageFile>;
+
+// Reads the layers listed in `manifest` (an image manifest JSON) from `layout`.
+ImageFiles read_image_files(const image::LayoutReader& layout, const nlohmann::json& manifest);
+
+// Applies one layer blob (gzip/zstd/plain tar) on top of `files`.
+void apply_layer(const fs::path& blob, const std::string& expected_digest, ImageFiles& files);
+
+// "0755", "4755": octal permission text.
+std::string mode_string(uint32_t mode);
+
+}  // namespace slimbuild::inspect

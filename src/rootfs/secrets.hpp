@@ -1,0 +1,40 @@
+// Guarding `files:` trees against shipping secrets by accident, and the
+// gitignore-style `exclude:` patterns for trees.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slimbuild::rootfs {
+
+namespace fs = std::filesystem;
+
+// Why `host_file` looks like a secret ("contains a PEM private key block",
+// "is an SSH private key (id_ed25519)", ".env file", "npm token in .npmrc",
+// "AWS credentials file", "is inside a .git directory", ...) or nullopt.
+// Reads at most a bounded prefix of the file.
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path);
+
+// gitignore semantics for one tree: `relative_path` uses '/' and has no
+// leading slash; later patterns override earlier ones; "!pat" re-includes;
+// a trailing '/' matches directories only; "**" spans directories.
+class ExcludeMatcher {
+ public:
+  explicit ExcludeMatcher(std::vector<std::string> patterns);
+  bool excluded(std::string_view relative_path, bool is_dir) const;
+
+ private:
+  struct Rule {
+    std::string glob;       // without "!", leading "/" or trailing "/"
+    bool negate = false;    // "!pattern"
+    bool dir_only = false;  // "pattern/"
+    bool anchored = false;  // contains a '/': matched against the whole path
+  };
+  bool decide(std::string_view path, bool is_dir) const;
+  std::vector<Rule> rules_;  // parsed once; trees are matched file by file
+};
+
+}  // namespace slimbuild::rootfs

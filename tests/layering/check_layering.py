@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Fails when an #include goes against the stage order of ARCHITECTURE.md.
+
+The order is read from the table under "## Stage order" in ARCHITECTURE.md:
+each row whose first cell names a folder `src/NAME/` is one stage, lowest
+first. A file in stage N (src/NAME/..., include/slimbuild/NAME/..., and
+src/main.cpp, which belongs to the CLI) may include its own stage's headers
+and those of stages above its row, never one listed after it. A folder
+under src/ or include/slimbuild/ that the table does not name is an error
+too, so a new stage cannot land without its row.
+
+Usage: check_layering.py SOURCE_DIR   (ctest runs it; exit 1 on a violation)
+"""
+import pathlib
+import re
+import sys
+
+ROW = re.compile(r"^\|\s*`src/([a-z0-9_]+)/`")
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](?:slimbuild/)?([a-z0-9_]+)/[^>"]+[>"]')
+
+
+def stage_order(architecture):
+    order, in_section = [], False
+    for line in architecture.read_text().splitlines():
+        if line.startswith("## "):
+            in_section = line.strip() == "## Stage order"
+            continue
+        m = ROW.match(line) if in_section else None
+        if m and m.group(1) not in order:
+            order.append(m.group(1))
+    return order
+
+
+def stage_of(root, path):
+    rel = path.relative_to(root).parts
+    if rel == ("src", "main.cpp"):
+        return "cli"
+    if rel[0] == "src" and len(rel) > 2:
+        return rel[1]
+    if rel[:2] == ("include", "slimbuild") and len(rel) > 3:
+        return rel[2]
+    return None
+
+
+def main():
+    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
+    order = stage_order(root / "ARCHITECTURE.md")
+    if not order:
+        print("check_layering: no `src/NAME/` rows under '## Stage order' in ARCHITECTURE.md")
+        return 1
+    rank = {name: i for i, name in enumerate(order)}
+    folders = {d.name for base in (root / "src", root / "include" / "slimbuild") if base.is_dir()
+               for d in base.iterdir() if d.is_dir()}
+    problems = [f"src/{f}/ (or include/slimbuild/{f}/) is not a row of ARCHITECTURE.md's stage order: "
+                f"add one where the stage belongs" for f in sorted(folders - rank.keys())]
+    files = sorted(p for base in ("src", "include") for p in (root / base).rglob("*")
+                   if p.suffix in (".cpp", ".hpp", ".h", ".cc"))
+    for path in files:
+        stage = stage_of(root, path)
+        if stage not in rank:
+            continue
+        for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m or m.group(1) not in folders:
+                continue  # a system or third-party header (<nlohmann/json.hpp>, <CLI/CLI.hpp>)
+            target = m.group(1)
+            if target in rank and rank[target] > rank[stage]:
+                problems.append(f"{path.relative_to(root)}:{lineno}: {stage} (stage {rank[stage] + 1}) includes "
+                                f"{target} (stage {rank[target] + 1}), which comes after it in ARCHITECTURE.md: "
+                                f"move the shared part down to {stage} or below, or pass it in as data")
+    print("stage order (ARCHITECTURE.md): " + " < ".join(order))
+    for p in problems:
+        print("layering: " + p)
+    print(f"checked {len(files)} files: " + (f"{len(problems)} problem(s)" if problems else "ok"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
