@@ -31,8 +31,8 @@ Descriptor write_index(const fs::path& dir) {
   Rootfs r;
   r.add(generated("/x", "x"));
   auto layer = w.put_layer(r, {});
-  Descriptor amd = w.put_image(spec("amd64", ""), layer, {});
-  Descriptor arm = w.put_image(spec("arm64", "v8"), layer, {});
+  Descriptor amd = w.put_image(spec("amd64", ""), layer, {}).manifest;
+  Descriptor arm = w.put_image(spec("arm64", "v8"), layer, {}).manifest;
   Descriptor index = w.add_index({amd, arm}, {{"org.opencontainers.image.title", "x"}}, "1.0");
   w.commit();
   return index;
