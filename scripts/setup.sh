@@ -20,14 +20,27 @@ PACKAGES=(
   skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
   # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
-  debootstrap nodejs npm
+  nodejs npm
   # decompressors the layer compatibility tests read our gzip/zstd with; bench peers
   gzip zstd libarchive-tools pigz time
+  # multi-platform images: a cross compiler for the arm64 examples, arm64
+  # libraries from Debian multiarch (sysroot /), debootstrap for a separate
+  # arm64 sysroot, qemu to run what we built (binfmt-support registers it)
+  g++-aarch64-linux-gnu qemu-user-static binfmt-support debootstrap
+  libc6:arm64 libstdc++6:arm64
 )
 # The sanitizer tree and libFuzzer targets (scripts/sanitize.sh), only when
 # the test run includes them (SLIMBUILD_SANITIZE=1, see scripts/test.sh).
 if [[ ${SLIMBUILD_SANITIZE:-0} == 1 ]]; then
   PACKAGES+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
+fi
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null && SUDO=sudo
+# Multiarch: the :arm64 packages above need dpkg to know the architecture.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: dpkg --add-architecture arm64" >&2
+  $SUDO dpkg --add-architecture arm64
 fi
 
 missing=()
@@ -36,10 +49,9 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2; exit 1; }
-    SUDO=sudo
+  if [[ $(id -u) -ne 0 && -z $SUDO ]]; then
+    echo "setup: need root (or sudo) to apt-get install: ${missing[*]}" >&2
+    exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q

@@ -15,6 +15,7 @@
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/layer/layer_cache.hpp>
+#include <slimbuild/image/layout.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/provenance/sbom.hpp>
@@ -44,6 +45,7 @@ struct BuildFlags {
   unsigned threads = 0;
   std::string cache_dir;
   bool no_cache = false;
+  std::string platform;
   RegistryFlags registry;
   registry::PushOptions registry_options;
   SigningKeyFlags signing;
@@ -94,6 +96,7 @@ int run_build(BuildFlags& flags) {
   const char* no_cache_env = std::getenv("SLIMBUILD_NO_CACHE");
   if (!flags.no_cache && !(no_cache_env && std::string_view(no_cache_env) == "1"))
     options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
+  if (!flags.platform.empty()) options.platform = flags.platform;
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
@@ -108,9 +111,17 @@ int run_build(BuildFlags& flags) {
     options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
 
   pipeline::BuildResult built = pipeline::build_image(loaded, options);
-  util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name + "): " +
-             std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
-             built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
+  if (built.image_manifest.media_type == image::kMediaTypeIndex) {
+    util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
+               "): image index of " + std::to_string(built.platforms.size()) + " platforms");
+    for (const auto& p : built.platforms)
+      util::info("  " + p.platform + ": " + std::to_string(p.file_count) + " files, layer " + human_size(p.layer_size) +
+                 " " + p.layer_digest + ", image " + p.manifest.digest);
+  } else {
+    util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
+               "): " + std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
+               built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
+  }
 
   std::optional<registry::PushResult> pushed;
   if (flags.push) {
@@ -142,6 +153,20 @@ int run_build(BuildFlags& flags) {
                      {"sbom_digest", built.sbom_digest},
                      {"cyclonedx_digest", built.cyclonedx_digest},
                      {"layer_from_cache", built.layer_from_cache}};
+    if (built.image_manifest.media_type == image::kMediaTypeIndex) {
+      j["media_type"] = image::kMediaTypeIndex;
+      j["platforms"] = nlohmann::json::array();
+      for (const auto& p : built.platforms)
+        j["platforms"].push_back({{"platform", p.platform},
+                                  {"digest", p.manifest.digest},
+                                  {"config_digest", p.config_digest},
+                                  {"layer_digest", p.layer_digest},
+                                  {"diff_id", p.diff_id},
+                                  {"layer_size", p.layer_size},
+                                  {"file_count", p.file_count},
+                                  {"sbom_digest", p.sbom_digest},
+                                  {"cyclonedx_digest", p.cyclonedx_digest}});
+    }
     if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
     std::cout << j.dump() << "\n";
@@ -189,6 +214,8 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--cache-dir", flags->cache_dir,
                     "The layer cache (default: $XDG_CACHE_HOME/slimbuild, else ~/.cache/slimbuild)");
   c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache");
+  c.app->add_option("--platform", flags->platform,
+                    "Build only this platforms: entry (e.g. linux/arm64), as a single image");
   add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() { return run_build(*flags); };

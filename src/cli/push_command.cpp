@@ -20,6 +20,7 @@ struct PushArgs {
   std::string reference;
   bool json = false;
   uint64_t chunk_size = 0;
+  std::string platform;
   RegistryFlags registry;
 };
 
@@ -37,6 +38,7 @@ std::pair<std::filesystem::path, std::optional<std::string>> split_layout(const 
 int run_push(const PushArgs& a) {
   registry::PushOptions options = to_push_options(a.registry);
   options.chunk_size = a.chunk_size;
+  if (!a.platform.empty()) options.platform = a.platform;
   auto [dir, tag] = split_layout(a.layout);
   registry::PushResult r = registry::push_layout(dir, tag, a.reference, options);
   if (a.json) {
@@ -61,6 +63,8 @@ Command add_push_command(CLI::App& root) {
   c.app->add_flag("--json", args->json, "Print a JSON summary (reference, digest, blobs and actions) on stdout");
   c.app->add_option("--chunk-size", args->chunk_size, "Bytes per PATCH for blobs larger than 8 MiB (default 64 MiB)")
       ->check(CLI::Range(uint64_t{64 * 1024}, uint64_t{1} << 32));
+  c.app->add_option("--platform", args->platform,
+                    "Of an image index, push only this platform's image (e.g. linux/arm64) under REF");
   add_registry_flags(c.app, args->registry);
   c.run = [args]() -> int { return run_push(*args); };
   return c;

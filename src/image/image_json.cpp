@@ -85,6 +85,19 @@ nlohmann::json image_config_json(const ImageConfigSpec& spec, const std::vector<
   return j;
 }
 
+nlohmann::json image_index_json(const std::vector<Descriptor>& manifests,
+                                const std::map<std::string, std::string>& annotations) {
+  nlohmann::json j{{"schemaVersion", 2}, {"mediaType", kMediaTypeIndex}, {"manifests", nlohmann::json::array()}};
+  for (const auto& m : manifests) {
+    if (m.platform.is_null()) throw Error("internal: index entry " + m.digest + " without a platform");
+    nlohmann::json entry = reference(m);
+    entry["platform"] = m.platform;
+    j["manifests"].push_back(std::move(entry));
+  }
+  if (!annotations.empty()) j["annotations"] = annotations;
+  return j;
+}
+
 nlohmann::json image_manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers,
                                    const std::map<std::string, std::string>& annotations) {
   nlohmann::json j{{"schemaVersion", 2}, {"mediaType", kMediaTypeManifest}, {"config", reference(config)}};

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -85,11 +86,12 @@ std::vector<Descriptor> LayoutReader::manifests() const {
   return out;
 }
 
-Descriptor LayoutReader::find_image(const std::optional<std::string>& ref) const {
+Descriptor LayoutReader::find_entry(const std::optional<std::string>& ref) const {
   std::vector<Descriptor> images;
   std::string tags;  // for the error: what the user could have asked for
   for (auto& d : manifests()) {
-    if (d.media_type != kMediaTypeManifest && d.media_type != "application/vnd.docker.distribution.manifest.v2+json")
+    if (d.media_type != kMediaTypeManifest && d.media_type != "application/vnd.docker.distribution.manifest.v2+json" &&
+        d.media_type != kMediaTypeIndex)
       continue;
     if (ref) {
       auto it = d.annotations.find(kAnnotationRefName);
@@ -107,6 +109,48 @@ Descriptor LayoutReader::find_image(const std::optional<std::string>& ref) const
   if (images.size() > 1)
     throw Error(dir_.string() + " holds several images", "name one as DIR:TAG");
   return images.front();
+}
+
+Descriptor LayoutReader::find_image(const std::optional<std::string>& ref) const {
+  Descriptor d = find_entry(ref);
+  if (d.media_type != kMediaTypeIndex) return d;
+  std::string names;
+  for (const auto& image : platform_images(d)) names += (names.empty() ? "" : ", ") + platform_name(image.platform);
+  throw Error(dir_.string() + (ref ? ":" + *ref : "") + " is a multi-platform image index (" + names + ")",
+              "choose one with --platform, e.g. --platform " + names.substr(0, names.find(',')));
+}
+
+std::vector<Descriptor> LayoutReader::platform_images(const Descriptor& entry) const {
+  if (entry.media_type != kMediaTypeIndex) return {entry};
+  nlohmann::json index = read_json_blob(entry);
+  if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array())
+    throw Error("image index " + entry.digest + " in " + dir_.string() + " has no \"manifests\" array");
+  std::vector<Descriptor> out;
+  for (const auto& m : index["manifests"]) {
+    Descriptor d = Descriptor::from_json(m);
+    if (d.media_type == kMediaTypeIndex)
+      throw Error("image index " + entry.digest + " in " + dir_.string() + " nests another index",
+                  "slimbuild reads one level of index (an index of images)");
+    if (!d.platform.is_object())
+      throw Error("image index " + entry.digest + " lists " + d.digest + " without a platform");
+    out.push_back(std::move(d));
+  }
+  if (out.empty()) throw Error("image index " + entry.digest + " in " + dir_.string() + " lists no images");
+  return out;
+}
+
+std::string platform_name(const nlohmann::json& platform) {
+  if (!platform.is_object()) return "";
+  std::string variant = platform.value("variant", std::string());
+  return platform.value("os", std::string()) + "/" + platform.value("architecture", std::string()) +
+         (variant.empty() ? "" : "/" + variant);
+}
+
+bool platform_matches(const nlohmann::json& platform, const std::string& wanted) {
+  std::string have = platform_name(platform);
+  if (have == wanted) return true;
+  // "linux/arm64" names linux/arm64/v8: a variant left out matches any.
+  return std::count(wanted.begin(), wanted.end(), '/') == 1 && have.rfind(wanted + "/", 0) == 0;
 }
 
 fs::path LayoutReader::blob_path(const std::string& digest) const {

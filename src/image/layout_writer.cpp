@@ -47,6 +47,12 @@ bool is_ref_name(std::string_view ref) {
   }
 }
 
+void check_ref_name(const std::string& ref_name) {
+  if (!ref_name.empty() && !is_ref_name(ref_name))
+    throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
+                "use letters, digits and . _ - : @ + between them, e.g. 1.4.2 or latest");
+}
+
 }  // namespace
 
 void check_replaceable_layout(const fs::path& dir) {
@@ -155,13 +161,9 @@ layer::LayerResult LayoutWriter::put_layer_from(const std::function<layer::Layer
   return result;
 }
 
-WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
-                                       const std::map<std::string, std::string>& annotations,
-                                       const std::string& ref_name, const std::string& image_name) {
+WrittenImage LayoutWriter::put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                     const std::map<std::string, std::string>& annotations) {
   impl_->check_open();
-  if (!ref_name.empty() && !is_ref_name(ref_name))
-    throw Error("'" + ref_name + "' cannot name an image in an OCI layout",
-                "use letters, digits and . _ - : @ + between them, e.g. 1.4.2 or latest");
   if (!util::is_sha256_digest(layer.digest) || !fs::exists(impl_->blob(layer.digest)))
     throw Error("internal: layer " + layer.digest + " was not written to this layout (use put_layer)");
   Descriptor layer_desc;
@@ -170,17 +172,40 @@ WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const laye
   layer_desc.size = layer.size;
   Descriptor config_desc = put_json(image_config_json(config, {layer.diff_id}), kMediaTypeConfig);
   Descriptor manifest = put_json(image_manifest_json(config_desc, {layer_desc}, annotations), kMediaTypeManifest);
-  if (!ref_name.empty()) manifest.annotations[kAnnotationRefName] = ref_name;
-  if (!image_name.empty()) manifest.annotations[kAnnotationContainerdName] = image_name;
   manifest.platform = platform_json(config);
-  impl_->list(manifest.to_json());
   return {manifest, config_desc};
+}
+
+WrittenImage LayoutWriter::write_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                                       const std::map<std::string, std::string>& annotations,
+                                       const std::string& ref_name, const std::string& image_name) {
+  check_ref_name(ref_name);
+  WrittenImage image = put_image(config, layer, annotations);
+  if (!ref_name.empty()) image.manifest.annotations[kAnnotationRefName] = ref_name;
+  if (!image_name.empty()) image.manifest.annotations[kAnnotationContainerdName] = image_name;
+  impl_->list(image.manifest.to_json());
+  return image;
 }
 
 Descriptor LayoutWriter::add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                                    const std::map<std::string, std::string>& annotations,
                                    const std::string& ref_name, const std::string& image_name) {
   return write_image(config, layer, annotations, ref_name, image_name).manifest;
+}
+
+Descriptor LayoutWriter::add_index(const std::vector<Descriptor>& images,
+                                   const std::map<std::string, std::string>& annotations,
+                                   const std::string& ref_name, const std::string& image_name) {
+  impl_->check_open();
+  check_ref_name(ref_name);
+  for (const auto& image : images)
+    if (!fs::exists(impl_->blob(image.digest)))
+      throw Error("internal: image " + image.digest + " was not written to this layout (use put_image)");
+  Descriptor index = put_json(image_index_json(images, annotations), kMediaTypeIndex);
+  if (!ref_name.empty()) index.annotations[kAnnotationRefName] = ref_name;
+  if (!image_name.empty()) index.annotations[kAnnotationContainerdName] = image_name;
+  impl_->list(index.to_json());
+  return index;
 }
 
 Descriptor LayoutWriter::add_referrer(const Descriptor& subject, const std::string& artifact_type,

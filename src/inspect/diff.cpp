@@ -26,8 +26,7 @@ struct Side {
   nlohmann::json config;
   std::vector<image::Descriptor> layers;
 
-  Side(const fs::path& dir, const std::string& ref) : layout(dir) {
-    descriptor = layout.find_image(ref.empty() ? std::nullopt : std::optional<std::string>(ref));
+  Side(const fs::path& dir, const image::Descriptor& image) : layout(dir), descriptor(image) {
     manifest = layout.read_json_blob(descriptor);
     try {
       config = layout.read_json_blob(image::Descriptor::from_json(manifest.at("config")));
@@ -164,13 +163,9 @@ ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, con
   return compare_layouts(a, ref_a, b, ref_b, CompareOptions{});
 }
 
-static ImageComparison compare_unchecked(const fs::path& a, const std::string& ref_a, const fs::path& b,
-                                         const std::string& ref_b, const CompareOptions& options) {
-  Side sa(a, ref_a), sb(b, ref_b);
-  ImageComparison cmp;
-  cmp.digest_a = sa.descriptor.digest;
-  cmp.digest_b = sb.descriptor.digest;
-
+// One image against another; differences are appended (with `platform`).
+static bool compare_images(const Side& sa, const Side& sb, const CompareOptions& options, const std::string& platform,
+                           std::vector<Difference>& out) {
   auto layer_digests = [](const Side& s) {
     std::vector<std::string> d;
     for (const auto& l : s.layers) d.push_back(l.digest);
@@ -179,19 +174,85 @@ static ImageComparison compare_unchecked(const fs::path& a, const std::string& r
   bool same_config = sa.manifest.value("config", nlohmann::json()).value("digest", "") ==
                      sb.manifest.value("config", nlohmann::json()).value("digest", "");
   bool same_content = same_config && layer_digests(sa) == layer_digests(sb);
-  cmp.identical = options.content_only ? same_content : cmp.digest_a == cmp.digest_b;
-  if (cmp.identical) return cmp;
+  if (options.content_only ? same_content : sa.descriptor.digest == sb.descriptor.digest) return true;
 
-  if (!options.content_only) diff_manifests(sa, sb, cmp.differences);
-  diff_json("config", "", sa.config, sb.config, cmp.differences);
+  std::vector<Difference> found;
+  if (!options.content_only) diff_manifests(sa, sb, found);
+  diff_json("config", "", sa.config, sb.config, found);
   if (sa.diff_ids() != sb.diff_ids() || !sa.diff_ids().is_array()) {
     ImageFiles fa = read_image_files(sa.layout, sa.manifest);
     ImageFiles fb = read_image_files(sb.layout, sb.manifest);
-    diff_files(fa, fb, cmp.differences);
+    diff_files(fa, fb, found);
   }
-  if (cmp.differences.empty())
-    cmp.differences.push_back({"manifest", "manifest", cmp.digest_a, cmp.digest_b + " (same config and layers, "
-                                                                     "manifest bytes differ)"});
+  if (found.empty())
+    found.push_back({"manifest", "manifest", sa.descriptor.digest,
+                     sb.descriptor.digest + " (same config and layers, manifest bytes differ)"});
+  for (auto& d : found) {
+    d.platform = platform;
+    out.push_back(std::move(d));
+  }
+  return false;
+}
+
+// "linux/arm64/v8" of an image: its index entry's platform, else its config's.
+static std::string image_platform(const Side& s) {
+  if (s.descriptor.platform.is_object()) return image::platform_name(s.descriptor.platform);
+  nlohmann::json p{{"os", s.config.value("os", "")}, {"architecture", s.config.value("architecture", "")}};
+  if (s.config.contains("variant")) p["variant"] = s.config["variant"];
+  return image::platform_name(p);
+}
+
+static ImageComparison compare_unchecked(const fs::path& a, const std::string& ref_a, const fs::path& b,
+                                         const std::string& ref_b, const CompareOptions& options) {
+  auto top = [](const fs::path& dir, const std::string& ref) {
+    return image::LayoutReader(dir).find_entry(ref.empty() ? std::nullopt : std::optional<std::string>(ref));
+  };
+  image::Descriptor ta = top(a, ref_a), tb = top(b, ref_b);
+  ImageComparison cmp;
+  cmp.digest_a = ta.digest;
+  cmp.digest_b = tb.digest;
+  bool index_a = ta.media_type == image::kMediaTypeIndex, index_b = tb.media_type == image::kMediaTypeIndex;
+  if (!index_a && !index_b) {
+    cmp.identical = compare_images(Side(a, ta), Side(b, tb), options, "", cmp.differences);
+    return cmp;
+  }
+  cmp.identical = !options.content_only && cmp.digest_a == cmp.digest_b;
+  if (cmp.identical) return cmp;
+
+  // An index on either side: the images are paired by platform, and each
+  // difference names the platform it is in.
+  if (index_a != index_b)
+    cmp.differences.push_back({"manifest", "mediaType", ta.media_type, tb.media_type});
+  image::LayoutReader la(a), lb(b);
+  if (index_a && index_b && !options.content_only)
+    diff_json("annotation", "index.annotations", la.read_json_blob(ta).value("annotations", nlohmann::json::object()),
+              lb.read_json_blob(tb).value("annotations", nlohmann::json::object()), cmp.differences);
+  std::map<std::string, std::pair<std::optional<Side>, std::optional<Side>>> by_platform;
+  std::vector<std::string> order;
+  auto add = [&](const fs::path& dir, const image::LayoutReader& layout, const image::Descriptor& t, bool first) {
+    for (const auto& d : layout.platform_images(t)) {
+      Side side(dir, d);
+      std::string name = image_platform(side);
+      if (!by_platform.count(name)) order.push_back(name);
+      (first ? by_platform[name].first : by_platform[name].second).emplace(std::move(side));
+    }
+  };
+  add(a, la, ta, true);
+  add(b, lb, tb, false);
+  bool all_same = true;
+  for (const auto& name : order) {
+    auto& [sa, sb] = by_platform[name];
+    if (!sa || !sb) {
+      all_same = false;
+      cmp.differences.push_back({"platform", name, sa ? "image " + sa->descriptor.digest : "",
+                                 sb ? "image " + sb->descriptor.digest : "", ""});
+      continue;
+    }
+    all_same = compare_images(*sa, *sb, options, name, cmp.differences) && all_same;
+  }
+  if (options.content_only) cmp.identical = all_same && index_a == index_b;
+  if (!cmp.identical && cmp.differences.empty())
+    cmp.differences.push_back({"manifest", "index", cmp.digest_a, cmp.digest_b + " (same images, index bytes differ)"});
   return cmp;
 }
 
@@ -209,7 +270,11 @@ ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, con
 nlohmann::json ImageComparison::to_json() const {
   nlohmann::json diffs = nlohmann::json::array();
   for (const auto& d : differences)
-    diffs.push_back({{"kind", d.kind}, {"path", d.path}, {"before", d.before}, {"after", d.after}});
+  {
+    nlohmann::json j{{"kind", d.kind}, {"path", d.path}, {"before", d.before}, {"after", d.after}};
+    if (!d.platform.empty()) j["platform"] = d.platform;
+    diffs.push_back(std::move(j));
+  }
   return {{"identical", identical}, {"a", digest_a}, {"b", digest_b}, {"differences", diffs}};
 }
 
@@ -234,8 +299,11 @@ std::string ImageComparison::to_text() const {
   }
   s << "images differ:\n  A " << digest_a << "\n  B " << digest_b << "\n";
   for (const auto& d : differences) {
-    s << "  " << d.kind << std::string(d.kind.size() < 10 ? 10 - d.kind.size() : 1, ' ') << util::printable(d.path);
-    if (d.kind == "added")
+    s << "  " << d.kind << std::string(d.kind.size() < 10 ? 10 - d.kind.size() : 1, ' ')
+      << (d.platform.empty() ? "" : d.platform + ": ") << util::printable(d.path);
+    if (d.kind == "platform")
+      s << (d.before.empty() ? "  only in B (" + d.after + ")" : "  only in A (" + d.before + ")");
+    else if (d.kind == "added")
       s << "  (" << util::printable(d.after) << ")";
     else if (d.kind == "removed")
       s << "  (was " << util::printable(d.before) << ")";

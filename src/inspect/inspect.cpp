@@ -197,9 +197,8 @@ json referrers(const image::LayoutReader& layout, const std::string& subject) {
   return out;
 }
 
-json inspect_unchecked(const OpenedImage& img, const InspectOptions& options) {
-  image::LayoutReader layout(img.layout);
-  image::Descriptor desc = layout.find_image(img.ref.empty() ? std::nullopt : std::optional<std::string>(img.ref));
+json image_report(const image::LayoutReader& layout, const image::Descriptor& desc, const OpenedImage& img,
+                  const InspectOptions& options) {
   json manifest = layout.read_json_blob(desc);
   image::Descriptor config_desc;
   try {
@@ -260,6 +259,20 @@ json inspect_unchecked(const OpenedImage& img, const InspectOptions& options) {
   return report;
 }
 
+// An image index: its own digest and annotations, then one full report per
+// platform image, in the index's order.
+json inspect_unchecked(const OpenedImage& img, const InspectOptions& options) {
+  image::LayoutReader layout(img.layout);
+  image::Descriptor top = layout.find_entry(img.ref.empty() ? std::nullopt : std::optional<std::string>(img.ref));
+  if (top.media_type != image::kMediaTypeIndex) return image_report(layout, top, img, options);
+  json index = layout.read_json_blob(top);
+  json report{{"image", img.spec}, {"source", to_string(img.kind)}, {"digest", top.digest},
+              {"mediaType", image::kMediaTypeIndex}, {"annotations", index.value("annotations", json::object())}};
+  report["platforms"] = json::array();
+  for (const auto& d : layout.platform_images(top)) report["platforms"].push_back(image_report(layout, d, img, options));
+  return report;
+}
+
 }  // namespace
 
 json inspect_image(const OpenedImage& img, const InspectOptions& options) {
@@ -272,6 +285,13 @@ json inspect_image(const OpenedImage& img, const InspectOptions& options) {
 }
 
 std::string inspect_text(const json& r) {
+  if (r.contains("platforms")) {
+    std::ostringstream s;
+    s << "image index " << r.value("digest", "") << " (" << r["platforms"].size() << " platforms)\n";
+    for (const auto& p : r["platforms"])
+      s << "\n== " << image::platform_name(p.value("platform", json())) << " ==\n" << inspect_text(p);
+    return s.str();
+  }
   std::ostringstream s;
   auto line = [&](const std::string& key, const std::string& value) {
     if (!value.empty()) s << key << std::string(key.size() < 12 ? 12 - key.size() : 1, ' ') << util::printable(value) << "\n";

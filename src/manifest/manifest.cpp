@@ -15,6 +15,7 @@
 #include <slimbuild/util/handles.hpp>
 
 #include "manifest/keys.hpp"
+#include "manifest/platforms.hpp"
 #include "manifest/runtime_keys.hpp"
 #include "manifest/sections.hpp"
 #include "manifest/validate.hpp"
@@ -36,30 +37,6 @@ std::optional<std::vector<std::string>> read_command(const YamlNode& node, std::
   if (!items) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& item : *items) out.push_back(item.value);
-  return out;
-}
-
-// Sonames are looked up like DT_NEEDED; absolute paths name one file.
-std::vector<std::string> read_libraries(const YamlNode& node, Diagnostics& diag) {
-  std::vector<std::string> out;
-  auto items = read_string_list(node, "libraries", diag, "soname");
-  for (const auto& [value, item] : items.value_or(std::vector<ScalarItem>{})) {
-    std::string lib = value;
-    if (value.empty() || value.find_first_of(" \t\n\r") != std::string::npos) {
-      diag.error(*item, "libraries entry '" + value + "' must be a soname like libnss_dns.so.2 or an absolute path");
-      continue;
-    }
-    if (value.find('/') != std::string::npos) {
-      auto normal = normalise_image_path(value);
-      if (!normal) {
-        std::string hint = value.front() == '/' ? normal.error().hint : "use a soname (no '/') or an absolute path";
-        diag.error(*item, "libraries entry " + normal.error().message, hint);
-        continue;
-      }
-      lib = *normal;
-    }
-    if (std::find(out.begin(), out.end(), lib) == out.end()) out.push_back(lib);
-  }
   return out;
 }
 
@@ -156,15 +133,23 @@ void read_top_level(const YamlNode& root, Manifest& m, Diagnostics& diag) {
     if (auto ref = read_string(*n, "image", diag); ref && report(check_image_reference(*ref), *n, "image", diag))
       m.image = *ref;
   }
-  if (const YamlNode* n = top.require("binary"))
+  // `binary:` for one image, or `platforms:` for one per platform.
+  const YamlNode* platforms = top.get("platforms");
+  if (platforms) {
+    if (const YamlNode* b = top.get("binary"))
+      diag.error(*b, "binary and platforms are both given; with platforms, each entry names its own binary",
+                 "move binary: into the platforms entry it belongs to");
+    m.platforms = read_platforms(*platforms, m.dir, diag);
+  } else if (const YamlNode* n = top.require("binary")) {
     if (auto binary = read_binary(*n, m.dir, diag)) m.binary = std::move(*binary);
+  }
   if (const YamlNode* n = top.require("user"))
     if (auto user = read_user(*n, diag)) m.user = std::move(*user);
 
   read_command_line(top, m, diag);
   if (const YamlNode* n = top.get("libraries")) {
     m.libraries_where = diag.at(*n);
-    m.libraries = read_libraries(*n, diag);
+    m.libraries = read_libraries(*n, "libraries", diag);
   }
   if (const YamlNode* n = top.get("files")) m.files = read_files(*n, m.dir, diag);
   if (const YamlNode* n = top.get("ca_certificates")) m.ca_certificates = read_ca_certificates(*n, m.dir, diag);

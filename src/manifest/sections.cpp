@@ -180,7 +180,8 @@ std::optional<std::string> read_image_path(const YamlNode& node, std::string_vie
   return *normal;
 }
 
-std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag) {
+std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag,
+                                      const std::string& what) {
   BinarySpec spec;
   spec.where = diag.at(node);
   const YamlNode* path = nullptr;
@@ -189,17 +190,17 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   if (node.kind == YamlNode::Kind::Scalar) {
     path = &node;  // short form: `binary: build/hello`
   } else if (node.kind == YamlNode::Kind::Mapping) {
-    fields.emplace(node, "binary", keys::kBinary, diag);
+    fields.emplace(node, what, keys::kBinary, diag);
     path = fields->require("path");
     dest = fields->get("dest");
   } else {
-    wrong_type(node, "binary", "a path or a mapping {path, dest}", diag);
+    wrong_type(node, what, "a path or a mapping {path, dest}", diag);
     return std::nullopt;
   }
-  auto host = path ? read_host_path(*path, fields ? "binary.path" : "binary", HostKind::File, base_dir, diag)
+  auto host = path ? read_host_path(*path, fields ? what + ".path" : what, HostKind::File, base_dir, diag)
                    : std::nullopt;
   std::optional<std::string> image_path = "/app";
-  if (dest) image_path = read_destination(*dest, "binary.dest", diag);
+  if (dest) image_path = read_destination(*dest, what + ".dest", diag);
   if (!host || !image_path) return std::nullopt;
   // The default and a dest ending in '/' mean "into this directory": the
   // binary keeps its file name, as `cp build/hello /app/` would.
@@ -209,14 +210,39 @@ std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base
   return spec;
 }
 
-std::vector<FileSpec> read_files(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag) {
+// Sonames are looked up like DT_NEEDED; absolute paths name one file.
+std::vector<std::string> read_libraries(const YamlNode& node, const std::string& what, Diagnostics& diag) {
+  std::vector<std::string> out;
+  auto items = read_string_list(node, what, diag, "soname");
+  for (const auto& [value, item] : items.value_or(std::vector<ScalarItem>{})) {
+    std::string lib = value;
+    if (value.empty() || value.find_first_of(" \t\n\r") != std::string::npos) {
+      diag.error(*item, what + " entry '" + value + "' must be a soname like libnss_dns.so.2 or an absolute path");
+      continue;
+    }
+    if (value.find('/') != std::string::npos) {
+      auto normal = normalise_image_path(value);
+      if (!normal) {
+        std::string hint = value.front() == '/' ? normal.error().hint : "use a soname (no '/') or an absolute path";
+        diag.error(*item, what + " entry " + normal.error().message, hint);
+        continue;
+      }
+      lib = *normal;
+    }
+    if (std::find(out.begin(), out.end(), lib) == out.end()) out.push_back(lib);
+  }
+  return out;
+}
+
+std::vector<FileSpec> read_files(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag,
+                                 const std::string& what) {
   std::vector<FileSpec> files;
   if (node.kind != YamlNode::Kind::Sequence) {
-    wrong_type(node, "files", "a list of {src, dest} mappings", diag, "start each entry with '- src: ...'");
+    wrong_type(node, what, "a list of {src, dest} mappings", diag, "start each entry with '- src: ...'");
     return files;
   }
   for (std::size_t i = 0; i < node.items.size(); ++i)
-    if (auto spec = read_file_entry(*node.items[i], "files[" + std::to_string(i) + "]", base_dir, diag))
+    if (auto spec = read_file_entry(*node.items[i], what + "[" + std::to_string(i) + "]", base_dir, diag))
       files.push_back(std::move(*spec));
   return files;
 }

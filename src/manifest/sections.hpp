@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <slimbuild/manifest/manifest.hpp>
@@ -25,9 +26,13 @@ std::optional<fs::path> read_host_path(const YamlNode& node, std::string_view wh
 std::optional<std::string> read_image_path(const YamlNode& node, std::string_view what, Diagnostics& diag);
 
 // `binary: build/hello` or `binary: {path, dest}`.
-std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag);
+std::optional<BinarySpec> read_binary(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag,
+                                      const std::string& what = "binary");
 // `files: [{src, dest, mode?, exclude?}, ...]`.
-std::vector<FileSpec> read_files(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag);
+std::vector<FileSpec> read_files(const YamlNode& node, const fs::path& base_dir, Diagnostics& diag,
+                                 const std::string& what = "files");
+// `libraries: [soname | /abs/path, ...]`, normalised and deduplicated.
+std::vector<std::string> read_libraries(const YamlNode& node, const std::string& what, Diagnostics& diag);
 // `compression: gzip|zstd` or `{algorithm, level}`; levels checked per algorithm.
 std::optional<CompressionSpec> read_compression(const YamlNode& node, Diagnostics& diag);
 // `user: {name?, uid, gid?}`; root is refused.

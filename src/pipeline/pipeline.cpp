@@ -23,6 +23,7 @@
 #include <slimbuild/sign/image_signing.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 #include <slimbuild/trace/loader.hpp>
+#include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
@@ -153,97 +154,190 @@ void write_archive(const fs::path& layout_dir, const BuildResult& result, const 
     image::write_docker_archive(layout_dir, result.ref_name, {name}, result.layout, epoch);
 }
 
+std::string platform_list(const std::vector<manifest::Manifest>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + (p.platform ? p.platform->str() : std::string("?"));
+  return out;
+}
+
+// The manifests to build: each platforms: entry (or the one --platform
+// names), or the manifest itself.
+std::vector<manifest::Manifest> platform_parts(const manifest::Manifest& m, const std::optional<std::string>& wanted) {
+  std::optional<manifest::PlatformName> want;
+  if (wanted) {
+    auto parsed = manifest::parse_platform(*wanted);
+    if (!parsed) throw Error("--platform " + parsed.error(), "e.g. --platform linux/arm64", kExitUsage);
+    want = *parsed;
+  }
+  if (m.platforms.empty()) {
+    manifest::Manifest single = m;
+    single.platform = want;  // checked against the binary like an entry's platform
+    return {single};
+  }
+  std::vector<manifest::Manifest> parts;
+  for (const auto& entry : m.platforms) {
+    const auto& p = entry.platform;
+    if (want && !(p.os == want->os && p.architecture == want->architecture &&
+                  (want->variant.empty() || p.variant.empty() || p.variant == want->variant)))
+      continue;
+    parts.push_back(manifest::for_platform(m, entry));
+  }
+  if (parts.empty()) {
+    std::string have;
+    for (const auto& entry : m.platforms) have += (have.empty() ? "" : ", ") + entry.platform.str();
+    throw Error(m.file.string() + " has no " + want->str() + " entry (it has " + have + ")",
+                "pass one of its platforms to --platform, or leave --platform out", kExitUsage);
+  }
+  return parts;
+}
+
+// A platforms: entry's binary must be for that platform: a linux/arm64
+// image holding an x86-64 program would only fail when it is run.
+void check_platform(const manifest::Manifest& part, const trace::TraceResult& traced) {
+  if (!part.platform) return;
+  const trace::ElfInfo& elf = traced.binary.elf;
+  std::string actual;
+  bool ok = false;
+  try {
+    trace::Platform p = trace::oci_platform(elf);
+    actual = "linux/" + p.architecture + (p.variant.empty() ? "" : "/" + p.variant);
+    ok = p.architecture == part.platform->architecture &&
+         (part.platform->variant.empty() || part.platform->variant == p.variant);
+  } catch (const Error&) {
+    actual = "no OCI platform";
+  }
+  if (ok) return;
+  std::string what = part.platform_where.line ? part.platform_where.str() + ": platform " : "--platform ";
+  throw Error(what + part.platform->str() + " does not match " + part.binary.path.string() + ", a " +
+                  trace::describe_abi(elf) + " binary (" + actual + ")",
+              "build the binary for " + part.platform->str() + ", or correct the platform");
+}
+
 }  // namespace
 
 BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options) {
+  // One single-image manifest per platform; an index over them unless the
+  // manifest is a plain one or --platform picked one entry.
+  std::vector<manifest::Manifest> parts = platform_parts(m, options.platform);
+  const bool index = !m.platforms.empty() && !options.platform;
   // Refuse what would fail late or destroy something, before any work.
-  if (options.require_clean) check_clean(m);
+  if (options.require_clean)
+    for (const auto& part : parts) check_clean(part);
+  if (index && options.format == image::OutputFormat::DockerArchive)
+    throw Error("docker-archive holds one image per tag, and " + m.file.string() + " builds an image index (" +
+                    platform_list(parts) + ")",
+                "build one platform with --platform " + parts.back().platform->str() +
+                    ", or use --format oci or oci-archive",
+                kExitUsage);
+  if (index && options.sbom_file)
+    throw Error("--sbom writes one SBOM, and " + m.file.string() + " builds one image per platform (" +
+                    platform_list(parts) + ")",
+                "add --platform to write that image's SBOM; every image carries its own SBOM referrer in the layout",
+                kExitUsage);
   BuildResult result;
   result.layout = options.output.empty() ? default_output(m, options.format) : options.output;
   check_output(result.layout, options.format);
   result.reference = options.tag ? options.tag : m.image;
   std::optional<std::string> tag = result.reference ? reference_tag(*result.reference) : std::nullopt;
   result.ref_name = tag.value_or("latest");
-
-  // What the loader needs, then the file system.
-  util::StageTimer timer;
-  trace::TraceResult traced = trace_manifest_binary(m);
-  timer.mark("trace");
-  rootfs::Rootfs rootfs = rootfs::assemble_rootfs(m, traced);
-  // The sysroot's dpkg database, read once and only for the image's paths:
-  // the image's own dpkg records (what scanners read; they go into the layer,
-  // so the database is needed first) and the SBOMs attribute files by the
-  // same rule. Without records its reading overlaps the layer.
-  auto load_dpkg = [&rootfs, &m] {
-    return provenance::DpkgDb::load(m.sysroot, provenance::owner_lookup_paths(rootfs, m.sysroot));
-  };
-  std::optional<provenance::DpkgDb> dpkg_now;
-  std::future<provenance::DpkgDb> dpkg_later;
-  if (m.scanner_metadata)
-    provenance::add_dpkg_records(rootfs, dpkg_now.emplace(load_dpkg()), m.sysroot);
-  else
-    dpkg_later = std::async(std::launch::async, load_dpkg);
-  result.file_count = count_files(rootfs);
-  timer.mark("rootfs");
   std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
   int64_t epoch = source_date_epoch(options, git);
 
-  // The bytes: archives are made from a complete layout in a private directory.
   std::optional<util::TempDir> staging;
   if (options.format != image::OutputFormat::Oci) staging.emplace("slimbuild-build");
   fs::path layout_dir = staging ? staging->path() / "layout" : result.layout;
   image::LayoutWriter writer(layout_dir);
-  layer::LayerOptions layer_options;
-  layer_options.mtime = epoch;
-  layer_options.compression = options.compression.value_or(manifest_compression(m.compression));
-  layer_options.compression.threads = options.threads;
-  layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir,
-                                              result.layer_from_cache);
-  result.layer_digest = layer.digest;
-  result.diff_id = layer.diff_id;
-  result.layer_size = layer.size;
-  timer.mark(result.layer_from_cache ? "layer (from the cache)" : "layer");
-
-  // Config and manifest. --tag only says where to push: it names the layout
-  // entry but must not change the image, so `verify` without it reproduces
-  // the same digest.
+  // --tag only says where to push: it names the layout entry but must not
+  // change the image, so `verify` without it reproduces the same digest.
   std::optional<std::string> manifest_tag = m.image ? reference_tag(*m.image) : std::nullopt;
-  auto annotations = standard_annotations(m, git, manifest_tag, epoch);
-  image::ImageConfigSpec config = make_image_config(m, traced, annotations, epoch);
-  // The manifest's own annotations: on the OCI manifest only, over the standard ones.
+  const auto standard = standard_annotations(m, git, manifest_tag, epoch);  // also the config's labels
+  // The manifest's own annotations: on the OCI manifests only, over the standard ones.
+  auto annotations = standard;
   for (const auto& [k, v] : m.annotations) annotations[k] = v;
-  std::string full_name = image_name(result, m, tag.has_value());
-  image::WrittenImage written = writer.write_image(config, layer, annotations, result.ref_name, full_name);
-  result.image_manifest = written.manifest;
-  result.config_digest = written.config.digest;
+  const std::string full_name = image_name(result, m, tag.has_value());
 
-  // The SBOMs travel with the image as OCI 1.1 referrers, SPDX and CycloneDX.
-  const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
-  std::string sbom, sbom_file;
-  for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
-    std::string doc = sbom_json(format, m, result.reference, traced, rootfs, layer, dpkg, epoch);
-    const char* type = provenance::media_type(format);
-    std::string digest =
-        writer.add_referrer(result.image_manifest, type, doc, type, {{"org.opencontainers.image.created", image::rfc3339(epoch)}})
-            .digest;
-    (format == provenance::SbomFormat::Spdx ? result.sbom_digest : result.cyclonedx_digest) = digest;
-    if (format == options.sbom_format) sbom_file = doc;
-    if (format == provenance::SbomFormat::Spdx) sbom = std::move(doc);
-  }
-  timer.mark("sbom");
-
-  // A signed provenance statement, when asked: one more referrer.
-  if (options.signing_key)
-    result.signature_digest =
-        add_signature(writer, result, m, *options.signing_key, config, annotations, sbom, git, epoch).digest;
-
-  // --sbom is staged before anything is committed, so a bad path fails the
-  // build with nothing written; it is renamed into place last.
+  util::StageTimer timer;
   std::optional<util::AtomicFile> sbom_out;
-  if (options.sbom_file) {
-    sbom_out.emplace(*options.sbom_file);
-    sbom_out->write(sbom_file);
+  std::vector<image::Descriptor> images;
+  for (const auto& part : parts) {
+    // What the loader needs, then the file system.
+    trace::TraceResult traced = trace_manifest_binary(part);
+    check_platform(part, traced);
+    timer.mark("trace");
+    rootfs::Rootfs rootfs = rootfs::assemble_rootfs(part, traced);
+    // The sysroot's dpkg database, read once and only for the image's paths:
+    // the image's own dpkg records (what scanners read; they go into the
+    // layer, so the database is needed first) and the SBOMs attribute files
+    // by the same rule. Without records its reading overlaps the layer.
+    auto load_dpkg = [&rootfs, &part] {
+      return provenance::DpkgDb::load(part.sysroot, provenance::owner_lookup_paths(rootfs, part.sysroot));
+    };
+    std::optional<provenance::DpkgDb> dpkg_now;
+    std::future<provenance::DpkgDb> dpkg_later;
+    if (part.scanner_metadata)
+      provenance::add_dpkg_records(rootfs, dpkg_now.emplace(load_dpkg()), part.sysroot);
+    else
+      dpkg_later = std::async(std::launch::async, load_dpkg);
+    timer.mark("rootfs");
+
+    // The bytes.
+    layer::LayerOptions layer_options;
+    layer_options.mtime = epoch;
+    layer_options.compression = options.compression.value_or(manifest_compression(part.compression));
+    layer_options.compression.threads = options.threads;
+    bool from_cache = false;
+    layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir, from_cache);
+    result.layer_from_cache = (images.empty() || result.layer_from_cache) && from_cache;
+    timer.mark(from_cache ? "layer (from the cache)" : "layer");
+    image::ImageConfigSpec config = make_image_config(part, traced, standard, epoch);
+    image::WrittenImage written = index ? writer.put_image(config, layer, annotations)
+                                        : writer.write_image(config, layer, annotations, result.ref_name, full_name);
+    image::Descriptor subject = written.manifest;
+    subject.platform = nullptr;
+
+    // The SBOMs travel with each image as OCI 1.1 referrers, SPDX and CycloneDX.
+    const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
+    std::string sbom, sbom_file, spdx_digest, cyclonedx_digest;
+    for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
+      std::string doc = sbom_json(format, part, result.reference, traced, rootfs, layer, dpkg, epoch);
+      const char* type = provenance::media_type(format);
+      std::string digest =
+          writer.add_referrer(subject, type, doc, type, {{"org.opencontainers.image.created", image::rfc3339(epoch)}})
+              .digest;
+      (format == provenance::SbomFormat::Spdx ? spdx_digest : cyclonedx_digest) = digest;
+      if (format == options.sbom_format) sbom_file = doc;
+      if (format == provenance::SbomFormat::Spdx) sbom = std::move(doc);
+    }
+    timer.mark("sbom");
+
+    // A signed provenance statement, when asked: one more referrer.
+    if (options.signing_key) {
+      BuildResult one = result;
+      one.image_manifest = subject;
+      result.signature_digest =
+          add_signature(writer, one, part, *options.signing_key, config, annotations, sbom, git, epoch).digest;
+    }
+    // --sbom is staged before anything is committed, so a bad path fails the
+    // build with nothing written; it is renamed into place last.
+    if (options.sbom_file) {
+      sbom_out.emplace(*options.sbom_file);
+      sbom_out->write(sbom_file);
+    }
+    images.push_back(written.manifest);
+    result.platforms.push_back({image::platform_name(written.manifest.platform), written.manifest, layer.digest,
+                                layer.diff_id, layer.size, count_files(rootfs), spdx_digest, cyclonedx_digest,
+                                written.config.digest});
   }
+  result.image_manifest = index ? writer.add_index(images, annotations, result.ref_name, full_name) : images.front();
+  const PlatformImage& first = result.platforms.front();
+  result.layer_digest = first.layer_digest;
+  result.diff_id = first.diff_id;
+  result.layer_size = first.layer_size;
+  result.file_count = first.file_count;
+  result.sbom_digest = index ? "" : first.sbom_digest;
+  result.cyclonedx_digest = index ? "" : first.cyclonedx_digest;
+  result.config_digest = index ? "" : first.config_digest;
+  if (index) result.signature_digest.clear();
 
   writer.commit();
   if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);

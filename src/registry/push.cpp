@@ -63,6 +63,34 @@ std::vector<ManifestToPush> find_referrers(const image::LayoutReader& layout, co
   return out;
 }
 
+// An image index has no blobs of its own: its manifests are pushed first.
+ManifestToPush load_index(const image::LayoutReader& layout, const image::Descriptor& d) {
+  ManifestToPush m;
+  m.descriptor = d;
+  m.bytes = layout.read_blob(d);
+  m.media_type = image::kMediaTypeIndex;
+  return m;
+}
+
+// --platform: the one image of an index for that platform, pushed as a plain
+// image; for a single image, a check that it is for that platform.
+image::Descriptor select_platform(const image::LayoutReader& layout, const image::Descriptor& top,
+                                  const std::optional<std::string>& platform) {
+  if (!platform) return top;
+  std::string have;
+  for (const auto& d : layout.platform_images(top)) {
+    if (image::platform_matches(d.platform, *platform)) {
+      image::Descriptor chosen = d;
+      chosen.platform = nullptr;
+      return chosen;
+    }
+    have += (have.empty() ? "" : ", ") + image::platform_name(d.platform);
+  }
+  throw Error("the image in " + layout.dir().string() + " has no " + *platform + " image (it has " +
+                  (have.empty() ? "no platform recorded" : have) + ")",
+              "pass one of its platforms to --platform, or leave --platform out", kExitUsage);
+}
+
 // PUTs the manifest; returns the response headers' OCI-Subject (set when
 // the registry indexes referrers itself).
 std::string push_manifest(RegistryClient& client, const ManifestToPush& m, const std::string& ref, const std::string& what) {
@@ -86,23 +114,31 @@ std::string push_manifest(RegistryClient& client, const ManifestToPush& m, const
 
 PushResult push_layout(const fs::path& layout_dir, const std::optional<std::string>& layout_ref, const std::string& reference,
                        const PushOptions& options) {
-  // 1. What to push: the image manifest, its blobs, and its referrers.
+  // 1. What to push: the image manifest (or an index and its images), their
+  //    blobs, and their referrers.
   image::LayoutReader layout(layout_dir);
-  ManifestToPush image = load_manifest(layout, layout.find_image(layout_ref));
-  std::vector<ManifestToPush> referrers = find_referrers(layout, image.descriptor.digest);
+  image::Descriptor top = select_platform(layout, layout.find_entry(layout_ref), options.platform);
+  bool is_index = top.media_type == image::kMediaTypeIndex;
+  std::vector<ManifestToPush> images;
+  std::vector<ManifestToPush> referrers;
+  for (const auto& d : layout.platform_images(top)) {
+    images.push_back(load_manifest(layout, d));
+    for (auto& r : find_referrers(layout, d.digest)) referrers.push_back(std::move(r));
+  }
+  std::optional<ManifestToPush> index;
+  if (is_index) index = load_index(layout, top);
 
   auto parsed = parse_reference(reference);
   if (!parsed) throw parsed.error();
   Reference ref = *parsed;
-  if (ref.digest && *ref.digest != image.descriptor.digest)
-    throw Error("the reference names digest " + *ref.digest + " but the image is " + image.descriptor.digest, "",
-                kExitUsage);
+  if (ref.digest && *ref.digest != top.digest)
+    throw Error("the reference names digest " + *ref.digest + " but the image is " + top.digest, "", kExitUsage);
 
   // 2. Reach the registry and learn how it authenticates.
   RegistryClient client(ref, options, RegistryClient::Access::PullPush);
   client.ping();
 
-  // 3. Blobs, each once even when shared between the image and its referrers.
+  // 3. Blobs, each once even when shared between images and referrers.
   MountCache cache(MountCache::default_path());
   UploadSettings settings = UploadSettings::from(options);
   PushResult result;
@@ -119,26 +155,35 @@ PushResult push_layout(const fs::path& layout_dir, const std::optional<std::stri
       }
     }
   };
-  push_blobs(image);
+  const std::string tag = ref.tag || !ref.digest ? ref.tag_or_latest() : *ref.digest;
 
-  // 4. The manifest, by tag (or by digest when the reference has no tag).
-  push_manifest(client, image, ref.tag || !ref.digest ? ref.tag_or_latest() : *ref.digest, "manifest");
+  // 4. Each image manifest: by tag for a single image; by digest when an
+  //    index will name them, so the tag only ever points at a complete set.
+  for (const auto& image : images) {
+    push_blobs(image);
+    push_manifest(client, image, is_index ? image.descriptor.digest : tag,
+                  is_index ? "manifest (" + image::platform_name(image.descriptor.platform) + ")" : "manifest");
+  }
 
   // 5. Referrers after their subject, by digest.
   for (const auto& r : referrers) {
     push_blobs(r);
+    std::string subject = nlohmann::json::parse(r.bytes)["subject"]["digest"];
     if (push_manifest(client, r, r.descriptor.digest, "referrer").empty())
-      add_to_referrers_tag(client, image.descriptor.digest,
+      add_to_referrers_tag(client, subject,
                            referrer_descriptor(nlohmann::json::parse(r.bytes), r.descriptor.digest, r.descriptor.size));
     util::info("referrer " + short_digest(r.descriptor.digest) + " pushed");
     result.referrers.push_back(r.descriptor.digest);
   }
+
+  // 6. The index last, by tag, with its own media type.
+  if (index) push_manifest(client, *index, tag, "image index");
   cache.save();
 
   Reference shown = ref;
   if (!shown.tag && !shown.digest) shown.tag = "latest";
   result.reference = shown.str();
-  result.manifest_digest = image.descriptor.digest;
+  result.manifest_digest = top.digest;
   return result;
 }
 

@@ -330,6 +330,9 @@ PY
 # `docker run IMAGE ARGS` would: Entrypoint + (ARGS, or the image's Cmd when
 # no `--` is given), as UID:GID ("-" = the image's User), with the image's
 # Env and WorkingDir. Prints the program's output; returns its exit code.
+# With SB_QEMU=qemu-aarch64-static (a static qemu-user), the entrypoint runs
+# under that emulator, copied into the unpacked tree as /.sb-qemu (the image
+# itself stays as built; the chroot still holds only its files plus qemu).
 image_exec() {
   local dir=$1 user=$2
   shift 2
@@ -346,6 +349,11 @@ image_exec() {
   if [[ $user == - ]]; then
     user=$(cat "$dir/user")
     [[ $user =~ ^[0-9]+:[0-9]+$ ]] || fail "image User '$user' is not numeric uid:gid"
+  fi
+  if [[ -n ${SB_QEMU:-} ]]; then
+    need_cmd "$SB_QEMU"
+    install -m 0755 "$(command -v "$SB_QEMU")" "$dir/bundle/rootfs/.sb-qemu"
+    argv=(/.sb-qemu "${argv[@]}")
   fi
   run_rootfs "$dir/bundle/rootfs" "$user" "$(cat "$dir/workdir")" "$dir/env" "${argv[@]}"
 }

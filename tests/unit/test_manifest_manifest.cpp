@@ -193,7 +193,7 @@ TEST_CASE("manifest: the examples in docs/manifest.md are valid") {
     at += 8;
     examples.push_back(doc.substr(at, doc.find("```", at) - at));
   }
-  REQUIRE(examples.size() == 3);
+  REQUIRE(examples.size() == 4);
   Project p;
   write(p.dir / "VERSION", "1.4.2\n");
   // The zones come from the test's own tz database, not the machine's.
@@ -210,7 +210,16 @@ TEST_CASE("manifest: the examples in docs/manifest.md are valid") {
   Manifest small = p.load(examples[1]);
   CHECK(small.binary.dest == "/app/hello");
 
-  Manifest runtime = p.load(examples[2]);
+  // The platforms: fragment, completed with the keys it leaves out.
+  std::string multi = examples[2];
+  multi.replace(multi.find("/srv/sysroot-arm64"), 18, "../sysroot");
+  write(p.dir / "build/amd64/hello", "\x7f" "ELF");
+  write(p.dir / "build/arm64/hello", "\x7f" "ELF");
+  Manifest platforms = p.load("name: hello\nuser: {uid: 65532}\n" + multi);
+  REQUIRE(platforms.platforms.size() == 2);
+  CHECK(platforms.platforms[1].sysroot == p.sysroot);
+
+  Manifest runtime = p.load(examples[3]);
   CHECK(runtime.stop_signal == "SIGINT");
   CHECK(runtime.volumes == std::vector<std::string>{"/var/lib/app"});
   CHECK(runtime.writable == std::vector<std::string>{"/var/lib/app"});

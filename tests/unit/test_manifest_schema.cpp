@@ -30,7 +30,10 @@ TEST_CASE("manifest: the editor schema lists exactly the keys the loader accepts
       slimbuild::util::read_file(std::filesystem::path(SLIMBUILD_SOURCE_DIR) / "docs/manifest.schema.json"));
   CHECK(property_names(schema) == as_set(keys::kTopLevel));
   CHECK(schema.at("additionalProperties") == false);
-  CHECK(schema.at("required") == nlohmann::json{"name", "binary", "user"});
+  CHECK(schema.at("required") == nlohmann::json{"name", "user"});
+  // Exactly one of binary: and platforms:.
+  CHECK(schema.at("oneOf").at(0).at("required") == nlohmann::json{"binary"});
+  CHECK(schema.at("oneOf").at(1).at("required") == nlohmann::json{"platforms"});
 
   const auto& props = schema.at("properties");
   const auto& binary = props.at("binary").at("oneOf").at(1);
@@ -45,4 +48,8 @@ TEST_CASE("manifest: the editor schema lists exactly the keys the loader accepts
   CHECK(user.at("required") == nlohmann::json{"uid"});
   const auto& compression = props.at("compression").at("oneOf").at(1);
   CHECK(property_names(compression) == as_set(keys::kCompression));
+  const auto& platform = props.at("platforms").at("items");
+  CHECK(property_names(platform) == as_set(keys::kPlatform));
+  CHECK(platform.at("additionalProperties") == false);
+  CHECK(platform.at("required") == nlohmann::json{"platform", "binary"});
 }

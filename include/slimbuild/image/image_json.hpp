@@ -36,6 +36,11 @@ nlohmann::json platform_json(const ImageConfigSpec& spec);
 nlohmann::json image_manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers,
                                    const std::map<std::string, std::string>& annotations);
 
+// An image index over per-platform image manifests (image-spec
+// image-index.md); each entry keeps its platform object.
+nlohmann::json image_index_json(const std::vector<Descriptor>& manifests,
+                                const std::map<std::string, std::string>& annotations);
+
 nlohmann::json artifact_manifest_json(const std::string& artifact_type, const Descriptor& config,
                                       const Descriptor& layer, const Descriptor& subject,
                                       const std::map<std::string, std::string>& annotations);

@@ -50,6 +50,11 @@ bool is_layer_media_type(std::string_view t);     // OCI or docker layer, any co
 void check_described(const Descriptor& d, const nlohmann::json& doc);
 
 enum class BlobCheck { Digest, SizeOnly };
+// "linux/arm64/v8" for a descriptor's platform object; "" when there is none.
+std::string platform_name(const nlohmann::json& platform);
+// True when `wanted` ("linux/arm64", "linux/arm/v7") names `platform`; a
+// wanted name without a variant matches any variant.
+bool platform_matches(const nlohmann::json& platform, const std::string& wanted);
 
 class LayoutReader {
  public:
@@ -59,9 +64,16 @@ class LayoutReader {
   const fs::path& dir() const { return dir_; }
   const nlohmann::json& index() const { return index_; }
   std::vector<Descriptor> manifests() const;  // index.json "manifests"
-  // The image manifest named `ref` (org.opencontainers.image.ref.name); with
-  // no ref, the only image manifest in the index (error if several).
+  // The image manifest or image index named `ref`
+  // (org.opencontainers.image.ref.name); with no ref, the only one in
+  // index.json besides referrers (error if several).
+  Descriptor find_entry(const std::optional<std::string>& ref = std::nullopt) const;
+  // Like find_entry, but an image manifest only: an index is an error that
+  // lists its platforms and suggests --platform.
   Descriptor find_image(const std::optional<std::string>& ref = std::nullopt) const;
+  // The images `entry` stands for: an index's entries (each with its
+  // platform), or the image manifest itself.
+  std::vector<Descriptor> platform_images(const Descriptor& entry) const;
 
   fs::path blob_path(const std::string& digest) const;  // throws on a malformed digest
   // Something is stored for `digest` (open_blob checks what it is).

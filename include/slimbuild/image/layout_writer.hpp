@@ -86,6 +86,14 @@ class LayoutWriter {
   Descriptor add_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
                        const std::map<std::string, std::string>& annotations, const std::string& ref_name,
                        const std::string& image_name = {});
+  // The same without listing it: a platform's image, reachable through the
+  // image index that add_index() writes. The descriptor carries the platform.
+  WrittenImage put_image(const ImageConfigSpec& config, const layer::LayerResult& layer,
+                       const std::map<std::string, std::string>& annotations);
+  // Writes an image index over `images` (put_image results, one per
+  // platform, kept in the given order) and lists it under `ref_name`.
+  Descriptor add_index(const std::vector<Descriptor>& images, const std::map<std::string, std::string>& annotations,
+                       const std::string& ref_name, const std::string& image_name = {});
 
   // OCI 1.1 artifact whose `subject` is `subject` (e.g. an SPDX SBOM): an
   // image manifest with artifactType, the empty config and one layer holding

@@ -15,10 +15,12 @@ namespace slimbuild::inspect {
 namespace fs = std::filesystem;
 
 struct Difference {
-  std::string kind;    // "added", "removed", "content", "mode", "owner", "link", "type", "mtime", "config", "annotation", "manifest"
+  std::string kind;    // "added", "removed", "content", "mode", "owner", "link", "type", "mtime", "config", "annotation", "manifest",
+                       // "platform" (an image only one side's index has)
   std::string path;    // image path, or JSON field path for config/annotation ("config.Env")
   std::string before;  // human-readable old value ("" for added)
   std::string after;   // new value ("" for removed)
+  std::string platform;  // "linux/arm64/v8" when comparing image indexes, else ""
 };
 
 struct ImageComparison {

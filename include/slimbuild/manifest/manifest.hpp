@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -80,6 +81,32 @@ struct CompressionSpec {
   SourceLocation where;            // unset (line 0) when defaulted
 };
 
+// An OCI platform as the manifest and --platform write it: "linux/arm64",
+// "linux/arm/v7". The variant is empty when not written (the binary's ELF
+// then decides it).
+struct PlatformName {
+  std::string os = "linux";
+  std::string architecture;  // GOARCH spelling: amd64, arm64, arm, 386, ppc64le, s390x, riscv64, ...
+  std::string variant;       // "", or v8 (arm64), v5/v6/v7/v8 (arm)
+  std::string str() const { return os + "/" + architecture + (variant.empty() ? "" : "/" + variant); }
+  bool operator==(const PlatformName&) const = default;
+};
+
+// "linux/arm64" -> PlatformName, or a message saying what is wrong (for
+// --platform and the manifest's platforms[].platform).
+std::expected<PlatformName, std::string> parse_platform(const std::string& text);
+
+// One entry of `platforms:`: the binary for that platform and what only it
+// needs; every other key of the manifest is shared by all entries.
+struct PlatformSpec {
+  PlatformName platform;
+  SourceLocation where;                // the `platform:` value
+  BinarySpec binary;
+  std::optional<fs::path> sysroot;     // replaces the shared sysroot for this platform
+  std::vector<std::string> libraries;  // added to the shared libraries
+  std::vector<FileSpec> files;         // added to the shared files
+};
+
 struct Manifest {
   fs::path file;  // absolute path of the manifest
   fs::path dir;   // its directory: base for relative sources
@@ -115,9 +142,23 @@ struct Manifest {
   std::vector<std::string> capabilities;           // "net_bind_service": file capabilities of the binary
   bool arbitrary_uid = false;                      // home + writable group 0, group-writable (OpenShift)
   CompressionSpec compression;
+
+  // `platforms:` instead of `binary:`: one image per entry and an image
+  // index over them. Empty for a single-image manifest.
+  std::vector<PlatformSpec> platforms;
+  // Set only in a manifest made by for_platform(): the platform its image is
+  // for (checked against the binary's ELF by the build).
+  std::optional<PlatformName> platform;
+  SourceLocation platform_where;
 };
 
 Manifest load_manifest(const fs::path& file);
+
+// The single-image manifest of one `platforms:` entry: its binary and
+// sysroot, the shared libraries and files followed by its own, the shared
+// rest, `platforms` empty and `platform` set. The default entrypoint is the
+// entry's binary.
+Manifest for_platform(const Manifest& manifest, const PlatformSpec& entry);
 // For tests and `verify`: parse YAML text as if it were read from `file`.
 Manifest parse_manifest(const std::string& yaml_text, const fs::path& file);
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <slimbuild/image/archive.hpp>
 #include <slimbuild/image/layout.hpp>
@@ -34,13 +35,29 @@ struct BuildOptions {
   unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
   std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
+  // "linux/arm64": build only that entry of a platforms: manifest, as a
+  // plain image (for a single-image manifest: check its binary is for it).
+  std::optional<std::string> platform;
+};
+
+// One platform's image (the only one, or one entry of the index).
+struct PlatformImage {
+  std::string platform;            // "linux/arm64/v8"
+  image::Descriptor manifest;      // with its platform object
+  std::string layer_digest;
+  std::string diff_id;
+  uint64_t layer_size = 0;
+  uint64_t file_count = 0;
+  std::string sbom_digest;          // SPDX referrer
+  std::string cyclonedx_digest;     // CycloneDX referrer
+  std::string config_digest;
 };
 
 struct BuildResult {
   fs::path layout;                 // == options.output
   std::string ref_name;            // org.opencontainers.image.ref.name in index.json
   std::optional<std::string> reference;  // --tag, else the manifest's image: (where --push goes)
-  image::Descriptor image_manifest;  // the OCI image manifest's descriptor (digest printed last)
+  image::Descriptor image_manifest;  // the image manifest's (or, for platforms:, the image index's) descriptor (digest printed last)
   std::string config_digest;
   std::string layer_digest;        // gzip blob
   std::string diff_id;             // uncompressed tar
@@ -50,6 +67,9 @@ struct BuildResult {
   bool layer_from_cache = false;   // the layer came from the cache: nothing was compressed
   std::string signature_digest;    // the signature bundle referrer manifest, "" if unsigned
   std::string cyclonedx_digest;    // the CycloneDX referrer manifest
+  // Every image built, in manifest order; one for a single image. The
+  // fields above describe the first (config and SBOM only for a single image).
+  std::vector<PlatformImage> platforms;
 };
 
 // `manifest` is the YAML manifest as manifest::load_manifest returned it.

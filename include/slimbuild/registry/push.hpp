@@ -19,6 +19,9 @@ struct PushOptions {
   std::optional<std::string> password;
   bool progress = true;                // per-blob progress/lines on stderr
   uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 64 MiB
+  // For an image index: push only this platform's image ("linux/arm64"),
+  // as a plain image under the tag.
+  std::optional<std::string> platform;
 };
 
 struct BlobOutcome {
@@ -34,6 +37,8 @@ struct PushResult {
   std::vector<std::string> referrers;  // digests of referrer manifests pushed after the image
 };
 
+// An image index is pushed as every image (by digest), their referrers,
+// then the index under the tag.
 // Pushes the image named `layout_ref` (ref.name in index.json; nullopt = the
 // only image) from the layout at `layout` to `reference`, together with any
 // referrer artifacts in the layout whose subject is that image (e.g. SBOM).

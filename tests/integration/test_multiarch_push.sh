@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Pushing an image index to a real docker-registry: every platform image by
+# digest, then the index under the tag with its media type. Checked with
+# skopeo: `inspect --raw` returns our index bytes, `copy --override-arch`
+# picks each platform's image; `push --platform linux/arm64` publishes just
+# the arm64 image under a tag; a re-push uploads nothing.
+set -u
+source "$SLIMBUILD_SOURCE_DIR/tests/support/registry/lib.sh"
+reg_require docker-registry skopeo python3 curl gcc aarch64-linux-gnu-gcc
+
+W=$REG_WORK
+mkdir -p "$W/proj/build/amd64" "$W/proj/build/arm64"
+printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$W/proj/hi.c"
+gcc -O2 -o "$W/proj/build/amd64/hi" "$W/proj/hi.c" || fail "gcc"
+aarch64-linux-gnu-gcc -O2 -o "$W/proj/build/arm64/hi" "$W/proj/hi.c" || fail "aarch64-linux-gnu-gcc"
+cat >"$W/proj/slimbuild.yml" <<'YML'
+name: hi
+image: example.invalid/team/hi:2.0
+platforms:
+  - {platform: linux/amd64, binary: build/amd64/hi}
+  - {platform: linux/arm64, binary: build/arm64/hi}
+user: {uid: 65532}
+YML
+"$SLIMBUILD" build "$W/proj/slimbuild.yml" -o "$W/lay" --json >"$W/build.json" 2>"$W/build.err" ||
+  fail "build failed: $(cat "$W/build.err")"
+read -r index amd64 arm64 < <(python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["media_type"] == "application/vnd.oci.image.index.v1+json", j
+p = {x["platform"]: x["digest"] for x in j["platforms"]}
+print(j["digest"], p["linux/amd64"], p["linux/arm64/v8"])' "$W/build.json") || fail "build --json: $(cat "$W/build.json")"
+
+start_registry plain plain
+"$SLIMBUILD" push "$W/lay:2.0" "$REG_ADDR/team/hi:2.0" --insecure-registry >"$W/out1" 2>"$W/err1" ||
+  fail "push of the index failed: $(cat "$W/err1")"
+[ "$(last_line "$W/out1")" = "$index" ] || fail "push printed $(last_line "$W/out1"), the index is $index"
+grep -q "image index" "$W/err1" || true
+
+skopeo inspect --tls-verify=false --raw "docker://$REG_ADDR/team/hi:2.0" >"$W/raw.json" || fail "skopeo inspect --raw"
+python3 - "$W/raw.json" "$W/lay" "$index" <<'PY' || fail "the registry's index is not ours"
+import hashlib, json, sys
+raw = open(sys.argv[1], "rb").read()
+assert "sha256:" + hashlib.sha256(raw).hexdigest() == sys.argv[3], "index bytes differ"
+j = json.loads(raw)
+assert j["mediaType"] == "application/vnd.oci.image.index.v1+json", j
+assert [m["platform"]["architecture"] for m in j["manifests"]] == ["amd64", "arm64"], j
+PY
+for pair in "amd64 $amd64" "arm64 $arm64"; do
+  set -- $pair
+  skopeo copy -q --src-tls-verify=false --override-arch "$1" "docker://$REG_ADDR/team/hi:2.0" "oci:$W/copy-$1:x" >/dev/null ||
+    fail "skopeo copy --override-arch $1"
+  got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$W/copy-$1/index.json")
+  [ "$got" = "$2" ] || fail "skopeo picked $got for $1, expected $2"
+done
+# The SBOM referrer of each image is there by digest.
+for art in $(python3 -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if "artifactType" in m))' "$W/lay/index.json"); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$REG_ADDR/v2/team/hi/manifests/$art")
+  [ "$code" = 200 ] || fail "referrer $art not in the registry (HTTP $code)"
+done
+
+# Re-push: nothing uploaded.
+"$SLIMBUILD" push "$W/lay:2.0" "$REG_ADDR/team/hi:2.0" --insecure-registry >"$W/out2" 2>"$W/err2" || fail "re-push failed"
+grep -q "uploaded" "$W/err2" && fail "re-push uploaded again: $(cat "$W/err2")"
+
+# --platform: only the arm64 image, as a plain image under its own tag.
+"$SLIMBUILD" push "$W/lay:2.0" "$REG_ADDR/team/hi:arm64" --platform linux/arm64 --insecure-registry >"$W/out3" 2>"$W/err3" ||
+  fail "push --platform failed: $(cat "$W/err3")"
+[ "$(last_line "$W/out3")" = "$arm64" ] || fail "push --platform printed $(last_line "$W/out3"), want $arm64"
+got=$(skopeo inspect --tls-verify=false --format '{{.Digest}} {{.Architecture}}' "docker://$REG_ADDR/team/hi:arm64") || fail "skopeo inspect arm64"
+[ "$got" = "$arm64 arm64" ] || fail "registry has '$got' under :arm64"
+rc=0
+"$SLIMBUILD" push "$W/lay:2.0" "$REG_ADDR/team/hi:x" --platform linux/s390x --insecure-registry >/dev/null 2>"$W/err4" || rc=$?
+[ "$rc" = 2 ] || fail "push --platform linux/s390x exited $rc"
+grep -q "has no linux/s390x image (it has linux/amd64, linux/arm64/v8)" "$W/err4" || fail "unclear error: $(cat "$W/err4")"
+echo "ok: index $index"
