@@ -49,9 +49,11 @@ void check_text(std::string_view text, const std::string& file) {
       std::snprintf(hex, sizeof hex, "0x%02X", c);
       throw ManifestError(at(file, line, column),
                           std::string("invalid UTF-8 (byte ") + hex +
-                              (c >= 0xC0 ? " starts an overlong form, a surrogate, a code point above U+10FFFF or a "
-                                           "truncated sequence)"
-                                         : ")"),
+                              // 0xC2..0xF4 lead a sequence that is wrong further on; the
+                              // other bytes never start one.
+                              (c >= 0xC2 && c <= 0xF4 ? " starts an overlong form, a surrogate, a code point above "
+                                                        "U+10FFFF or a truncated sequence)"
+                                                      : ")"),
                           "manifests are UTF-8 text; is this a binary file, or was it saved in another encoding?");
     }
     if (c == 0)

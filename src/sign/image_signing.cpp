@@ -45,13 +45,19 @@ void dependencies_from_sbom(const json& sbom, std::vector<Dependency>& out) {
   if (sbom.contains("files") && sbom["files"].is_array())
     for (const auto& f : sbom["files"])
       if (f.is_object() && f.contains("SPDXID") && f["SPDXID"].is_string()) files[f["SPDXID"]] = &f;
+  // The application package (primaryPackagePurpose APPLICATION; the
+  // document describes the image, which contains it).
   std::string app_id;
-  if (sbom.contains("documentDescribes") && sbom["documentDescribes"].is_array() && !sbom["documentDescribes"].empty() &&
-      sbom["documentDescribes"][0].is_string())
-    app_id = sbom["documentDescribes"][0];
+  if (sbom.contains("packages") && sbom["packages"].is_array())
+    for (const auto& p : sbom["packages"])
+      if (p.is_object() && p.value("primaryPackagePurpose", "") == "APPLICATION" && p.contains("SPDXID") &&
+          p["SPDXID"].is_string()) {
+        app_id = p["SPDXID"];
+        break;
+      }
   if (sbom.contains("packages") && sbom["packages"].is_array())
     for (const auto& p : sbom["packages"]) {
-      if (!p.is_object() || p.value("SPDXID", "") == app_id || !p.contains("externalRefs")) continue;
+      if (!p.is_object() || !p.contains("externalRefs") || !p["externalRefs"].is_array()) continue;
       for (const auto& r : p["externalRefs"])
         if (r.is_object() && r.value("referenceType", "") == "purl")
           out.push_back({"deb:" + p.value("name", "") + "@" + p.value("versionInfo", ""), r.value("referenceLocator", ""), {}});

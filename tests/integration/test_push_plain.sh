@@ -107,8 +107,9 @@ if command -v umoci >/dev/null; then
     fail "umoci image digest differs in the registry"
 fi
 
-# 8. A corrupted layout: a truncated blob is caught before upload; a same-size
-#    corruption is refused by the registry's digest check, without retries.
+# 8. A corrupted layout: a truncated blob and a same-size corruption are both
+#    caught before upload (the digest is checked locally), without retries, and
+#    no byte of the blob reaches the registry.
 #    (A fresh image: blobs the registry already has are rightly mounted, not read.)
 make_layout "$W/fresh" v1 20000 --seed 11 > /dev/null || fail "make_layout fresh"
 cp -r "$W/fresh" "$W/bad" && layer=$(ls -S "$W/bad/blobs/sha256" | head -1)
@@ -119,7 +120,9 @@ rm -rf "$W/bad" && cp -r "$W/fresh" "$W/bad"
 python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(50); b=f.read(1); f.seek(50); f.write(bytes([b[0]^1]))' \
   "$W/bad/blobs/sha256/$layer"
 "$SLIMBUILD" push "$W/bad:v1" "$REG_ADDR/team/bad:1" --insecure-registry > "$W/o11" 2> "$W/e11" && fail "corrupted layout pushed"
-grep -q "DIGEST_INVALID" "$W/e11" || fail "registry digest refusal not reported: $(cat "$W/e11")"
+grep -q "does not match its digest" "$W/e11" || fail "same-size corruption not caught before upload: $(cat "$W/e11")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "http://$REG_ADDR/v2/team/bad/blobs/sha256:$layer")
+[ "$code" = 404 ] || fail "the corrupted blob reached the registry (HEAD says $code)"
 grep -q "retrying" "$W/e11" && fail "a digest mismatch was retried: $(cat "$W/e11")"
 [ -s "$W/o11" ] && fail "stdout not empty on failure"
 

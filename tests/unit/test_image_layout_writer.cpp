@@ -201,12 +201,16 @@ TEST_CASE("image: a writer destroyed without commit leaves nothing behind") {
 TEST_CASE("image: commit replaces an existing output directory") {
   slimbuild::util::TempDir tmp("image-test");
   fs::path out = tmp.path() / "out";
-  write_text(out / "stale-file", "old");
+  {
+    LayoutWriter old(out);
+    old.add_image(full_spec(), old.put_layer(one_file(), {}), {{"k", "old"}}, "old");
+    old.commit();
+  }
   LayoutWriter w(out);
   auto d = w.add_image(full_spec(), w.put_layer(one_file(), {}), {}, "latest");
-  CHECK(fs::exists(out / "stale-file"));  // untouched until commit
+  CHECK(LayoutReader(out).find_image("old").digest != d.digest);  // untouched until commit
   w.commit();
-  CHECK_FALSE(fs::exists(out / "stale-file"));
+  CHECK_THROWS(LayoutReader(out).find_image("old"));
   CHECK(LayoutReader(out).find_image("latest").digest == d.digest);
   std::set<std::string> siblings;
   for (auto& f : fs::directory_iterator(tmp.path())) siblings.insert(f.path().filename().string());

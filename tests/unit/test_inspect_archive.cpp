@@ -75,9 +75,11 @@ TEST_CASE("inspect: archive errors leave nothing behind and hostile archives are
   CHECK_THROWS_AS(image::archive_to_layout(tmp.path() / "junk.tar", tmp.path() / "out1"), Error);
   CHECK_FALSE(fs::exists(tmp.path() / "out1"));
 
-  // A blob whose content does not match its name.
+  // A referenced blob whose content does not match its name.
   std::string tar = fx::make_tar({{"oci-layout", 'f', 0644, "{}"},
-                                  {"index.json", 'f', 0644, R"({"manifests":[]})"},
+                                  {"index.json", 'f', 0644,
+                                   R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
+                                       std::string(64, 'a') + R"(","size":8}]})"},
                                   {"blobs/sha256/" + std::string(64, 'a'), 'f', 0644, "not that"}},
                                  false);
   { std::ofstream(tmp.path() / "bad.tar", std::ios::binary) << tar; }

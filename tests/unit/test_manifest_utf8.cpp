@@ -19,7 +19,7 @@ TEST_CASE("manifest: raw non-Unicode UTF-8 forms are refused with a position") {
                                  std::string("\xc0\xaf")}) {           // overlong '/', 2 bytes
     auto e = p.error(kBase + "env: {A: \"x" + bad + "y\"}\n");
     CHECK(e.where().line == 4);
-    CHECK(e.where().column == 11);
+    CHECK(e.where().column == 12);  // the first byte of the bad sequence
     CHECK_THAT(e.what(), Contains("invalid UTF-8"));
   }
   // Valid multi-byte text still loads (U+00E9, U+20AC, U+1F600).

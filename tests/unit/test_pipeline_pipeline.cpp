@@ -192,7 +192,7 @@ TEST_CASE("build: refuses to replace an existing directory that is not a layout"
   util::TempDir tmp{"build-guard"};
   fs::path manifest = make_project(tmp.path() / "proj");
   CHECK_THROWS_WITH(build(manifest, options_for(tmp.path() / "proj")),
-                    Catch::Contains("not an OCI image layout"));
+                    Catch::Contains("which is not part of an OCI image layout"));
   CHECK(fs::exists(tmp.path() / "proj" / "hello.c"));
 }
 

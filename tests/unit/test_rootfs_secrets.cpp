@@ -71,11 +71,13 @@ TEST_CASE("rootfs: secret_reason flags keys, credential files and .git, not ordi
   }
 }
 
-TEST_CASE("rootfs: secret_reason scans only a bounded prefix and survives odd inputs") {
+TEST_CASE("rootfs: secret_reason scans whole files and survives odd inputs") {
   util::TempDir tmp{"prov-secrets"};
-  // A key block after the first 64 KiB is outside the scan (documented bound).
+  // A key block far past the first 64 KiB (and past a 1 MiB read) is found.
   fs::path late = put(tmp.path(), "late.bin", std::string(70 * 1024, 'a') + "-----BEGIN PRIVATE KEY-----\n");
-  CHECK_FALSE(rootfs::secret_reason(late, "late.bin"));
+  CHECK(rootfs::secret_reason(late, "late.bin"));
+  fs::path later = put(tmp.path(), "later.bin", std::string((1 << 20) - 10, 'a') + "-----BEGIN PRIVATE KEY-----\n");
+  CHECK(rootfs::secret_reason(later, "later.bin"));
   // Unterminated header, binary noise, directories and missing files do not crash.
   fs::path junk = put(tmp.path(), "junk", std::string("-----BEGIN \0\xff", 13));
   CHECK_FALSE(rootfs::secret_reason(junk, "junk"));

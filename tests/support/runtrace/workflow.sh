@@ -40,13 +40,16 @@ used = set()
 for p in json.load(open(sys.argv[1]))["used_files"]:
     used.add(p)
     used.add(os.path.realpath(p))
-generated = {"/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/os-release", "/etc/debian_version"}
+generated = {"/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/os-release", "/usr/lib/os-release",
+             "/etc/debian_version"}
 generated.add(json.load(open(sys.argv[3]))["config"]["Entrypoint"][0])
 extra = []
 for line in open(sys.argv[2]):
     kind, _, _, _, path = line.split()[:5]
     path = "/" + path.lstrip("./")
-    if kind != "f" or path in generated or path.startswith("/var/lib/dpkg/"):
+    # Scanner metadata: the dpkg records and each package's copyright file.
+    scanner = path.startswith("/var/lib/dpkg/") or (path.startswith("/usr/share/doc/") and path.endswith("/copyright"))
+    if kind != "f" or path in generated or scanner:
         continue
     if path not in used and os.path.realpath(path) not in used:
         extra.append(path)
