@@ -237,6 +237,9 @@ void oci_from_archive(Staging& s, const fs::path& layout, const fs::path& archiv
     for (const auto& d : documents)
       if (!read.count(d) && s.staged(blob_member(d))) {
         read.insert(d);
+        // Checked before it is parsed: a document is trusted only by its digest.
+        if (s.get(blob_member(d)).digest != d)
+          throw Error(archive_file.string() + ": blob " + blob_member(d) + " does not match its digest (corrupted archive)");
         todo.push_back(staged_json(s, blob_member(d), archive_file));
       }
   }

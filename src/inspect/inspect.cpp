@@ -32,7 +32,8 @@ namespace {
 using nlohmann::json;
 
 // Unpacks what tracing the entrypoint needs — directories, symlinks, ELF
-// files and the loader's ld.so.conf files — and nothing else, so a layer
+// files and the loader's ld.so.conf files; other files as empty names — and
+// nothing else, so a layer
 // holding a 1 GiB file of zeros costs no disk. Every name is created relative
 // to the private root's directory descriptor, one component at a time with
 // O_NOFOLLOW: nothing is ever resolved through a symlink (the image's or the
@@ -116,10 +117,11 @@ class Unpacker {
     la_ssize_t n = archive_read_data(in, buf.data(), buf.size());
     bool elf = n >= 4 && std::memcmp(buf.data(), "\x7f" "ELF", 4) == 0;
     bool loader_conf = parts.size() >= 2 && parts[0] == "etc" && (parts[1] == "ld.so.conf" || parts[1] == "ld.so.conf.d");
-    if (n <= 0 || (!elf && !loader_conf)) return;  // the rest of the data is skipped by libarchive
     ::unlinkat(dir, name.c_str(), 0);
     util::Fd out(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!out) return;
+    // Any other file is left empty: its name still resolves (an entrypoint
+    // that is a script is "not an ELF file"), and libarchive skips its data.
+    if (!out || n <= 0 || (!elf && !loader_conf)) return;
     uint64_t size = 0;
     for (; n > 0; n = archive_read_data(in, buf.data(), buf.size())) {
       size += static_cast<uint64_t>(n);

@@ -20,7 +20,11 @@ if grep -vx 'usr/lib/os-release' <<<"$names" | grep -E '^(lib|lib64|lib32|libx32
 fi
 if grep -E '\.so(\.[0-9]+)*$' <<<"$names"; then fail "a static binary's image holds shared objects (listed above)"; fi
 # Exactly: the binary, the user's files, CA data, the zone - and their parents.
-unexpected=$(grep -vxE 'app|app/hello|etc|etc/passwd|etc/group|etc/nsswitch.conf|etc/ssl|etc/ssl/certs|etc/ssl/certs/ca-certificates.crt|tmp|home|home/app|usr|usr/share|usr/share/zoneinfo|usr/share/zoneinfo/Europe|usr/share/zoneinfo/Europe/Ljubljana' <<<"$names" | grep -v '^$' || true)
+# Besides the program's own: the scanner metadata (docs/manifest.md, scanner_metadata)
+# for the packages whose files it holds (tzdata's zone, base-files' os-release).
+scanner='etc/debian_version|etc/os-release|usr/lib|usr/lib/os-release|usr/share/doc(/[^/]+(/copyright)?)?|var|var/lib|var/lib/dpkg|var/lib/dpkg/status\.d(/[^/]+)?'
+unexpected=$(grep -vxE "app|app/hello|etc|etc/passwd|etc/group|etc/nsswitch.conf|etc/ssl|etc/ssl/certs|etc/ssl/certs/ca-certificates.crt|tmp|home|home/app|usr|usr/share|usr/share/zoneinfo|usr/share/zoneinfo/Europe|usr/share/zoneinfo/Europe/Ljubljana|$scanner" <<<"$names" | grep -v '^$' || true)
+grep -qx 'var/lib/dpkg/status.d/tzdata' <<<"$names" || fail "no dpkg record for tzdata, whose zone the image holds"
 [[ -z $unexpected ]] || fail "unexpected members in the hello-go layer:
 $unexpected"
 
