@@ -20,6 +20,7 @@ const std::vector<std::string>& rule_names() {
 AuditReport run_audit(const AuditImage& image) {
   AuditReport report;
   report.image = image.name;
+  report.platform = image.platform;
   report.digest = image.digest;
   report.user = image.config.is_object() ? image.config.value("User", "") : "";
   for (const auto& [path, f] : image.files)

@@ -4,6 +4,7 @@
 #include <slimbuild/audit/read_image.hpp>
 
 #include <limits>
+#include <optional>
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/provenance/sbom.hpp>
@@ -62,9 +63,10 @@ std::vector<json> referrer_sboms(const image::LayoutReader& layout, const std::s
 
 }  // namespace
 
-AuditImage read_audit_image(const inspect::OpenedImage& opened) {
-  image::LayoutReader layout(opened.layout);
-  image::Descriptor desc = layout.find_image(opened.ref.empty() ? std::nullopt : std::optional<std::string>(opened.ref));
+namespace {
+
+AuditImage read_one(const image::LayoutReader& layout, const inspect::OpenedImage& opened,
+                    const image::Descriptor& desc) {
   json manifest = layout.read_json_blob(desc);
   if (!manifest.contains("config") || !manifest["config"].is_object()) throw Error("image manifest " + desc.digest + " has no config");
   json config = layout.read_json_blob(image::Descriptor::from_json(manifest["config"]));
@@ -90,6 +92,28 @@ AuditImage read_audit_image(const inspect::OpenedImage& opened) {
     if (regular(path)) img.contents.emplace(path, std::move(text));
   img.sboms = referrer_sboms(layout, desc.digest);
   return img;
+}
+
+std::optional<std::string> ref_of(const inspect::OpenedImage& opened) {
+  return opened.ref.empty() ? std::nullopt : std::optional<std::string>(opened.ref);
+}
+
+}  // namespace
+
+AuditImage read_audit_image(const inspect::OpenedImage& opened) {
+  image::LayoutReader layout(opened.layout);
+  return read_one(layout, opened, layout.find_image(ref_of(opened)));
+}
+
+std::vector<AuditImage> read_audit_images(const inspect::OpenedImage& opened) {
+  image::LayoutReader layout(opened.layout);
+  image::Descriptor top = layout.find_entry(ref_of(opened));
+  std::vector<AuditImage> out;
+  for (const auto& d : layout.platform_images(top)) {
+    out.push_back(read_one(layout, opened, d));
+    if (top.media_type == image::kMediaTypeIndex) out.back().platform = image::platform_name(d.platform);
+  }
+  return out;
 }
 
 }  // namespace slimbuild::audit

@@ -27,17 +27,21 @@ nlohmann::json report_json(const AuditReport& report, const Policy& policy, cons
     for (const Finding* f : r.failing) items.push_back({{"path", f->path}, {"detail", f->detail}});
     rules.push_back({{"rule", r.rule}, {"count", r.failing.size()}, {"findings", items}});
   }
-  return {{"image", report.image},
-          {"digest", report.digest},
-          {"user", report.user},
-          {"files", report.files},
-          {"findings", findings},
-          {"packages", packages},
-          {"policy", {{"name", policy.name}, {"fail", policy.fail}, {"passed", failed.empty()}, {"failed_rules", rules}}}};
+  nlohmann::json out = {{"image", report.image},
+                        {"digest", report.digest},
+                        {"user", report.user},
+                        {"files", report.files},
+                        {"findings", findings},
+                        {"packages", packages},
+                        {"policy",
+                         {{"name", policy.name}, {"fail", policy.fail}, {"passed", failed.empty()}, {"failed_rules", rules}}}};
+  if (!report.platform.empty()) out["platform"] = report.platform;
+  return out;
 }
 
 std::string report_text(const AuditReport& report, const Policy& policy, const std::vector<RuleResult>& failed) {
   std::string out = "image    " + report.image + "\n";
+  if (!report.platform.empty()) out += "platform " + report.platform + "\n";
   out += "digest   " + report.digest + "\n";
   out += "user     " + (report.user.empty() ? std::string("(none: root)") : report.user) + "\n";
   out += "files    " + std::to_string(report.files) + "\n";

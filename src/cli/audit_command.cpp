@@ -2,16 +2,20 @@
 // any image. The report goes to stdout (text, or one JSON document); the
 // verdict is the exit code: 0 when the policy (default: what no slimbuild
 // image holds) passes, 4 when it fails, with each failing rule named on
-// stderr so a CI log says why without the report.
+// stderr so a CI log says why without the report. An image index is
+// audited per platform: one report each, and the policy must pass for all.
 #include "cli/commands.hpp"
 #include "cli/registry_flags.hpp"
 
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include <slimbuild/audit/policy.hpp>
 #include <slimbuild/audit/read_image.hpp>
 #include <slimbuild/audit/report.hpp>
+#include <slimbuild/image/layout.hpp>
 #include <slimbuild/inspect/image_source.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
@@ -40,17 +44,40 @@ Command add_audit_command(CLI::App& root) {
     // The policy first: a typo in it should not cost a pull.
     audit::Policy policy = flags->policy.empty() ? audit::default_policy() : audit::load_policy(flags->policy);
     auto image = inspect::open_image(flags->image, to_push_options(flags->registry));
-    audit::AuditReport report = audit::run_audit(audit::read_audit_image(image));
-    auto failed = audit::evaluate(policy, report);
+    // An image index is audited per platform; the policy must pass for each.
+    std::vector<audit::AuditImage> images = audit::read_audit_images(image);
+    const bool index = images.size() > 1 || !images.front().platform.empty();
+    nlohmann::json docs = nlohmann::json::array();
+    std::string text, failures;
+    for (const auto& img : images) {
+      audit::AuditReport report = audit::run_audit(img);
+      auto failed = audit::evaluate(policy, report);
+      if (flags->json)
+        docs.push_back(audit::report_json(report, policy, failed));
+      else
+        text += (text.empty() ? "" : "\n") + audit::report_text(report, policy, failed);
+      if (failed.empty()) continue;
+      std::string rules;
+      for (const auto& r : failed)
+        rules += (rules.empty() ? "" : ", ") + r.rule + " (" + std::to_string(r.failing.size()) + ")";
+      failures += "slimbuild: audit: policy " + policy.name + " failed" +
+                  (report.platform.empty() ? "" : " for " + report.platform) + ": " + rules + "\n";
+    }
+    std::string digest = image::LayoutReader(image.layout)
+                             .find_entry(image.ref.empty() ? std::nullopt : std::optional<std::string>(image.ref))
+                             .digest;
     if (flags->json)
-      std::cout << audit::report_json(report, policy, failed).dump(2) << "\n";
+      std::cout << (index ? nlohmann::json{{"image", flags->image},
+                                           {"digest", digest},
+                                           {"platforms", docs},
+                                           {"policy", {{"name", policy.name}, {"passed", failures.empty()}}}}
+                          : docs.front())
+                             .dump(2)
+                << "\n";
     else
-      std::cout << audit::report_text(report, policy, failed) << report.digest << "\n";
-    if (failed.empty()) return kExitOk;
-    std::string rules;
-    for (const auto& r : failed) rules += (rules.empty() ? "" : ", ") + r.rule + " (" + std::to_string(r.failing.size()) + ")";
-    std::cerr << "slimbuild: audit: policy " << policy.name << " failed: " << rules << "\n";
-    return kExitPolicy;
+      std::cout << text << digest << "\n";
+    std::cerr << failures;
+    return failures.empty() ? kExitOk : kExitPolicy;
   };
   return c;
 }

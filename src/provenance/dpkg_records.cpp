@@ -80,6 +80,8 @@ std::string md5_of(const rootfs::Entry& e) {
 const DpkgPackage* entry_owner(const DpkgDb& db, const rootfs::Entry& e, const fs::path& sysroot) {
   if (db.empty() || (e.type != rootfs::EntryType::File && e.type != rootfs::EntryType::Symlink)) return nullptr;
   if (e.origin == kCopyrightOrigin) {
+    if (!e.needed_by.empty())
+      if (const DpkgPackage* p = db.package(e.needed_by.front())) return p;
     // /usr/share/doc/<name>/copyright
     std::string rest = e.path.substr(std::string("/usr/share/doc/").size());
     return db.package(rest.substr(0, rest.find('/')));
@@ -145,7 +147,11 @@ std::vector<RecordedPackage> add_dpkg_records(rootfs::Rootfs& rootfs, const Dpkg
     std::string copyright = "/usr/share/doc/" + rec.package.name + "/copyright";
     if (!rootfs.contains(copyright))
       if (auto host = sysroot_file(sysroot, copyright)) {
-        rootfs.add(rootfs::file_entry(*host, copyright, 0644, kCopyrightOrigin));
+        rootfs::Entry e = rootfs::file_entry(*host, copyright, 0644, kCopyrightOrigin);
+        // The package it documents, by key: "libc6:arm64" in an arm64 image
+        // built on an amd64 multiarch host, where the name alone is ambiguous.
+        e.needed_by = {rec.package.key};
+        rootfs.add(std::move(e));
         rec.files.push_back(copyright);
       }
     std::sort(rec.files.begin(), rec.files.end());

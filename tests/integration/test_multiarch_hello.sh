@@ -12,6 +12,8 @@
 #   - `--platform linux/arm64` builds exactly the arm64 image of the index;
 #   - verify passes against the index, and fails naming linux/arm64 when an
 #     arm64 library changed;
+#   - audit reads the index per platform; each image's packages are its
+#     architecture's (audit, CycloneDX purls);
 #   - docker-archive of an index is refused, oci-archive holds it.
 # hello-go's index is test_multiarch_hello_go.sh.
 source "$(dirname "$0")/lib.sh"
@@ -147,7 +149,38 @@ files = {name(p["platform"]): [f["path"] for f in p["files"]] for p in j["platfo
 assert "/usr/lib/aarch64-linux-gnu/libstdc++.so.6" in files["linux/arm64/v8"], files
 ' || fail "inspect --json of the index does not list both platforms: $inspect"
 
-# 8. Formats: docker-archive cannot hold an index; oci-archive can.
+# 8. audit takes the index per platform, and each platform's records, SBOM
+#    and dpkg status.d name that architecture's packages (libstdc++6:arm64
+#    for arm64, as dpkg-query on this multiarch host says).
+"$SLIMBUILD" audit "$out" --json >"$work/audit.json" 2>"$work/audit.err" || fail "audit of the index failed: $(cat "$work/audit.err")"
+arm64_ver=$(dpkg-query -W -f '${Version}' libstdc++6:arm64)
+"$SB_PY" - "$work/audit.json" "$out" "$arm64_ver" <<'PY' || fail "audit/SBOM of the index do not name each platform's packages"
+import json, os, sys
+j = json.load(open(sys.argv[1])); layout = sys.argv[2]; ver = sys.argv[3]
+assert j["policy"]["passed"], j["policy"]
+plats = {p["platform"]: p for p in j["platforms"]}
+assert sorted(plats) == ["linux/amd64", "linux/arm64/v8"], sorted(plats)
+arm = {(p["name"], p["architecture"]) for p in plats["linux/arm64/v8"]["packages"]}
+amd = {(p["name"], p["architecture"]) for p in plats["linux/amd64"]["packages"]}
+assert ("libstdc++6", "arm64") in arm and ("libstdc++6", "amd64") in amd, (arm, amd)
+# base-files is the build host's (amd64): it owns the os-release both images carry.
+assert all(a in ("arm64", "all") for n, a in arm if n != "base-files"), arm
+# The arm64 image's CycloneDX referrer carries the arm64 purl with the host's version.
+blob = lambda d: os.path.join(layout, "blobs", *d.split(":", 1))
+for m in json.load(open(os.path.join(layout, "index.json")))["manifests"]:
+    if m.get("artifactType") != "application/vnd.cyclonedx+json": continue
+    art = json.load(open(blob(m["digest"])))
+    if art["subject"]["digest"] != plats["linux/arm64/v8"]["digest"]: continue
+    purls = [c.get("purl", "") for c in json.load(open(blob(art["layers"][0]["digest"])))["components"]]
+    from urllib.parse import quote
+    want = "pkg:deb/debian/libstdc%2B%2B6@" + quote(ver, safe=".-_~") + "?arch=arm64"
+    assert any(p.startswith(want) for p in purls), (want, purls)
+    break
+else:
+    raise SystemExit("no CycloneDX referrer for the arm64 image")
+PY
+
+# 9. Formats: docker-archive cannot hold an index; oci-archive can.
 rc=0
 "$SLIMBUILD" build "$manifest" -o "$work/out/x.tar" --format docker-archive 2>"$work/err" || rc=$?
 [[ $rc -ne 0 && ! -e $work/out/x.tar ]] || fail "docker-archive of an index was not refused"

@@ -43,6 +43,7 @@ struct SecretHit {
 struct AuditImage {
   std::string name;                             // what the user passed
   std::string digest;                           // image manifest digest
+  std::string platform;                         // "linux/arm64/v8" for an image index's entry, else ""
   std::map<std::string, AuditFile> files;       // absolute image path -> file
   std::map<std::string, std::string> contents;  // whole contents of the files metadata_wanted() names
   std::vector<SecretHit> secrets;
@@ -70,6 +71,7 @@ struct Package {
 
 struct AuditReport {
   std::string image, digest;
+  std::string platform;              // an image index's entry: its platform
   std::string user;                  // the config's User, "" = root by default
   std::vector<Finding> findings;     // sorted by rule, then path
   std::vector<Package> packages;     // sorted by name, architecture

@@ -7,11 +7,16 @@
 // referrers (SPDX or CycloneDX artifacts whose subject is the image).
 #pragma once
 
+#include <vector>
+
 #include <slimbuild/audit/audit.hpp>
 #include <slimbuild/inspect/image_source.hpp>
 
 namespace slimbuild::audit {
 
 AuditImage read_audit_image(const inspect::OpenedImage& image);
+// Every image the opened entry stands for: an image index's platform
+// images (each with its platform), or the one image.
+std::vector<AuditImage> read_audit_images(const inspect::OpenedImage& image);
 
 }  // namespace slimbuild::audit
