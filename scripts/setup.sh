@@ -30,7 +30,8 @@ PACKAGES=(
   libc6:arm64 libstdc++6:arm64
 )
 # The sanitizer tree and libFuzzer targets (scripts/sanitize.sh), only when
-# the test run includes them (SLIMBUILD_SANITIZE=1, see scripts/test.sh).
+# the run includes them (scripts/test.sh sets SLIMBUILD_SANITIZE=1 unless
+# told 0; the demo does not need them).
 if [[ ${SLIMBUILD_SANITIZE:-0} == 1 ]]; then
   PACKAGES+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
 fi
