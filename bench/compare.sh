@@ -2,7 +2,7 @@
 # slimbuild against the packers people use instead, on the same content, in
 # one table: wall time (median of RUNS, tools run alternately so a load
 # spike hits all of them), peak RSS (the largest process of each command,
-# from wait4), and ratios against umoci. Three trees:
+# from GNU time), and ratios against umoci. Three trees:
 #   small  the curl image (manifests/curl.yml, ~19 MB rootfs)
 #   large  curl + 200 MiB of random bytes + 200 MiB of /usr/lib binaries
 #   many   curl + 50,000 small files
@@ -136,14 +136,19 @@ work, runs, tools = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 names = {"slimbuild": "slimbuild build (cold, --no-cache)", "cached": "slimbuild build (cache hit)",
          "umoci": "umoci init+new+insert", "pigz": "tar | pigz -6 | sha256sum",
          "skopeo": "skopeo copy oci: -> oci:", "buildah": "buildah from+copy+commit"}
+# Peak RSS comes from GNU time (-f %M: the largest process among the
+# command's descendants), not from this script's wait4: Linux carries the
+# parent's high-water RSS across fork+exec into the child's ru_maxrss, so a
+# child of this (large) Python process would report Python's memory.
+rss_file = os.path.join(work, "rss")
 def once(cmd):
     t = time.monotonic()
-    p = subprocess.Popen([cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {cmd} failed:\n{err.decode(errors='replace')}")
-    return time.monotonic() - t, ru.ru_maxrss / 1024
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file, cmd], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    wall = time.monotonic() - t
+    if p.returncode != 0:
+        sys.exit(f"bench: {cmd} failed:\n{p.stderr.decode(errors='replace')}")
+    return wall, int(open(rss_file).read().split()[-1]) / 1024
 def layer_sizes(tree):
     d = f"{work}/{tree}/image"
     blob = lambda dg: f"{d}/blobs/sha256/{dg.split(':')[1]}"
