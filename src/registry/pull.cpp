@@ -1,6 +1,7 @@
 // Pulling an image into a local OCI layout for inspect/verify/diff. The
-// manifest is fetched with every Accept type we understand, an index is
-// narrowed to linux/<arch>, and blobs stream to disk through SHA-256 so a
+// manifest is fetched with every Accept type we understand; an OCI index of
+// platform images is pulled whole (every image), anything else listing
+// several images is narrowed to linux/<arch>; blobs stream to disk through SHA-256 so a
 // wrong byte is caught before the layout is committed (AtomicDir: nothing
 // half-written is left at the destination).
 #include <slimbuild/registry/pull.hpp>
@@ -125,6 +126,32 @@ std::string resolve_digest(const std::string& reference, const PushOptions& opti
   return get_manifest(client, ref.manifest_ref()).digest;
 }
 
+namespace {
+
+// The image manifests an OCI index lists, when every entry is an image
+// manifest with a platform (what slimbuild and buildx push): the whole index
+// is pulled, so inspect/diff/verify/audit work per platform as on a layout.
+// nullopt for anything else (Docker manifest lists, nested indexes), which
+// are narrowed to one platform instead.
+std::optional<std::vector<image::Descriptor>> whole_index(const Fetched& f) {
+  if (f.media_type != image::kMediaTypeIndex) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(f.bytes, nullptr, false);
+  if (!j.is_object() || !j.contains("manifests") || !j["manifests"].is_array() || j["manifests"].empty())
+    return std::nullopt;
+  constexpr std::size_t kMaxImages = 64;
+  if (j["manifests"].size() > kMaxImages) return std::nullopt;
+  std::vector<image::Descriptor> out;
+  for (const auto& m : j["manifests"]) {
+    if (!m.is_object()) return std::nullopt;
+    image::Descriptor d = image::Descriptor::from_json(m);
+    if (d.media_type != image::kMediaTypeManifest || !d.platform.is_object()) return std::nullopt;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
 PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
                           const std::string& architecture) {
   Reference ref = parse(reference);
@@ -132,37 +159,48 @@ PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir,
   client.ping();
 
   Fetched top = get_manifest(client, ref.manifest_ref());
-  Fetched manifest = top;
-  if (auto child = pick_platform(top, architecture, ref.str())) manifest = get_manifest(client, *child);
-  if (manifest.media_type != image::kMediaTypeManifest && manifest.media_type != kDockerManifest)
-    throw Error(ref.str() + " is not an image manifest (media type '" + manifest.media_type.substr(0, 100) + "')");
+  std::vector<Fetched> manifests;
+  std::optional<std::vector<image::Descriptor>> entries = whole_index(top);
+  if (entries) {
+    for (const auto& e : *entries) manifests.push_back(get_manifest(client, e.digest));
+  } else {
+    Fetched manifest = top;
+    if (auto child = pick_platform(top, architecture, ref.str())) manifest = get_manifest(client, *child);
+    manifests.push_back(std::move(manifest));
+  }
 
-  nlohmann::json j = nlohmann::json::parse(manifest.bytes);
   std::vector<image::Descriptor> blobs;
-  if (!j.contains("config")) throw Error(ref.str() + ": the manifest has no config");
-  blobs.push_back(image::Descriptor::from_json(j["config"]));
-  if (j.contains("layers") && j["layers"].is_array())
-    for (const auto& l : j["layers"]) blobs.push_back(image::Descriptor::from_json(l));
+  for (const auto& manifest : manifests) {
+    if (manifest.media_type != image::kMediaTypeManifest && manifest.media_type != kDockerManifest)
+      throw Error(ref.str() + " is not an image manifest (media type '" + manifest.media_type.substr(0, 100) + "')");
+    nlohmann::json j = nlohmann::json::parse(manifest.bytes);
+    if (!j.contains("config")) throw Error(ref.str() + ": the manifest " + manifest.digest + " has no config");
+    blobs.push_back(image::Descriptor::from_json(j["config"]));
+    if (j.contains("layers") && j["layers"].is_array())
+      for (const auto& l : j["layers"]) blobs.push_back(image::Descriptor::from_json(l));
+  }
 
   util::AtomicDir out(out_dir);
   fs::path blob_dir = out.path() / "blobs" / "sha256";
   fs::create_directories(blob_dir);
-  util::write_file_atomic(blob_dir / manifest.digest.substr(7), manifest.bytes);
+  for (const auto& manifest : manifests) util::write_file_atomic(blob_dir / manifest.digest.substr(7), manifest.bytes);
+  if (entries) util::write_file_atomic(blob_dir / top.digest.substr(7), top.bytes);
   for (const auto& b : blobs) {
     fs::path dest = blob_dir / b.digest.substr(7);
-    if (fs::exists(dest)) continue;  // the same blob listed twice
+    if (fs::exists(dest)) continue;  // the same blob listed twice (layers shared by platforms)
     download_blob(client, b, dest, options.progress);
   }
+  const Fetched& listed = entries ? top : manifests.front();
   image::Descriptor d;
-  d.media_type = manifest.media_type;
-  d.digest = manifest.digest;
-  d.size = manifest.bytes.size();
+  d.media_type = listed.media_type;
+  d.digest = listed.digest;
+  d.size = listed.bytes.size();
   d.annotations[image::kAnnotationRefName] = ref.tag_or_latest();
   nlohmann::json index{{"schemaVersion", 2}, {"mediaType", image::kMediaTypeIndex}, {"manifests", {d.to_json()}}};
   util::write_file_atomic(out.path() / "index.json", index.dump());
   util::write_file_atomic(out.path() / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   out.commit();
-  return PullResult{ref.str(), manifest.digest};
+  return PullResult{ref.str(), listed.digest};
 }
 
 }  // namespace slimbuild::registry

@@ -3,7 +3,8 @@
 # digest, then the index under the tag with its media type. Checked with
 # skopeo: `inspect --raw` returns our index bytes, `copy --override-arch`
 # picks each platform's image; `push --platform linux/arm64` publishes just
-# the arm64 image under a tag; a re-push uploads nothing.
+# the arm64 image under a tag; a re-push uploads nothing; inspect, diff,
+# verify and audit of the pushed index's reference go per platform.
 set -u
 source "$SLIMBUILD_SOURCE_DIR/tests/support/registry/lib.sh"
 reg_require docker-registry skopeo python3 curl gcc aarch64-linux-gnu-gcc
@@ -73,4 +74,21 @@ rc=0
 "$SLIMBUILD" push "$W/lay:2.0" "$REG_ADDR/team/hi:x" --platform linux/s390x --insecure-registry >/dev/null 2>"$W/err4" || rc=$?
 [ "$rc" = 2 ] || fail "push --platform linux/s390x exited $rc"
 grep -q "has no linux/s390x image (it has linux/amd64, linux/arm64/v8)" "$W/err4" || fail "unclear error: $(cat "$W/err4")"
+# Reading the pushed index back: a registry reference of an index is pulled
+# whole, so inspect, diff, verify and audit go per platform as on the layout.
+ref="$REG_ADDR/team/hi:2.0"
+"$SLIMBUILD" inspect "$ref" --insecure-registry --no-trace --json >"$W/inspect.json" 2>"$W/err5" ||
+  fail "inspect of the pushed index failed: $(cat "$W/err5")"
+python3 - "$W/inspect.json" "$index" "$amd64" "$arm64" <<'PY' || fail "inspect REF of the index is not per platform"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["digest"] == sys.argv[2], j["digest"]
+assert [p["digest"] for p in j["platforms"]] == sys.argv[3:5], [p["digest"] for p in j["platforms"]]
+PY
+"$SLIMBUILD" diff "$W/lay:2.0" "$ref" --insecure-registry >"$W/diff.txt" 2>&1 || fail "diff layout vs pushed index: $(cat "$W/diff.txt")"
+"$SLIMBUILD" verify "$W/proj/slimbuild.yml" --against "$ref" --insecure-registry >"$W/verify.txt" 2>&1 ||
+  fail "verify against the pushed index failed: $(cat "$W/verify.txt")"
+"$SLIMBUILD" audit "$ref" --insecure-registry --json >"$W/audit.json" 2>"$W/err6" || fail "audit of the pushed index failed: $(cat "$W/err6")"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert [p["platform"] for p in j["platforms"]] == ["linux/amd64", "linux/arm64/v8"], j' \
+  "$W/audit.json" || fail "audit REF of the index is not per platform"
 echo "ok: index $index"

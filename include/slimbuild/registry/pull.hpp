@@ -15,10 +15,12 @@ struct PullResult {
   std::string manifest_digest;
 };
 
-// Resolves `reference` (tag or @sha256:) to an image manifest (for an index,
-// the entry for linux/`architecture`, default amd64) and writes manifest,
-// config and layers into a new OCI layout at `out_dir` with ref.name
-// "latest" (or the tag). `options` supplies trust and credentials.
+// Resolves `reference` (tag or @sha256:) and writes what it names into a new
+// OCI layout at `out_dir`, listed with ref.name "latest" (or the tag): an
+// image manifest with its config and layers; an OCI index of platform images
+// whole (the index and every image, so readers go per platform); any other
+// list (a Docker manifest list, nested indexes) narrowed to the entry for
+// linux/`architecture`. `options` supplies trust and credentials.
 PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
                           const std::string& architecture = "amd64");
 
