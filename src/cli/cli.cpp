@@ -1,11 +1,14 @@
 // Top-level CLI: global flags, the command table, the implicit `build`, and
 // the single place where fatal errors become a message and an exit code.
+#include <unistd.h>  // environ
+
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 
 #include <iostream>
 #include <vector>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
@@ -14,6 +17,16 @@
 namespace slimbuild::cli {
 
 namespace {
+
+util::Environment process_environment() {
+  std::map<std::string, std::string, std::less<>> vars;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string_view::npos) vars.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return util::Environment(std::move(vars));
+}
 
 bool is_subcommand(const std::string& arg) {
   for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "sign", "verify-signature", "audit", "check", "help"})
@@ -29,6 +42,8 @@ void report(const Error& e) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // The environment, read once: every stage's settings come from this snapshot.
+  util::set_environment(process_environment());
   // `slimbuild manifest.yml --push` is `slimbuild build manifest.yml --push`.
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && !is_subcommand(args[0]) && args[0].rfind('-', 0) != 0) args.insert(args.begin(), "build");

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <slimbuild/layer/compressor.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/handles.hpp>
@@ -87,8 +88,9 @@ std::string unique_suffix() { return std::to_string(::getpid()) + "-" + std::to_
 }  // namespace
 
 fs::path default_cache_dir() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return fs::path(x) / "slimbuild";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "slimbuild";
+  const util::Environment& env = util::environment();
+  if (auto x = env.get("XDG_CACHE_HOME"); x && x->front() == '/') return fs::path(*x) / "slimbuild";
+  if (auto h = env.get("HOME")) return fs::path(*h) / ".cache" / "slimbuild";
   return fs::temp_directory_path() / "slimbuild-cache";
 }
 

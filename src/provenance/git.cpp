@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <set>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
@@ -147,7 +148,7 @@ std::optional<GitInfo> git_info(const fs::path& dir) {
   auto [top, refused] = toplevel(start);
   if (refused) {
     // Falling back to time 0 without a word would silently change the digest.
-    if (!std::getenv("SOURCE_DATE_EPOCH")) throw *refused;
+    if (!util::environment().value("SOURCE_DATE_EPOCH")) throw *refused;
     util::warn(std::string(refused->what()) + "; building without git metadata because SOURCE_DATE_EPOCH is set");
     return std::nullopt;
   }
@@ -212,8 +213,8 @@ std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs)
 }
 
 int64_t resolve_source_date_epoch(const std::optional<GitInfo>& git) {
-  if (const char* env = std::getenv("SOURCE_DATE_EPOCH")) {
-    std::string v = env;
+  if (auto env = util::environment().value("SOURCE_DATE_EPOCH")) {
+    const std::string& v = *env;
     // Seconds up to 9999-12-31T23:59:59Z: anything larger cannot be written
     // as an RFC 3339 `created` date.
     constexpr int64_t kMax = 253402300799;

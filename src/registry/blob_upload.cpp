@@ -12,6 +12,7 @@
 #include <slimbuild/registry/progress.hpp>
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/registry/url.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/log.hpp>
@@ -21,12 +22,8 @@ namespace slimbuild::registry {
 namespace {
 
 std::optional<uint64_t> env_bytes(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  if (*end || n == 0) return std::nullopt;
-  return n;
+  auto n = util::environment().number(name);
+  return n && *n > 0 ? n : std::nullopt;
 }
 
 // The next offset from a Range header "0-1234" (inclusive end), if present.

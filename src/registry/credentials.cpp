@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <slimbuild/registry/reference.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
@@ -18,10 +19,7 @@ namespace slimbuild::registry {
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
+std::string env(const char* name) { return util::environment().get(name).value_or(""); }
 
 std::optional<std::string> base64_decode(const std::string& in) {
   if (in.size() % 4 != 0 || in.size() > 64 * 1024) return std::nullopt;

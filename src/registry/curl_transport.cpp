@@ -19,6 +19,7 @@
 #include <mutex>
 
 #include <slimbuild/registry/url.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/interrupt.hpp>
@@ -160,12 +161,12 @@ std::string read_trust(const std::optional<std::filesystem::path>& ca_file) {
     pem += data;
     pem += '\n';
   };
-  const char* env = std::getenv("SSL_CERT_FILE");
-  bool extra = ca_file || (env && *env);
+  std::optional<std::string> env = util::environment().get("SSL_CERT_FILE");
+  bool extra = ca_file || env;
   if (!extra) return {};
   std::error_code ec;
   if (std::filesystem::is_regular_file(kSystemBundle, ec)) pem += util::read_file(kSystemBundle) + "\n";
-  if (env && *env) add(env, "SSL_CERT_FILE");
+  if (env) add(*env, "SSL_CERT_FILE");
   if (ca_file) add(*ca_file, "--ca-file");
   return pem;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -18,8 +19,9 @@ constexpr std::size_t kBlobsPerRegistry = 4096;
 MountCache::MountCache(fs::path file) : file_(std::move(file)), data_(load(file_)) {}
 
 fs::path MountCache::default_path() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "slimbuild" / "blob-repositories.json";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "slimbuild" / "blob-repositories.json";
+  const util::Environment& env = util::environment();
+  if (auto x = env.get("XDG_CACHE_HOME")) return fs::path(*x) / "slimbuild" / "blob-repositories.json";
+  if (auto h = env.get("HOME")) return fs::path(*h) / ".cache" / "slimbuild" / "blob-repositories.json";
   return {};
 }
 

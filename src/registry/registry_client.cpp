@@ -8,6 +8,7 @@
 
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/registry/url.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
@@ -16,11 +17,8 @@ namespace slimbuild::registry {
 namespace {
 
 long env_seconds(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  long n = std::strtol(v, &end, 10);
-  return (*end || n <= 0) ? fallback : n;
+  auto n = util::environment().number(name);
+  return n && *n > 0 && *n <= 1'000'000'000 ? static_cast<long>(*n) : fallback;
 }
 
 std::optional<Credentials> find_credentials(const Reference& ref, const PushOptions& options) {

@@ -8,16 +8,14 @@
 #include <random>
 #include <string>
 
+#include <slimbuild/util/environment.hpp>
+
 namespace slimbuild::registry {
 
 namespace {
 std::optional<long long> env_number(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  char* end = nullptr;
-  long long n = std::strtoll(v, &end, 10);
-  if (*end || n < 0) return std::nullopt;
-  return n;
+  auto n = util::environment().number(name);
+  return n && *n <= 1'000'000'000 ? std::optional<long long>(static_cast<long long>(*n)) : std::nullopt;
 }
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/process.hpp>
 
 namespace slimbuild::runtrace {
 
@@ -22,19 +23,9 @@ std::string real_or_self(const fs::path& p) {
 }
 
 fs::path find_in_path(const std::string& program) {
-  if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t i = 0;
-  while (i <= dirs.size()) {
-    size_t j = dirs.find(':', i);
-    if (j == std::string::npos) j = dirs.size();
-    fs::path candidate = fs::path(dirs.substr(i, j - i).empty() ? "." : dirs.substr(i, j - i)) / program;
-    std::error_code ec;
-    if (fs::is_regular_file(candidate, ec)) return candidate;
-    i = j + 1;
-  }
-  throw Error("cannot find " + program + " in PATH", "give the program's path");
+  if (auto found = util::find_program(program)) return *found;
+  throw Error("cannot find " + program + (program.find('/') == std::string::npos ? " in PATH" : ""),
+              "give the program's path (it must be an executable file)");
 }
 
 }  // namespace

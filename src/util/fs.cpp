@@ -15,6 +15,7 @@
 #include <sstream>
 #include <utility>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/log.hpp>
@@ -207,8 +208,7 @@ void AtomicDir::commit(const ReplaceCheck& check) {
 }
 
 TempDir::TempDir(std::string_view prefix) {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
+  std::string tmpl = environment().get("TMPDIR").value_or("/tmp") + "/" + std::string(prefix) + "-XXXXXX";
   if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary directory: " + std::string(std::strerror(errno)));
   path_ = tmpl;
 }

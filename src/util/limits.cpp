@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::util {
@@ -19,11 +20,8 @@ const LimitInfo& limit_info(Limit l) {
 
 uint64_t limit(Limit l) {
   const LimitInfo& info = limit_info(l);
-  const char* v = std::getenv(info.env);
-  if (!v || !*v) return info.fallback;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  return (*end || n == 0) ? info.fallback : n;
+  auto n = environment().number(info.env);
+  return n && *n > 0 ? *n : info.fallback;
 }
 
 std::string limit_hint(Limit l) {

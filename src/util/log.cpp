@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::util {
@@ -36,8 +37,7 @@ void warn(std::string_view message) { emit("warning: ", message); }
 
 bool stderr_is_tty() { return ::isatty(2) == 1; }
 bool use_color() {
-  const char* nc = std::getenv("NO_COLOR");
-  return stderr_is_tty() && !(nc && *nc);
+  return stderr_is_tty() && !environment().get("NO_COLOR");
 }
 
 }  // namespace slimbuild::util

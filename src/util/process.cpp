@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/handles.hpp>
 
 extern char** environ;
@@ -114,18 +116,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   return result;
 }
 
-bool program_in_path(std::string_view name) {
-  if (name.find('/') != std::string_view::npos) return ::access(std::string(name).c_str(), X_OK) == 0;
-  const char* path = std::getenv("PATH");
-  std::string_view p = path ? path : "/usr/bin:/bin";
-  while (!p.empty()) {
-    auto colon = p.find(':');
-    std::string dir(p.substr(0, colon));
-    if (!dir.empty() && ::access((dir + "/" + std::string(name)).c_str(), X_OK) == 0) return true;
-    if (colon == std::string_view::npos) break;
-    p.remove_prefix(colon + 1);
+std::optional<std::filesystem::path> find_program(std::string_view name) {
+  auto runnable = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string_view::npos) {
+    std::filesystem::path p(name);
+    return runnable(p) ? std::optional(p) : std::nullopt;
   }
-  return false;
+  // POSIX: an empty PATH entry is the current directory.
+  std::string dirs = environment().get("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
+  for (std::size_t i = 0; i <= dirs.size();) {
+    std::size_t j = std::min(dirs.find(':', i), dirs.size());
+    std::filesystem::path candidate = std::filesystem::path(j > i ? dirs.substr(i, j - i) : ".") / name;
+    if (runnable(candidate)) return candidate;
+    i = j + 1;
+  }
+  return std::nullopt;
 }
+
+bool program_in_path(std::string_view name) { return find_program(name).has_value(); }
 
 }  // namespace slimbuild::util

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <slimbuild/provenance/git.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/process.hpp>
@@ -124,15 +125,24 @@ TEST_CASE("provenance: strip_credentials removes secrets and keeps what is neede
 TEST_CASE("provenance: SOURCE_DATE_EPOCH wins, must be a non-negative integer, else commit time, else 0") {
   provenance::GitInfo g;
   g.commit_time = 1234;
-  ::unsetenv("SOURCE_DATE_EPOCH");
-  CHECK(provenance::resolve_source_date_epoch(g) == 1234);
-  CHECK(provenance::resolve_source_date_epoch(std::nullopt) == 0);
-  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  CHECK(provenance::resolve_source_date_epoch(g) == 1700000000);
-  ::setenv("SOURCE_DATE_EPOCH", "0", 1);
-  CHECK(provenance::resolve_source_date_epoch(g) == 0);
+  auto epoch = [](std::optional<std::string> v) {
+    return util::ScopedEnvironment(util::Environment().with("SOURCE_DATE_EPOCH", std::move(v)));
+  };
+  {
+    auto env = epoch(std::nullopt);
+    CHECK(provenance::resolve_source_date_epoch(g) == 1234);
+    CHECK(provenance::resolve_source_date_epoch(std::nullopt) == 0);
+  }
+  {
+    auto env = epoch("1700000000");
+    CHECK(provenance::resolve_source_date_epoch(g) == 1700000000);
+  }
+  {
+    auto env = epoch("0");
+    CHECK(provenance::resolve_source_date_epoch(g) == 0);
+  }
   for (const char* bad : {"", "-1", "12abc", "1.5", " 12", "99999999999999999999", "253402300800"}) {
-    ::setenv("SOURCE_DATE_EPOCH", bad, 1);
+    auto env = epoch(bad);
     INFO(bad);
     try {
       provenance::resolve_source_date_epoch(g);
@@ -142,5 +152,4 @@ TEST_CASE("provenance: SOURCE_DATE_EPOCH wins, must be a non-negative integer, e
       CHECK_FALSE(e.hint().empty());
     }
   }
-  ::unsetenv("SOURCE_DATE_EPOCH");
 }

@@ -15,6 +15,7 @@
 #include <slimbuild/registry/blob_upload.hpp>
 #include <slimbuild/registry/registry_client.hpp>
 #include <slimbuild/registry/url.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/redact.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -58,21 +59,11 @@ std::string read_range(const FileRange& f) {
   return out;
 }
 
-// No credentials from the host, fast retries; restored afterwards.
+// No credentials from the host (an empty DOCKER_CONFIG), fast retries; the
+// previous environment comes back afterwards.
 struct Env {
   util::TempDir dir{"registry-client"};
-  std::map<std::string, std::optional<std::string>> saved;
-  Env() {
-    for (const char* k : {"DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "SLIMBUILD_RETRY_BASE_MS"})
-      saved[k] = std::getenv(k) ? std::optional<std::string>(std::getenv(k)) : std::nullopt;
-    ::setenv("DOCKER_CONFIG", dir.path().c_str(), 1);
-    ::unsetenv("REGISTRY_AUTH_FILE");
-    ::unsetenv("XDG_RUNTIME_DIR");
-    ::setenv("SLIMBUILD_RETRY_BASE_MS", "1", 1);
-  }
-  ~Env() {
-    for (auto& [k, v] : saved) v ? (void)::setenv(k.c_str(), v->c_str(), 1) : (void)::unsetenv(k.c_str());
-  }
+  util::ScopedEnvironment env{{{"DOCKER_CONFIG", dir.path().string()}, {"SLIMBUILD_RETRY_BASE_MS", "1"}}};
 };
 
 Reference ref(const std::string& s) { return *parse_reference(s); }

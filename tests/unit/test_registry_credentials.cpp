@@ -7,6 +7,7 @@
 #include <map>
 
 #include <slimbuild/registry/credentials.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 
 using namespace slimbuild;
@@ -26,11 +27,18 @@ std::optional<Credentials> find(const std::string& registry, const std::vector<f
   return *r;
 }
 
-// Puts `dir` first on PATH for the lifetime of the object.
+// Puts `dir` first on PATH for the lifetime of the object: in slimbuild's
+// environment (where helpers are looked up) and in the process's (which
+// the helper's exec searches).
 struct PathPrepend {
   std::string old;
-  explicit PathPrepend(const fs::path& dir) : old(std::getenv("PATH") ? std::getenv("PATH") : "") {
-    ::setenv("PATH", (dir.string() + ":" + old).c_str(), 1);
+  std::string path;
+  util::ScopedEnvironment env;
+  explicit PathPrepend(const fs::path& dir)
+      : old(std::getenv("PATH") ? std::getenv("PATH") : ""),
+        path(dir.string() + ":" + old),
+        env(util::environment().with("PATH", path)) {
+    ::setenv("PATH", path.c_str(), 1);
   }
   ~PathPrepend() { ::setenv("PATH", old.c_str(), 1); }
 };
@@ -161,26 +169,17 @@ TEST_CASE("registry: credHelpers and credsStore run docker-credential-NAME get")
 }
 
 TEST_CASE("registry: auth file candidates follow the environment") {
-  const char* keys[] = {"REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "DOCKER_CONFIG", "HOME"};
-  std::map<std::string, std::optional<std::string>> saved;
-  for (auto k : keys) saved[k] = std::getenv(k) ? std::optional<std::string>(std::getenv(k)) : std::nullopt;
-
-  ::setenv("REGISTRY_AUTH_FILE", "/a/auth.json", 1);
-  ::setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
-  ::setenv("DOCKER_CONFIG", "/d", 1);
+  {
+    util::ScopedEnvironment env{
+        {{"REGISTRY_AUTH_FILE", "/a/auth.json"}, {"XDG_RUNTIME_DIR", "/run/user/7"}, {"DOCKER_CONFIG", "/d"}}};
+    auto files = auth_file_candidates();
+    REQUIRE(files.size() == 3);
+    CHECK(files[0] == "/a/auth.json");
+    CHECK(files[1] == "/run/user/7/containers/auth.json");
+    CHECK(files[2] == "/d/config.json");
+  }
+  util::ScopedEnvironment env{util::Environment().with("HOME", "/home/u")};
   auto files = auth_file_candidates();
-  REQUIRE(files.size() == 3);
-  CHECK(files[0] == "/a/auth.json");
-  CHECK(files[1] == "/run/user/7/containers/auth.json");
-  CHECK(files[2] == "/d/config.json");
-
-  ::unsetenv("REGISTRY_AUTH_FILE");
-  ::unsetenv("XDG_RUNTIME_DIR");
-  ::unsetenv("DOCKER_CONFIG");
-  ::setenv("HOME", "/home/u", 1);
-  files = auth_file_candidates();
   REQUIRE(files.size() == 1);
   CHECK(files[0] == "/home/u/.docker/config.json");
-
-  for (auto& [k, v] : saved) v ? (void)::setenv(k.c_str(), v->c_str(), 1) : (void)::unsetenv(k.c_str());
 }

@@ -3,6 +3,7 @@
 // are captured. Used only for small outputs.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,7 +28,11 @@ struct ProcessOptions {
 // Looks up argv[0] in PATH. Never throws for a failing program: check exit_code.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
-// True if `name` is an executable found in PATH.
+// `name` itself when it holds a '/', else the first executable file named
+// `name` in PATH (from util::environment(); /usr/local/bin:/usr/bin:/bin
+// when unset); nullopt when there is none.
+std::optional<std::filesystem::path> find_program(std::string_view name);
+// True if find_program finds `name`.
 bool program_in_path(std::string_view name);
 
 }  // namespace slimbuild::util
