@@ -24,6 +24,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/progress.hpp>
 #include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::cli {
@@ -70,6 +71,12 @@ const char* format_name(image::OutputFormat f) {
   return "oci";
 }
 
+bool show_progress(const char* ci_env) {
+  if (util::log_level() == util::LogLevel::Quiet || !util::stderr_is_tty()) return false;
+  bool in_ci = ci_env && *ci_env && std::string_view(ci_env) != "false" && std::string_view(ci_env) != "0";
+  return !in_ci || util::log_level() == util::LogLevel::Verbose;
+}
+
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
 registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
@@ -97,6 +104,10 @@ int run_build(BuildFlags& flags) {
   if (!flags.no_cache && !(no_cache_env && std::string_view(no_cache_env) == "1"))
     options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
   if (!flags.platform.empty()) options.platform = flags.platform;
+  // The layer's progress line: on a terminal only, and not in CI (CI set, as
+  // every CI system does) unless -v; never with -q.
+  std::optional<util::TerminalProgress> progress;
+  if (show_progress(std::getenv("CI"))) options.progress = &progress.emplace("layer");
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
