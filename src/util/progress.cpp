@@ -1,6 +1,7 @@
 // TerminalProgress: one redrawn stderr line, rate-limited, cleared at the end.
 // "\r" returns to the line's start and "\x1b[K" erases what a longer earlier
 // line left behind; finish() erases the line so the next message starts clean.
+// The Lines style writes ordinary log lines instead and erases nothing.
 #include <slimbuild/util/progress.hpp>
 
 #include <cmath>
@@ -49,8 +50,8 @@ std::string format_progress(std::string_view label, uint64_t done, uint64_t tota
   return line;
 }
 
-TerminalProgress::TerminalProgress(std::string label, Writer out, Clock clock)
-    : label_(std::move(label)), out_(std::move(out)), clock_(std::move(clock)) {
+TerminalProgress::TerminalProgress(std::string label, ProgressStyle style, Writer out, Clock clock)
+    : label_(std::move(label)), style_(style), out_(std::move(out)), clock_(std::move(clock)) {
   if (!out_) out_ = [](std::string_view s) { std::cerr << s << std::flush; };
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
@@ -68,10 +69,15 @@ void TerminalProgress::advance(uint64_t bytes) {
   done_ += bytes;
   auto now = clock_();
   // Nothing in the first interval: short work never flickers a line.
-  if (now - last_draw_ < kInterval) return;
+  if (now - last_draw_ < (style_ == ProgressStyle::Redraw ? kInterval : kLineInterval)) return;
   last_draw_ = now;
   double seconds = std::chrono::duration<double>(now - start_).count();
-  out_("\r" + format_progress(label_, done_, total_, seconds) + "\x1b[K");
+  std::string text = format_progress(label_, done_, total_, seconds);
+  if (style_ == ProgressStyle::Lines) {
+    out_("slimbuild: " + text + "\n");
+    return;
+  }
+  out_("\r" + text + "\x1b[K");
   drawn_ = true;
 }
 

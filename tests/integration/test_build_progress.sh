@@ -2,7 +2,9 @@
 # The layer's progress line: on a terminal (a pty from script(1)) `build`
 # shows "layer X / TOTAL, RATE/s, ETA" redrawn with \r and erased at the end;
 # with stderr not a terminal (a pipe, as in CI logs) there is none, nor in a
-# terminal when CI is set, unless -v. The image is the same bytes either way.
+# terminal when CI is set, unless -v; -v in a log gives plain
+# "slimbuild: layer ..." lines (no \r), -q none. The image is the same bytes
+# either way.
 source "$(dirname "$0")/lib.sh"
 need_cmd script head
 
@@ -26,6 +28,15 @@ sb_build "$work/m.yml" "$work/pipe" --threads 1
 assert_not_contains "$SB_STDERR" $'\r' "stderr of a non-terminal build"
 assert_not_contains "$SB_STDERR" "B/s" "stderr of a non-terminal build"
 pipe_digest=$SB_DIGEST
+# -v in a log: whole lines with the rate, no carriage returns or escapes.
+# (zstd:12 on one thread: a layer of about 3 s, so there is something to report.)
+CI=true "$SLIMBUILD" -v build "$work/m.yml" -o "$work/pipe-v" --threads 1 --compression zstd:12 \
+  >"$work/v.out" 2>"$work/v.err" || fail "the -v build failed: $(cat "$work/v.err")"
+assert_not_contains "$(cat "$work/v.err")" $'\r' "stderr of a -v build in a log"
+assert_not_contains "$(cat "$work/v.err")" $'\e[K' "stderr of a -v build in a log"
+v_lines=$(grep -cE '^slimbuild: layer [0-9.]+ [KMG]?i?B / 5[0-9]\.[0-9] MiB, [0-9.]+ [KMG]?i?B/s' "$work/v.err") ||
+  fail "no progress line in the log of a -v build: $(cat "$work/v.err")"
+note "-v in a log: $v_lines progress lines"
 
 # pty_build OUT [ENV...] -- [ARGS...]: the build on a pseudo-terminal; prints what the terminal showed.
 pty_build() {

@@ -20,9 +20,9 @@ namespace {
 struct FakeTerminal {
   std::chrono::steady_clock::time_point now{};
   std::vector<std::string> writes;
-  util::TerminalProgress make() {
+  util::TerminalProgress make(util::ProgressStyle style = util::ProgressStyle::Redraw) {
     return util::TerminalProgress(
-        "layer", [this](std::string_view s) { writes.emplace_back(s); }, [this] { return now; });
+        "layer", style, [this](std::string_view s) { writes.emplace_back(s); }, [this] { return now; });
   }
 };
 
@@ -88,6 +88,22 @@ TEST_CASE("util: the progress line is redrawn at most every 100 ms and cleared a
   }
   REQUIRE(abandoned.writes.size() == 2);
   CHECK(abandoned.writes[1] == "\r\x1b[K");  // cleared even when nobody called finish()
+}
+
+TEST_CASE("util: in a log (not a terminal) progress is a plain line at most once a second") {
+  FakeTerminal t;
+  {
+    auto p = t.make(util::ProgressStyle::Lines);
+    p.start(10 << 20);
+    for (int i = 0; i < 25; ++i) {  // 2.5 s in 100 ms steps, 256 KiB each
+      t.now += 100ms;
+      p.advance(256 << 10);
+    }
+    p.finish();
+  }
+  REQUIRE(t.writes.size() == 2);  // at 1 s and 2 s; nothing to erase afterwards
+  CHECK(t.writes[0] == "slimbuild: layer 2.5 MiB / 10.0 MiB, 2.5 MiB/s, ETA 3s\n");
+  CHECK(t.writes[1] == "slimbuild: layer 5.0 MiB / 10.0 MiB, 2.5 MiB/s, ETA 2s\n");
 }
 
 namespace {

@@ -2,9 +2,11 @@
 // a ProgressSink and knows nothing about terminals. TerminalProgress is the
 // one real sink: a single line on stderr ("layer 12.3 MiB / 40.0 MiB,
 // 8.1 MiB/s, ETA 3s"), redrawn with \r at most every 100 ms and cleared when
-// the work ends. Whether to show it at all (stderr a terminal, not in CI,
-// unless -v) is decided by the CLI, which passes a sink down or none. The
-// clock and the writer are parameters so unit tests drive both.
+// the work ends; or, for a log that is not a terminal (CI with -v), a plain
+// "slimbuild: layer ..." line at most once a second. Whether to show it at
+// all, and which style, is decided by the CLI (stderr a terminal, not in CI,
+// unless -v), which passes a sink down or none. The clock and the writer are
+// parameters so unit tests drive both.
 #pragma once
 
 #include <chrono>
@@ -31,14 +33,21 @@ class ProgressSink {
 // when the total is unknown.
 std::string format_progress(std::string_view label, uint64_t done, uint64_t total, double seconds);
 
+enum class ProgressStyle {
+  Redraw,  // a terminal: one line, redrawn in place, erased at the end
+  Lines,   // a log: whole lines, nothing to erase
+};
+
 class TerminalProgress final : public ProgressSink {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
   using Writer = std::function<void(std::string_view)>;
-  static constexpr std::chrono::milliseconds kInterval{100};  // at most ~10 redraws a second
+  static constexpr std::chrono::milliseconds kInterval{100};       // Redraw: at most ~10 a second
+  static constexpr std::chrono::milliseconds kLineInterval{1000};  // Lines: at most one a second
 
   // Defaults: the steady clock and stderr.
-  explicit TerminalProgress(std::string label, Writer out = {}, Clock clock = {});
+  explicit TerminalProgress(std::string label, ProgressStyle style = ProgressStyle::Redraw, Writer out = {},
+                            Clock clock = {});
   ~TerminalProgress() override;
   TerminalProgress(const TerminalProgress&) = delete;
   TerminalProgress& operator=(const TerminalProgress&) = delete;
@@ -49,6 +58,7 @@ class TerminalProgress final : public ProgressSink {
 
  private:
   std::string label_;
+  ProgressStyle style_;
   Writer out_;
   Clock clock_;
   uint64_t total_ = 0, done_ = 0;
