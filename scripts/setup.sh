@@ -18,7 +18,9 @@ PACKAGES=(
   # a container runtime (docker.io: dockerd for tests/support/dockerd.sh),
   # a Go toolchain for the static example, binaries to package
   skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
-  curl python3 util-linux coreutils procps dpkg
+  curl python3 python3-yaml util-linux coreutils procps dpkg
+  # the .deb: CPack's DEB generator runs dpkg-shlibdeps for Depends:
+  dpkg-dev
   # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
   nodejs npm
   # decompressors the layer compatibility tests read our gzip/zstd with; bench peers

@@ -24,6 +24,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/progress.hpp>
 #include <slimbuild/util/stage_timer.hpp>
 
 namespace slimbuild::cli {
@@ -70,6 +71,21 @@ const char* format_name(image::OutputFormat f) {
   return "oci";
 }
 
+// The layer's progress: a redrawn line on a terminal outside CI (CI set, as
+// every CI system does); with -v also in CI, and as plain log lines when
+// stderr is not a terminal; never with -q.
+std::optional<util::ProgressStyle> progress_style(const char* ci_env) {
+  if (util::log_level() == util::LogLevel::Quiet) return std::nullopt;
+  bool verbose = util::log_level() == util::LogLevel::Verbose;
+  bool in_ci = ci_env && *ci_env && std::string_view(ci_env) != "false" && std::string_view(ci_env) != "0";
+  if (util::stderr_is_tty()) {
+    if (!in_ci || verbose) return util::ProgressStyle::Redraw;
+    return std::nullopt;
+  }
+  if (verbose) return util::ProgressStyle::Lines;
+  return std::nullopt;
+}
+
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
 registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
@@ -97,6 +113,8 @@ int run_build(BuildFlags& flags) {
   if (!flags.no_cache && !(no_cache_env && std::string_view(no_cache_env) == "1"))
     options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
   if (!flags.platform.empty()) options.platform = flags.platform;
+  std::optional<util::TerminalProgress> progress;
+  if (auto style = progress_style(std::getenv("CI"))) options.progress = &progress.emplace("layer", *style);
   // Usage problems with --push fail before the (slow) build, not after it.
   if (flags.push) {
     std::optional<std::string> destination = options.tag ? options.tag : loaded.image;

@@ -34,7 +34,8 @@ Error changed_error(const rootfs::Entry& e, const std::string& how) {
 }
 
 // Reads exactly e.size bytes of e.source into the tar, hashing them on the way.
-std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf) {
+std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf,
+                          util::ProgressSink* progress) {
   // Beneath its tree root without following links, and the very file the
   // walk (and the secret scan) saw: same device, inode, size and mtime.
   util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
@@ -59,6 +60,7 @@ std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<ch
     hash.update(buf.data(), static_cast<std::size_t>(n));
     tar.write_data(buf.data(), static_cast<std::size_t>(n));
     left -= static_cast<uint64_t>(n);
+    if (progress) progress->advance(static_cast<uint64_t>(n));
   }
   // The header already promised e.size bytes: more data means the file grew.
   char extra;
@@ -101,6 +103,20 @@ TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
 void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, TarStream& tar,
                    LayerResult& result) {
   std::vector<char> buf(kReadChunk);
+  util::ProgressSink* progress = options.progress;
+  if (progress) {
+    uint64_t total = 0;
+    for (const auto& [path, e] : rootfs.entries())
+      if (e.type == rootfs::EntryType::File) total += e.source.empty() ? e.content.size() : e.size;
+    progress->start(total);
+  }
+  // The line goes when the layer is done or abandoned (an error, Ctrl-C).
+  struct FinishProgress {
+    util::ProgressSink* sink;
+    ~FinishProgress() {
+      if (sink) sink->finish();
+    }
+  } finish_progress{progress};
   for (const auto& [path, e] : rootfs.entries()) {
     util::throw_if_interrupted();
     tar.write_header(header_for(e, options.mtime));
@@ -108,8 +124,9 @@ void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, Ta
     if (e.source.empty()) {
       tar.write_data(e.content.data(), e.content.size());
       result.file_sha256[path] = util::sha256_hex(e.content);
+      if (progress) progress->advance(e.content.size());
     } else {
-      result.file_sha256[path] = stream_source(e, tar, buf);
+      result.file_sha256[path] = stream_source(e, tar, buf, progress);
     }
   }
   tar.finish();

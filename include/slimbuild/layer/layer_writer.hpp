@@ -18,6 +18,7 @@
 
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
+#include <slimbuild/util/progress.hpp>
 
 namespace slimbuild::layer {
 
@@ -26,6 +27,9 @@ namespace fs = std::filesystem;
 struct LayerOptions {
   int64_t mtime = 0;          // SOURCE_DATE_EPOCH (or git commit time, or 0)
   Compression compression;    // algorithm + level shape the bytes; threads do not
+  // Told the rootfs's total file bytes first, then each chunk read; finished
+  // at the end (also on failure). Never changes the bytes; none = silent.
+  util::ProgressSink* progress = nullptr;
 };
 
 struct LayerResult {

@@ -18,6 +18,7 @@
 
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::sign { class PrivateKey; }
+namespace slimbuild::util { class ProgressSink; }
 
 namespace slimbuild::pipeline {
 
@@ -34,6 +35,7 @@ struct BuildOptions {
   std::optional<layer::Compression> compression;  // overrides the manifest's compression:
   unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
   std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
+  util::ProgressSink* progress = nullptr;  // the layer's progress line (the CLI decides); none: silent
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
   // "linux/arm64": build only that entry of a platforms: manifest, as a
   // plain image (for a single-image manifest: check its binary is for it).
