@@ -173,10 +173,14 @@ std::optional<GitInfo> git_info(const fs::path& dir) {
   return info;
 }
 
-std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs) {
+std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
+                                            const std::vector<fs::path>& build_outputs) {
   std::set<std::string> found;
   bool have_git = util::program_in_path("git");
-  for (const auto& input : inputs) {
+  std::vector<std::pair<fs::path, bool>> all;  // path, ignored is fine
+  for (const auto& p : inputs) all.emplace_back(p, false);
+  for (const auto& p : build_outputs) all.emplace_back(p, true);
+  for (const auto& [input, output] : all) {
     std::error_code ec;
     fs::path abs = fs::weakly_canonical(fs::absolute(input, ec), ec);
     if (ec) abs = input;
@@ -203,7 +207,7 @@ std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs)
       char x = s[i], y = s[i + 1];
       std::size_t end = s.find('\0', i + 3);
       if (end == std::string::npos) end = s.size();
-      found.insert(s.substr(i + 3, end - i - 3) + " (" + describe_status(x, y) + ")");
+      if (!(output && x == '!')) found.insert(s.substr(i + 3, end - i - 3) + " (" + describe_status(x, y) + ")");
       i = end + 1;
       if (x == 'R' || x == 'C') i = s.find('\0', i) + 1;  // skip the original path
       if (i == 0) break;

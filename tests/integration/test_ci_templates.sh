@@ -58,18 +58,20 @@ with open(os.path.join(work, "gitlab.env"), "w") as f:
 open(os.path.join(work, "gitlab.sh"), "w").write(script)
 PY
 
-# 2. A fresh git checkout of an example project, binary committed (an input
-#    of the image, so --require-clean wants it in git), script where the
-#    templates expect it.
+# 2. A fresh git checkout of an example project whose build/ is git-ignored,
+#    the script where the templates expect it; the job's compile step puts
+#    the binary into build/ (a build output: --require-clean accepts it).
 build_example_cached hello-cpp "$work/src" >/dev/null
 origin=$work/src/hello-cpp
 mkdir -p "$origin/ci" && cp "$ci/build-push-verify.sh" "$origin/ci/"
 (
-  cd "$origin" && git init -q && git add -A . && git add -f build/hello &&
+  cd "$origin" && printf 'build/\n' >.gitignore && git init -q && git add -A . &&
     git -c user.name=t -c user.email=t@example.com commit -q -m example
 ) || fail "cannot make the example repository"
 git clone -q "$origin" "$work/checkout" || fail "git clone"
 checkout=$work/checkout
+[[ ! -e $checkout/build/hello ]] || fail "the binary should not be in git"
+mkdir -p "$checkout/build" && cp "$origin/build/hello" "$checkout/build/hello"  # the job's compile step
 mkdir -p "$work/bin" && ln -s "$SLIMBUILD" "$work/bin/slimbuild"
 
 # run_template NAME VAR=VALUE...: the template's shell step in the checkout,

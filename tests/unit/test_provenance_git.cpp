@@ -109,6 +109,20 @@ TEST_CASE("provenance: uncommitted_inputs reports modified, staged, untracked, i
   CHECK(out[0] == fs::canonical(outside.path() / "f").string() + " (not in a git checkout)");
 }
 
+TEST_CASE("provenance: a git-ignored build output is clean, an untracked or modified one is not") {
+  Repo repo;
+  write(repo.dir / "config/db.secret", "a binary built from the commit\n");  // ignored by the repo's .gitignore
+  write(repo.dir / "config/new.conf", "n\n");                               // untracked, not ignored
+  CHECK(provenance::uncommitted_inputs({repo.dir / "app.yml"}, {repo.dir / "config/db.secret"}).empty());
+  CHECK(provenance::uncommitted_inputs({}, {repo.dir / "config/new.conf"}) ==
+        std::vector<std::string>{"config/new.conf (untracked)"});
+  write(repo.dir / "app.yml", "name: changed\n");
+  CHECK(provenance::uncommitted_inputs({}, {repo.dir / "app.yml"}) == std::vector<std::string>{"app.yml (modified)"});
+  // As an input the same ignored file is still refused.
+  CHECK(provenance::uncommitted_inputs({repo.dir / "config/db.secret"}) ==
+        std::vector<std::string>{"config/db.secret (ignored, so not committed)"});
+}
+
 TEST_CASE("provenance: strip_credentials removes secrets and keeps what is needed to clone") {
   using provenance::strip_credentials;
   CHECK(strip_credentials("https://user:tok@host/x.git") == "https://host/x.git");

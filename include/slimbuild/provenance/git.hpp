@@ -30,8 +30,11 @@ std::optional<GitInfo> git_info(const fs::path& dir);
 // Each entry is "<path> (<why>)", why = untracked, modified, deleted, staged
 // but not committed, merge conflict, "ignored, so not committed", or "not in
 // a git checkout" (then the path is absolute). Sorted, no duplicates; empty
-// means every input is committed content.
-std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs);
+// means every input is committed content. `build_outputs` are checked the
+// same way except that git-ignored is fine: the compiled binary is a product
+// of the commit, kept out of git by .gitignore, not an uncommitted input.
+std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
+                                            const std::vector<fs::path>& build_outputs = {});
 
 // SOURCE_DATE_EPOCH if set (Error if it is not a non-negative integer), else
 // the commit time, else 0.
