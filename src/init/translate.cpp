@@ -1,0 +1,576 @@
+// Dockerfile -> starter manifest (see translate.hpp and docs/init.md). The
+// last build stage is the image; earlier stages are named as not translated
+// (slimbuild does not compile). Within the stage, instructions are applied
+// in order with Docker's variable expansion for ARG and ENV; the COPY whose
+// destination is the program ENTRYPOINT/CMD runs becomes `binary:`, every
+// other COPY a `files:` entry. Each instruction either maps onto manifest
+// keys, is a no-op in an image without a shell or package manager, or is
+// recorded as a Note with the reason.
+#include <slimbuild/init/translate.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <slimbuild/util/error.hpp>
+
+namespace slimbuild::init {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Copy {
+  int line = 0;
+  std::string src;        // as written (context-relative)
+  std::string from;       // --from value, empty for the build context
+  std::string image_path; // where a single source lands in the image
+  std::string dest;       // as the manifest will say it ("/etc/app/" for a directory)
+  std::optional<std::string> mode;
+};
+
+struct State {
+  explicit State(const TranslateOptions& o) : opt(o) {}
+  const TranslateOptions& opt;
+  Starter s;
+  std::map<std::string, std::string> vars;   // ARG and ENV values for expansion
+  std::map<std::string, UserRecord> users;
+  std::map<std::string, uint32_t> groups;
+  std::set<std::string> stage_names;
+  std::string workdir = "/";
+  std::vector<Copy> copies;
+  std::optional<std::vector<std::string>> entrypoint, cmd;
+  int entrypoint_line = 0, cmd_line = 0;
+  bool tz_package = false, ca_package = false;
+  std::optional<std::string> localtime_zone;
+  std::string user_spec;  // USER as written (expanded)
+  int user_line = 0;
+  std::string base;       // FROM image of the last stage
+
+  void note(const Instruction& in, std::string why) { s.untranslated.push_back({in.line, in.text, std::move(why)}); }
+};
+
+bool valid_user_name(const std::string& n) {
+  bool ok = !n.empty() && n.size() <= 32 && (n[0] == '_' || (n[0] >= 'a' && n[0] <= 'z'));
+  for (size_t i = 1; ok && i < n.size(); ++i)
+    ok = (n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-';
+  return ok;
+}
+
+// Docker's expansion of $NAME, ${NAME}, ${NAME:-word} and ${NAME:+word};
+// `\$` is a literal dollar. Sets `missing` to a variable with no value.
+std::string expand(const std::string& in, const std::map<std::string, std::string>& vars, std::string& missing) {
+  std::string out;
+  auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '\\' && i + 1 < in.size() && in[i + 1] == '$') { out += '$'; ++i; continue; }
+    if (c != '$' || i + 1 >= in.size()) { out += c; continue; }
+    std::string name, word;
+    char op = 0;
+    if (in[i + 1] == '{') {
+      size_t close = in.find('}', i + 2);
+      if (close == std::string::npos) { out += c; continue; }
+      std::string inner = in.substr(i + 2, close - i - 2);
+      size_t colon = inner.find(':');
+      name = inner.substr(0, colon);
+      if (colon != std::string::npos && colon + 1 < inner.size()) {
+        op = inner[colon + 1];
+        word = inner.substr(colon + 2);
+      }
+      i = close;
+    } else if (is_name(in[i + 1])) {
+      size_t j = i + 1;
+      while (j < in.size() && is_name(in[j])) ++j;
+      name = in.substr(i + 1, j - i - 1);
+      i = j - 1;
+    } else {
+      out += c;
+      continue;
+    }
+    auto it = vars.find(name);
+    bool set = it != vars.end() && !it->second.empty();
+    if (op == '-') out += set ? it->second : word;
+    else if (op == '+') out += set ? word : "";
+    else if (it != vars.end()) out += it->second;
+    else if (missing.empty()) missing = name;
+  }
+  return out;
+}
+
+std::string join_image_path(const std::string& base, const std::string& p) {
+  fs::path r = (!p.empty() && p[0] == '/') ? fs::path(p) : fs::path(base) / p;
+  std::string n = r.lexically_normal().generic_string();
+  if (n.size() > 1 && n.back() == '/') n.pop_back();
+  return n.empty() ? "/" : n;
+}
+
+// A COPY source as the manifest writes it: the build context is the
+// Dockerfile's directory, and a leading '/' in a source still means the
+// context (Docker's rule); relative to the manifest's directory when inside it.
+std::string manifest_source(const std::string& src, const TranslateOptions& opt) {
+  std::string rel = src;
+  while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+  bool trailing = !rel.empty() && rel.back() == '/';
+  fs::path abs = (opt.context_dir / rel).lexically_normal();
+  fs::path r = abs.lexically_relative(opt.manifest_dir);
+  std::string out;
+  if (!r.empty() && *r.begin() != "..") out = r.generic_string();
+  else out = abs.generic_string();
+  if (out.empty()) out = ".";
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (trailing && out != ".") out += '/';
+  return out;
+}
+
+bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+bool is_archive(const std::string& s) {
+  for (const char* ext : {".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst"})
+    if (s.size() > std::string(ext).size() && s.ends_with(ext)) return true;
+  return false;
+}
+
+std::string flag(const Instruction& in, const std::string& name) {
+  for (const auto& [k, v] : in.flags)
+    if (k == name) return v;
+  return {};
+}
+
+// ENV / LABEL arguments: `K=V K2="V 2"`, or the legacy `K V with spaces`.
+std::vector<std::pair<std::string, std::string>> pairs(const std::string& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<std::string> words = split_words(args);
+  if (words.empty()) return out;
+  if (words[0].find('=') == std::string::npos || words[0].front() == '=') {
+    size_t sp = args.find_first_of(" \t");
+    if (sp == std::string::npos) return out;
+    std::string value = args.substr(sp);
+    value.erase(0, value.find_first_not_of(" \t"));
+    std::vector<std::string> vw = split_words(value);  // quotes removed, like Docker
+    std::string joined;
+    if (vw.size() == 1) joined = vw[0];
+    else joined = value;
+    out.emplace_back(words[0], joined);
+    return out;
+  }
+  for (const auto& w : words) {
+    size_t eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) return {};
+    out.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  return out;
+}
+
+bool env_name_ok(const std::string& n) {
+  bool ok = !n.empty() && !std::isdigit(static_cast<unsigned char>(n[0]));
+  for (char c : n) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  return ok;
+}
+
+void classify_base(State& st, const Instruction& in, const std::string& image) {
+  std::string low;
+  for (char c : image) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string repo = low.substr(0, low.find_first_of(":@"));
+  std::string last = repo.substr(repo.rfind('/') == std::string::npos ? 0 : repo.rfind('/') + 1);
+  st.base = image;
+  if (low == "scratch") return;
+  if (low.find("distroless") != std::string::npos) {
+    st.s.ca_certificates = true;
+    st.s.ca_comments.push_back("the distroless base image carries the CA bundle");
+    if (!st.tz_package) st.s.tz_comments.push_back("the distroless base image carries the time-zone database");
+    st.tz_package = true;
+    if (low.find("nonroot") != std::string::npos && st.user_spec.empty()) {
+      st.user_spec = "nonroot";
+      st.user_line = in.line;
+    }
+    st.s.remarks.push_back("line " + std::to_string(in.line) + ": FROM " + image +
+                           ": the image is built from scratch with what distroless provides (CA bundle, zones, "
+                           "passwd) and the binary's own libraries");
+    return;
+  }
+  static const std::set<std::string> distros{"alpine", "debian", "ubuntu", "busybox", "fedora", "centos",
+                                             "rockylinux", "almalinux", "amazonlinux", "ubi", "ubi-minimal",
+                                             "ubi8", "ubi9", "ubi8-minimal", "ubi9-minimal", "opensuse", "leap"};
+  if (distros.count(last)) {
+    std::string r = "line " + std::to_string(in.line) + ": FROM " + image +
+                    ": not used; the image holds only the binary, the libraries it loads and the files below "
+                    "(no shell, no package manager)";
+    if (last == "alpine")
+      r += "; a binary built against Alpine's musl needs its libraries: build it for this machine's libc, or set "
+           "sysroot: to an Alpine root";
+    st.s.remarks.push_back(r);
+    return;
+  }
+  if (st.stage_names.count(low)) {
+    st.note(in, "builds on the earlier stage '" + image + "', which slimbuild does not run");
+    return;
+  }
+  st.note(in, "base image '" + image + "' is not one init knows (scratch, distroless, alpine, debian, ubuntu): "
+              "none of its files are in the image; add what the program needs under files: or libraries:");
+}
+
+void apply_run(State& st, const Instruction& in) {
+  if (in.heredoc) return st.note(in, "heredoc RUN: slimbuild images have no shell to run it");
+  if (in.exec_form) return st.note(in, "RUN in exec form: nothing runs while slimbuild builds; add its output under files:");
+  RunEffects fx = read_run_line(in.args);
+  std::vector<std::string> other;
+  for (const auto& p : fx.packages) {
+    if (p == "ca-certificates" || p == "ca-certificates-bundle") st.ca_package = true;
+    else if (p == "tzdata") st.tz_package = true;
+    else other.push_back(p);
+  }
+  if (fx.ca_update) st.ca_package = true;
+  for (auto& [name, rec] : fx.users) st.users[name] = rec;
+  for (auto& [name, gid] : fx.groups) st.groups[name] = gid;
+  if (fx.localtime_zone) st.localtime_zone = fx.localtime_zone;
+  std::string why;
+  if (!other.empty()) {
+    why = "package";
+    why += other.size() == 1 ? " " : "s ";
+    for (size_t i = 0; i < other.size(); ++i) why += (i ? ", " : "") + other[i];
+    why += " not installed: slimbuild images hold no packages (list a dlopen()ed library under libraries:, "
+           "data files under files:)";
+  }
+  if (!fx.unrecognised.empty()) {
+    if (!why.empty()) why += "; ";
+    why += "not run: ";
+    for (size_t i = 0; i < fx.unrecognised.size(); ++i) why += (i ? "; " : "") + shorten(fx.unrecognised[i], 80);
+    why += " (nothing runs while slimbuild builds: add what it makes under files:, a directory the program "
+           "writes under writable:)";
+  }
+  if (!why.empty()) st.note(in, why);
+}
+
+void apply_copy(State& st, const Instruction& in, std::string args) {
+  std::vector<std::string> words;
+  if (in.exec_form) words = in.argv; else words = split_words(args);
+  if (in.heredoc) return st.note(in, in.keyword + " with a heredoc: write that file into the project and add it under files:");
+  if (words.size() < 2) return st.note(in, in.keyword + " needs a source and a destination");
+  std::string from = flag(in, "from");
+  std::string dest = words.back();
+  words.pop_back();
+  bool into_dir = dest.back() == '/' || words.size() > 1;
+  std::string dest_abs = join_image_path(st.workdir, dest);
+  std::optional<std::string> mode;
+  if (std::string m = flag(in, "chmod"); !m.empty()) {
+    if (m.size() <= 4 && m.find_first_not_of("01234567") == std::string::npos) mode = std::string(4 - m.size(), '0') + m;
+    else st.note(in, "--chmod=" + m + " is not an octal mode: the default mode is used");
+  }
+  if (!flag(in, "chown").empty())
+    st.s.remarks.push_back("line " + std::to_string(in.line) + ": --chown not translated: image files belong to root; "
+                           "list directories the program writes under writable:");
+  if (!from.empty() && !st.stage_names.count(from))
+    return st.note(in, "copies from the image '" + from + "': extract that file into the project and add it under files:");
+  for (const auto& src : words) {
+    if (src.find("://") != std::string::npos || src.rfind("git@", 0) == 0) {
+      st.note(in, "downloads " + src + ": fetch it into the project and add it under files:");
+      continue;
+    }
+    if (has_glob(src)) {
+      st.note(in, "source " + src + " is a wildcard: list the files (or their directory) under files:");
+      continue;
+    }
+    if (in.keyword == "ADD" && is_archive(src) && from.empty()) {
+      st.note(in, "ADD unpacks " + src + ": unpack it into the project and add the directory under files:");
+      continue;
+    }
+    std::string base = src;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    base = fs::path(base).filename().string();
+    Copy c;
+    c.line = in.line;
+    c.src = src;
+    c.from = from;
+    c.mode = mode;
+    c.image_path = into_dir ? join_image_path(dest_abs, base) : dest_abs;
+    c.dest = into_dir ? (dest_abs == "/" ? "/" : dest_abs + "/") : dest_abs;
+    st.copies.push_back(c);
+  }
+}
+
+void apply_user(State& st, const Instruction& in, const std::string& spec) {
+  std::string user = spec.substr(0, spec.find(':'));
+  if (user == "root" || user == "0") {
+    st.note(in, "USER " + spec + ": slimbuild refuses root; the image runs as a new non-root user (see user:)");
+    st.user_spec.clear();
+    return;
+  }
+  st.user_spec = spec;
+  st.user_line = in.line;
+}
+
+// The user: block from USER and the adduser/useradd lines before it.
+void finish_user(State& st) {
+  Starter& s = st.s;
+  if (st.user_spec.empty()) {
+    s.user_comments.push_back("the Dockerfile runs as root (no non-root USER); slimbuild refuses root, so this is a new user");
+    return;
+  }
+  std::string user = st.user_spec.substr(0, st.user_spec.find(':'));
+  std::string group = st.user_spec.find(':') == std::string::npos ? "" : st.user_spec.substr(st.user_spec.find(':') + 1);
+  std::string where = "USER " + st.user_spec + " (line " + std::to_string(st.user_line) + ")";
+  if (auto uid = parse_id(user)) {
+    s.uid = *uid;
+    for (const auto& [name, rec] : st.users)
+      if (rec.uid == uid && valid_user_name(name)) s.user_name = name;
+    s.user_comments.push_back("from " + where);
+  } else if (auto it = st.users.find(user); it != st.users.end() && it->second.uid) {
+    s.uid = *it->second.uid;
+    s.user_name = user;
+    s.user_comments.push_back("from " + where + " and the RUN line that created it");
+    if (it->second.gid) s.gid = *it->second.gid;
+    else if (!it->second.group.empty() && st.groups.count(it->second.group)) s.gid = st.groups[it->second.group];
+    if (it->second.busybox_system && !s.gid)
+      s.user_comments.push_back("Alpine's `adduser -S` put it in group nogroup (65533); here its group has gid = uid");
+  } else if (user == "nonroot" || user == "nobody") {
+    s.uid = user == "nonroot" ? 65532 : 65534;
+    s.user_name = user;
+    s.user_comments.push_back("from " + where + " (the " + user + " user of distroless/Debian)");
+  } else {
+    s.user_name = valid_user_name(user) ? user : "app";
+    s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "no uid for '" + user +
+                              "' in the Dockerfile: uid 65532 is used; set user.uid to the one the program expects"});
+  }
+  if (!valid_user_name(s.user_name)) s.user_name = "app";
+  if (!group.empty()) {
+    if (auto gid = parse_id(group)) s.gid = *gid;
+    else if (st.groups.count(group)) s.gid = st.groups[group];
+    else s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "no gid for group '" + group + "': gid = uid is used"});
+  }
+  if (s.uid == 0 || (s.gid && *s.gid == 0)) {
+    s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "resolves to uid or gid 0: slimbuild refuses root; uid 65532 is used"});
+    s.uid = 65532;
+    s.gid.reset();
+    s.user_name = "app";
+  }
+}
+
+// The program the image runs, as written in ENTRYPOINT (else CMD).
+std::optional<std::string> program_of(const State& st) {
+  if (st.entrypoint && !st.entrypoint->empty()) return st.entrypoint->front();
+  if (st.cmd && !st.cmd->empty()) return st.cmd->front();
+  return std::nullopt;
+}
+
+const Copy* find_binary(const State& st, const std::string& program) {
+  const Copy* hit = nullptr;
+  if (program.find('/') != std::string::npos) {
+    std::string want = join_image_path(st.workdir, program);
+    for (const auto& c : st.copies)
+      if (c.image_path == want) hit = &c;
+    return hit;
+  }
+  // A bare name is looked up in PATH.
+  for (const auto& c : st.copies) {
+    fs::path p(c.image_path);
+    std::string dir = p.parent_path().generic_string();
+    if (p.filename() == program && (dir == "/usr/local/bin" || dir == "/usr/bin" || dir == "/bin" ||
+                                    dir == "/usr/local/sbin" || dir == "/usr/sbin" || dir == "/sbin"))
+      hit = &c;
+  }
+  return hit;
+}
+
+void apply_command(State& st, const Instruction& in, const std::string& args, bool is_entrypoint) {
+  std::vector<std::string> argv;
+  if (in.exec_form) {
+    argv = in.argv;
+  } else {
+    if (args.find_first_of("$|&;<>()`*?~") != std::string::npos) {
+      st.note(in, in.keyword + " in shell form uses shell syntax, and the image has no shell: write it as an exec "
+                  "form list under " + (is_entrypoint ? "entrypoint:" : "cmd:"));
+      return;
+    }
+    argv = split_words(args);
+    st.s.remarks.push_back("line " + std::to_string(in.line) + ": " + in.keyword +
+                           " in shell form runs the program directly here (the image has no /bin/sh)");
+  }
+  if (is_entrypoint) { st.entrypoint = argv; st.entrypoint_line = in.line; }
+  else { st.cmd = argv; st.cmd_line = in.line; }
+}
+
+void apply(State& st, const Instruction& in) {
+  const std::string& k = in.keyword;
+  if (k == "ARG") {
+    for (const auto& w : split_words(in.args)) {
+      size_t eq = w.find('=');
+      std::string name = w.substr(0, eq);
+      if (eq != std::string::npos) { std::string m; st.vars[name] = expand(w.substr(eq + 1), st.vars, m); }
+      else if (!st.vars.count(name)) st.vars[name];  // declared, empty: `--build-arg` would set it
+    }
+    return;
+  }
+  if (k == "RUN") return apply_run(st, in);
+  if (k == "HEALTHCHECK" || k == "ONBUILD" || k == "SHELL")
+    return st.note(in, k + " has no manifest equivalent" + std::string(k == "HEALTHCHECK" ? " (a health check is the runtime's job: docker run --health-cmd, a Kubernetes probe)" : ""));
+  if (k == "CMD" || k == "ENTRYPOINT") {
+    if (in.exec_form) return apply_command(st, in, in.args, k == "ENTRYPOINT");
+  }
+  std::string missing;
+  std::string args = in.exec_form ? in.args : expand(in.args, st.vars, missing);
+  if (!missing.empty()) return st.note(in, "uses $" + missing + ", which has no value here (give the ARG a default)");
+  if (k == "FROM") return;  // handled by the stage split
+  if (k == "CMD" || k == "ENTRYPOINT") return apply_command(st, in, args, k == "ENTRYPOINT");
+  if (k == "ENV") {
+    auto kv = pairs(args);
+    if (kv.empty()) return st.note(in, "ENV without a NAME=value");
+    for (auto& [name, value] : kv) {
+      st.vars[name] = value;
+      if (!env_name_ok(name)) { st.note(in, "'" + name + "' is not an environment variable name"); continue; }
+      if (name == "TZ") { st.s.timezone = value; continue; }
+      st.s.env[name] = value;
+    }
+    return;
+  }
+  if (k == "LABEL") {
+    auto kv = pairs(args);
+    if (kv.empty()) return st.note(in, "LABEL without a key=value");
+    for (auto& [name, value] : kv) st.s.labels[name] = value;
+    return;
+  }
+  if (k == "MAINTAINER") { st.s.labels["org.opencontainers.image.authors"] = args; return; }
+  if (k == "EXPOSE") {
+    for (const auto& w : split_words(args)) {
+      std::string port = w.substr(0, w.find('/'));
+      std::string proto = w.find('/') == std::string::npos ? "tcp" : w.substr(w.find('/') + 1);
+      for (char& c : proto) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto n = parse_id(port);
+      if (!n || *n == 0 || *n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp")) {
+        st.note(in, "'" + w + "' is not a port (NUMBER or NUMBER/tcp|udp; ranges are not translated)");
+        continue;
+      }
+      std::string p = std::to_string(*n) + "/" + proto;
+      if (std::find(st.s.ports.begin(), st.s.ports.end(), p) == st.s.ports.end()) st.s.ports.push_back(p);
+    }
+    return;
+  }
+  if (k == "WORKDIR") {
+    if (args.empty()) return st.note(in, "WORKDIR without a path");
+    st.workdir = join_image_path(st.workdir, args);
+    st.s.workdir = st.workdir;
+    return;
+  }
+  if (k == "USER") {
+    auto w = split_words(args);
+    if (w.size() != 1) return st.note(in, "USER takes one NAME[:GROUP] or UID[:GID]");
+    return apply_user(st, in, w[0]);
+  }
+  if (k == "COPY" || k == "ADD") return apply_copy(st, in, args);
+  if (k == "STOPSIGNAL") { st.s.stop_signal = args; return; }
+  if (k == "VOLUME") {
+    std::vector<std::string> v = in.exec_form ? in.argv : split_words(args);
+    for (const auto& p : v) {
+      if (p.empty() || p[0] != '/') { st.note(in, "volume '" + p + "' is not an absolute path"); continue; }
+      st.s.volumes.push_back(join_image_path("/", p));
+    }
+    return;
+  }
+  st.note(in, "unknown instruction " + k);
+}
+
+}  // namespace
+
+Starter translate(const Dockerfile& df, const TranslateOptions& opt) {
+  State st(opt);
+  for (const auto& n : df.notes) st.s.untranslated.push_back(n);
+
+  // Stages: every FROM starts one; the last one is the image.
+  std::vector<size_t> stage_starts;
+  for (size_t i = 0; i < df.instructions.size(); ++i)
+    if (df.instructions[i].keyword == "FROM") stage_starts.push_back(i);
+  size_t last = stage_starts.empty() ? 0 : stage_starts.back();
+  std::string missing;
+  int stage_index = 0;
+  for (size_t i = 0; i < last; ++i) {
+    const Instruction& in = df.instructions[i];
+    if (in.keyword == "FROM") {
+      auto w = split_words(in.args);
+      if (w.size() == 3) {
+        std::string as = w[1];
+        for (char& c : as) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (as == "as") {
+          std::string name = w[2];
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          st.stage_names.insert(name);
+        }
+      }
+      st.stage_names.insert(std::to_string(stage_index++));  // --from=0 names the first stage
+    }
+    if (in.keyword == "ARG" && (stage_starts.empty() || i < stage_starts.front())) { apply(st, in); continue; }
+    st.note(in, "in an earlier build stage, which slimbuild does not run: build its output first");
+  }
+  if (stage_starts.empty()) {
+    st.s.untranslated.push_back({0, "(no FROM)", "not a complete Dockerfile: no FROM line"});
+  } else {
+    const Instruction& from = df.instructions[last];
+    auto words = split_words(expand(from.args, st.vars, missing));
+    std::string image = words.empty() ? std::string() : words.front();
+    classify_base(st, from, image);
+  }
+  for (size_t i = stage_starts.empty() ? 0 : last + 1; i < df.instructions.size(); ++i) apply(st, df.instructions[i]);
+
+  Starter& s = st.s;
+  s.header.push_back("Translated from " + opt.dockerfile_label + " by `slimbuild init --from-dockerfile`.");
+  s.header.push_back("Check it, then build: slimbuild build THIS-FILE -o out/IMAGE");
+
+  // binary: the COPY that puts the program in place.
+  std::optional<std::string> program = program_of(st);
+  const Copy* bin = program ? find_binary(st, *program) : nullptr;
+  if (!program && st.copies.size() == 1) bin = &st.copies.front();
+  if (!bin) {
+    if (!program)
+      throw Error(opt.dockerfile_label + ": neither ENTRYPOINT nor CMD names the program, and the last stage copies "
+                  "more or less than one file",
+                  "add ENTRYPOINT [\"/path/of/program\"] to the Dockerfile, or write binary: yourself (docs/init.md)");
+    throw Error(opt.dockerfile_label + ": no COPY or ADD in the last stage puts the program " + shorten(*program) +
+                    " into the image (does it come from the base image " + (st.base.empty() ? "?" : st.base) + "?)",
+                "slimbuild images hold one application binary and no shell: COPY your program to the path "
+                "ENTRYPOINT runs, or write binary: yourself (docs/init.md)");
+  }
+  s.binary_path = manifest_source(bin->src, opt);
+  s.binary_dest = bin->image_path;
+  if (!bin->from.empty())
+    s.binary_comments.push_back("built by the build stage '" + bin->from + "' (line " + std::to_string(bin->line) +
+                                " copies it from there): build it first so that " + s.binary_path + " exists");
+  for (const auto& c : st.copies) {
+    if (&c == bin) continue;
+    s.files.push_back({manifest_source(c.src, opt), c.dest, c.mode});
+    if (!c.from.empty())
+      s.remarks.push_back("line " + std::to_string(c.line) + ": " + c.src + " comes from the build stage '" + c.from +
+                          "': build it first");
+  }
+  // ENTRYPOINT/CMD with the program where the binary now is.
+  auto rewrite = [&](std::vector<std::string> argv) {
+    if (!argv.empty() && argv.front() == *program) argv.front() = s.binary_dest;
+    return argv;
+  };
+  if (st.entrypoint && !st.entrypoint->empty()) {
+    s.entrypoint = rewrite(*st.entrypoint);
+    if (st.cmd) s.cmd = st.cmd;
+  } else if (st.cmd && !st.cmd->empty()) {
+    // CMD alone: docker run ARGS replaces the whole command, as here.
+    s.entrypoint = std::vector<std::string>{};
+    s.cmd = rewrite(*st.cmd);
+  }
+  s.name = opt.name.empty() ? manifest_name(fs::path(s.binary_dest).filename().string()) : opt.name;
+
+  finish_user(st);
+  if (st.ca_package && !s.ca_certificates) {
+    s.ca_certificates = true;
+    s.ca_comments.push_back("the Dockerfile installs ca-certificates");
+  }
+  if (!s.timezone && st.localtime_zone && st.localtime_zone->find('$') == std::string::npos)
+    s.timezone = st.localtime_zone;
+  if (st.tz_package) {
+    s.tzdata_all = true;
+    if (s.tz_comments.empty()) s.tz_comments.push_back("the Dockerfile installs tzdata (all zones)");
+    s.tz_comments.push_back("list only the zones the program loads (e.g. [Europe/Ljubljana, UTC]) for a smaller image");
+  }
+  if (s.timezone && !st.tz_package)
+    s.tz_comments.push_back("timezone: also puts that zone in the image");
+  std::stable_sort(s.untranslated.begin(), s.untranslated.end(),
+                   [](const Note& a, const Note& b) { return a.line < b.line; });
+  return s;
+}
+
+}  // namespace slimbuild::init
