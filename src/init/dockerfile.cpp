@@ -212,6 +212,8 @@ Dockerfile parse_dockerfile(std::string_view text) {
     lines.push_back(text.substr(pos, nl - pos));
     pos = nl + 1;
   }
+  for (auto& l : lines)  // CRLF files
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
 
   Dockerfile out;
   char escape = '\\';
@@ -294,7 +296,6 @@ Dockerfile parse_dockerfile(std::string_view text) {
         ins.heredoc = true;
         while (i < lines.size()) {
           std::string_view body = lines[i];
-          if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
           if (strip_tabs) while (!body.empty() && body.front() == '\t') body.remove_prefix(1);
           ins.end_line = static_cast<int>(i) + 1;
           ++i;

@@ -47,7 +47,7 @@ RunEffects read_run_line(const std::string& shell_command);
 std::optional<uint32_t> parse_id(const std::string& text);
 
 // A name the manifest accepts ([a-z0-9._-]+, starting with a letter or digit)
-// made from a file name: "Stats_Linux" -> "stats-linux"; "" -> "app".
+// made from a file name: "Stats Linux" -> "stats-linux"; "" -> "app".
 std::string manifest_name(const std::string& file_name);
 
 }  // namespace slimbuild::init
