@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <random>
 #include <yaml-cpp/yaml.h>
 
 #include <slimbuild/init/from_binary.hpp>
@@ -261,4 +262,31 @@ TEST_CASE("init manifest writer: hostile notes stay comments", "[init]") {
   CHECK(n["name"].as<std::string>() == "x");
   CHECK_FALSE(n["user"]["uid"].as<std::string>() == "0");
   CHECK(yaml.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("init translate: mutated Dockerfiles give a starter or an Error, and valid YAML", "[init]") {
+  std::mt19937 rng(1313);
+  const std::string base = kIssueDockerfile;
+  const std::string junk = "\\\"'[]{}:#$`\n\t -=/\xff\x00*&!|>%@,";
+  int starters = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string s = base;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 6); ++k) {
+      size_t at = rng() % (s.size() + 1);
+      if (rng() % 2) s.insert(at, 1, junk[rng() % junk.size()]);
+      else if (at < s.size()) s.erase(at, 1 + rng() % 8);
+    }
+    try {
+      Starter st = translate(parse_dockerfile(s), opts());
+      std::string yaml = write_manifest(st);
+      YAML::Node doc = YAML::Load(yaml);
+      CHECK(doc["name"].as<std::string>() == st.name);
+      CHECK(doc["binary"]["path"].as<std::string>() == st.binary_path);
+      CHECK(doc["binary"]["dest"].as<std::string>() == st.binary_dest);
+      ++starters;
+    } catch (const slimbuild::Error&) {
+      // a clear refusal is fine
+    }
+  }
+  CHECK(starters > 100);
 }
