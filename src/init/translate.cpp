@@ -249,6 +249,8 @@ void apply_copy(State& st, const Instruction& in, std::string args) {
   std::string from = flag(in, "from");
   std::string dest = words.back();
   words.pop_back();
+  if (dest.empty() || std::find(words.begin(), words.end(), std::string()) != words.end())
+    return st.note(in, in.keyword + " with an empty source or destination");
   bool into_dir = dest.back() == '/' || words.size() > 1;
   std::string dest_abs = join_image_path(st.workdir, dest);
   std::optional<std::string> mode;

@@ -184,6 +184,10 @@ TEST_CASE("init translate: no program in the image is a clear error", "[init]") 
   CHECK_THROWS_WITH(tr("FROM alpine\nENTRYPOINT [\"/bin/sh\", \"-c\", \"echo\"]\n"),
                     Catch::Contains("no COPY or ADD in the last stage puts the program /bin/sh"));
   CHECK_THROWS_AS(tr(""), slimbuild::Error);
+  // Found by the fuzz target: an empty destination word is a note, not undefined behaviour.
+  Starter empty = tr("FROM scratch\nCOPY [\"app\", \"\"]\nCOPY app /app\nCOPY '' /x\nENTRYPOINT [\"/app\"]\n");
+  CHECK(noted(empty, 2, "empty source or destination"));
+  CHECK(noted(empty, 4, "empty source or destination"));
   CHECK_THROWS_AS(tr("\xff\xfe binary \x00 junk"), slimbuild::Error);
   CHECK_THROWS_WITH(tr("FROM scratch\nCMD $(whoami)\n"), Catch::Contains("neither ENTRYPOINT nor CMD"));
 }
