@@ -405,14 +405,12 @@ void apply(State& st, const Instruction& in) {
   if (k == "RUN") return apply_run(st, in);
   if (k == "HEALTHCHECK" || k == "ONBUILD" || k == "SHELL")
     return st.note(in, k + " has no manifest equivalent" + std::string(k == "HEALTHCHECK" ? " (a health check is the runtime's job: docker run --health-cmd, a Kubernetes probe)" : ""));
-  if (k == "CMD" || k == "ENTRYPOINT") {
-    if (in.exec_form) return apply_command(st, in, in.args, k == "ENTRYPOINT");
-  }
+  // Not expanded: the exec form never is, and in the shell form `$X` was the shell's job at run time.
+  if (k == "CMD" || k == "ENTRYPOINT") return apply_command(st, in, in.args, k == "ENTRYPOINT");
   std::string missing;
   std::string args = in.exec_form ? in.args : expand(in.args, st.vars, missing);
   if (!missing.empty()) return st.note(in, "uses $" + missing + ", which has no value here (give the ARG a default)");
   if (k == "FROM") return;  // handled by the stage split
-  if (k == "CMD" || k == "ENTRYPOINT") return apply_command(st, in, args, k == "ENTRYPOINT");
   if (k == "ENV") {
     auto kv = pairs(args);
     if (kv.empty()) return st.note(in, "ENV without a NAME=value");
@@ -501,15 +499,16 @@ Starter translate(const Dockerfile& df, const TranslateOptions& opt) {
     if (in.keyword == "ARG" && (stage_starts.empty() || i < stage_starts.front())) { apply(st, in); continue; }
     st.note(in, "in an earlier build stage, which slimbuild does not run: build its output first");
   }
-  if (stage_starts.empty()) {
-    st.s.untranslated.push_back({0, "(no FROM)", "not a complete Dockerfile: no FROM line"});
-  } else {
+  if (stage_starts.empty())
+    throw Error(opt.dockerfile_label + " has no FROM instruction: it is not a Dockerfile",
+                "pass the Dockerfile the image is built from");
+  {
     const Instruction& from = df.instructions[last];
     auto words = split_words(expand(from.args, st.vars, missing));
     std::string image = words.empty() ? std::string() : words.front();
     classify_base(st, from, image);
   }
-  for (size_t i = stage_starts.empty() ? 0 : last + 1; i < df.instructions.size(); ++i) apply(st, df.instructions[i]);
+  for (size_t i = last + 1; i < df.instructions.size(); ++i) apply(st, df.instructions[i]);
 
   Starter& s = st.s;
   s.header.push_back("Translated from " + opt.dockerfile_label + " by `slimbuild init --from-dockerfile`.");

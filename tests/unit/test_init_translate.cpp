@@ -169,6 +169,8 @@ TEST_CASE("init translate: what cannot be translated is named with its line", "[
   CHECK(noted(s, 13, "ONBUILD"));
   CHECK(noted(s, 14, "unknown instruction FROBNICATE"));
   CHECK(noted(s, 15, "$UNSET_VAR"));
+  CHECK(tr("FROM scratch\nCOPY app /app\nCMD /app --port $PORT\n").untranslated.at(0).why.find("shell syntax") != std::string::npos);
+  CHECK_THROWS_WITH(tr("COPY app /app\nENTRYPOINT [\"/app\"]\n"), Catch::Contains("no FROM instruction"));
   // Shell-form CMD without shell syntax: run directly, with a remark; bare name found in PATH.
   CHECK(s.binary_dest == "/usr/bin/app");
   CHECK(s.cmd == std::vector<std::string>{"/usr/bin/app", "--port", "80"});
