@@ -8,7 +8,9 @@
 # zone, CA bundle and port - checked by running it. Then `init BINARY` on the
 # system curl (TLS: ca_certificates) and on the static Go example (CA pool
 # and zones), each built and run. And the refusals: no overwrite without
-# --force, bad arguments, a file that is not a Dockerfile.
+# --force, bad arguments, a file that is not a Dockerfile. The translated
+# image also runs under a private dockerd (docker load, hardened docker run,
+# docker inspect).
 source "$(dirname "$0")/lib.sh"
 need_root
 need_cmd umoci gcc curl
@@ -138,6 +140,22 @@ for _ in $(seq 1 50); do
 done
 wait "$server" 2>/dev/null || true
 assert_contains "$body" "uid=1000 gid=1000 user=www-data" "answer of the image's program on port $port (log: $(cat "$work/serve.log"))"
+
+# The real runtime agrees: docker load + a hardened docker run as the image's
+# own User, and docker inspect showing what the Dockerfile declared.
+source "$SLIMBUILD_SOURCE_DIR/tests/support/dockerd.sh"
+need_cmd docker dockerd
+dockerd_start
+"$SLIMBUILD" build "$manifest" --format docker-archive --tag localhost/init/service:1 -o "$work/service.tar" \
+  >/dev/null 2>"$work/archive.err" || fail "docker-archive build: $(cat "$work/archive.err")"
+loaded=$(docker load -i "$work/service.tar" 2>&1) || fail "docker load failed: $loaded"
+output=$(docker run --rm --network none --read-only --cap-drop ALL --security-opt no-new-privileges \
+  localhost/init/service:1 2>&1) || fail "docker run of the translated image failed: $output"
+assert_contains "$output" "uid=1000 gid=1000 user=www-data TZ=Europe/Ljubljana zone=23:13 CET +0100" "docker run of the translated image"
+assert_match "$output" "certs=[1-9][0-9]* cwd=/app exe=/app/service" "docker run of the translated image"
+inspect=$(docker inspect --format '{{json .Config.ExposedPorts}} {{.Config.User}} {{.Config.WorkingDir}} {{json .Config.Entrypoint}}' localhost/init/service:1)
+assert_eq '{"3000/tcp":{}} 1000:1000 /app ["/app/service"]' "$inspect" "docker inspect of the translated image"
+dockerd_stop
 
 # --- init BINARY: the system curl (links libcurl/OpenSSL) ----------------------
 curl_manifest=$work/curl/slimbuild.yml
