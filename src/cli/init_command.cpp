@@ -111,6 +111,7 @@ Command add_init_command(CLI::App& root) {
     }
     std::string text = init::write_manifest(starter);
 
+    for (const auto& r : starter.remarks) util::info("note: " + r);
     for (const auto& n : starter.untranslated)
       util::warn("not translated: line " + std::to_string(n.line) + ": " + n.text + ": " + n.why);
     // The loader's opinion now, so a problem shows before the first build;
