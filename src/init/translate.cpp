@@ -417,7 +417,10 @@ void apply(State& st, const Instruction& in) {
     for (auto& [name, value] : kv) {
       st.vars[name] = value;
       if (!env_name_ok(name)) { st.note(in, "'" + name + "' is not an environment variable name"); continue; }
-      if (name == "TZ") { st.s.timezone = value; continue; }
+      if (name == "TZ") {
+        if (value.empty()) st.s.timezone.reset(); else st.s.timezone = value;
+        continue;
+      }
       st.s.env[name] = value;
     }
     return;

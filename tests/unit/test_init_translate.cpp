@@ -203,6 +203,8 @@ TEST_CASE("init translate: ARG defaults and ENV values expand", "[init]") {
   CHECK(s.binary_path == "bin/app-1.2");
   CHECK(s.binary_dest == "/opt/app/app");
   CHECK(s.entrypoint == std::vector<std::string>{"/opt/app/app"});
+  // ENV TZ= (empty) takes the zone back.
+  CHECK_FALSE(tr("FROM scratch\nENV TZ=UTC\nENV TZ=\nCOPY app /app\n").timezone);
 }
 
 TEST_CASE("init translate: recognised RUN commands", "[init]") {
