@@ -241,6 +241,34 @@ void apply_run(State& st, const Instruction& in) {
   if (!why.empty()) st.note(in, why);
 }
 
+// `COPY --from=build /etc/ssl/certs/ca-certificates.crt ...`, the zone
+// database and /etc/passwd, as scratch images copy them from a builder:
+// what slimbuild makes itself from ca_certificates:, tzdata: and user:.
+bool system_file_copy(State& st, const Instruction& in, const std::string& src) {
+  std::string p = "/" + src;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  p = fs::path(p).lexically_normal().generic_string();
+  std::string where = "line " + std::to_string(in.line) + ": ";
+  if (p == "/etc/ssl/certs/ca-certificates.crt" || p == "/etc/ssl/certs" || p == "/etc/ssl/cert.pem" ||
+      p == "/etc/pki/tls/certs/ca-bundle.crt") {
+    st.ca_package = true;
+    st.s.remarks.push_back(where + "the copied CA bundle is ca_certificates: (this system's bundle)");
+    return true;
+  }
+  if (p == "/usr/share/zoneinfo" || p.rfind("/usr/share/zoneinfo/", 0) == 0) {
+    std::string zone = p == "/usr/share/zoneinfo" ? "" : p.substr(std::string("/usr/share/zoneinfo/").size());
+    if (zone.empty()) st.tz_package = true;
+    else if (std::find(st.s.zones.begin(), st.s.zones.end(), zone) == st.s.zones.end()) st.s.zones.push_back(zone);
+    st.s.remarks.push_back(where + "the copied zone data is tzdata: (this system's zoneinfo)");
+    return true;
+  }
+  if (p == "/etc/passwd" || p == "/etc/group") {
+    st.s.remarks.push_back(where + p + " is written from user: (one user, its group)");
+    return true;
+  }
+  return false;
+}
+
 void apply_copy(State& st, const Instruction& in, std::string args) {
   std::vector<std::string> words;
   if (in.exec_form) words = in.argv; else words = split_words(args);
@@ -264,6 +292,7 @@ void apply_copy(State& st, const Instruction& in, std::string args) {
   if (!from.empty() && !st.stage_names.count(from))
     return st.note(in, "copies from the image '" + from + "': extract that file into the project and add it under files:");
   for (const auto& src : words) {
+    if (system_file_copy(st, in, src)) continue;
     if (src.find("://") != std::string::npos || src.rfind("git@", 0) == 0) {
       st.note(in, "downloads " + src + ": fetch it into the project and add it under files:");
       continue;

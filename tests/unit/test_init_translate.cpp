@@ -298,3 +298,18 @@ TEST_CASE("init translate: mutated Dockerfiles give a starter or an Error, and v
   }
   CHECK(starters > 100);
 }
+
+TEST_CASE("init translate: a scratch image's copied CA bundle, zones and passwd become their keys", "[init]") {
+  Starter s = tr("FROM golang:1.22-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /bin/app .\n"
+                 "FROM scratch\nCOPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n"
+                 "COPY --from=build /usr/share/zoneinfo/Europe/Ljubljana /usr/share/zoneinfo/Europe/Ljubljana\n"
+                 "COPY --from=build /etc/passwd /etc/passwd\nCOPY --from=build /bin/app /bin/app\nUSER 1000\n"
+                 "ENTRYPOINT [\"/bin/app\"]\n");
+  CHECK(s.ca_certificates);
+  CHECK(s.zones == std::vector<std::string>{"Europe/Ljubljana"});
+  CHECK_FALSE(s.tzdata_all);
+  CHECK(s.files.empty());
+  CHECK(s.binary_path == "bin/app");
+  CHECK(s.uid == 1000);
+  CHECK(noted(s, 4, "earlier build stage"));
+}
