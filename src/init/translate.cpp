@@ -8,6 +8,8 @@
 // recorded as a Note with the reason.
 #include <slimbuild/init/translate.hpp>
 
+#include "init/translate_state.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -17,44 +19,16 @@ namespace slimbuild::init {
 
 namespace fs = std::filesystem;
 
-namespace {
+using namespace detail;
 
-struct Copy {
-  int line = 0;
-  std::string src;        // as written (context-relative)
-  std::string from;       // --from value, empty for the build context
-  std::string image_path; // where a single source lands in the image
-  std::string dest;       // as the manifest will say it ("/etc/app/" for a directory)
-  std::optional<std::string> mode;
-};
-
-struct State {
-  explicit State(const TranslateOptions& o) : opt(o) {}
-  const TranslateOptions& opt;
-  Starter s;
-  std::map<std::string, std::string> vars;   // ARG and ENV values for expansion
-  std::map<std::string, UserRecord> users;
-  std::map<std::string, uint32_t> groups;
-  std::set<std::string> stage_names;
-  std::string workdir = "/";
-  std::vector<Copy> copies;
-  std::optional<std::vector<std::string>> entrypoint, cmd;
-  int entrypoint_line = 0, cmd_line = 0;
-  bool tz_package = false, ca_package = false;
-  std::optional<std::string> localtime_zone;
-  std::string user_spec;  // USER as written (expanded)
-  int user_line = 0;
-  std::string base;       // FROM image of the last stage
-
-  void note(const Instruction& in, std::string why) { s.untranslated.push_back({in.line, in.text, std::move(why)}); }
-};
-
-bool valid_user_name(const std::string& n) {
-  bool ok = !n.empty() && n.size() <= 32 && (n[0] == '_' || (n[0] >= 'a' && n[0] <= 'z'));
-  for (size_t i = 1; ok && i < n.size(); ++i)
-    ok = (n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_' || n[i] == '-';
-  return ok;
+std::string detail::join_image_path(const std::string& base, const std::string& p) {
+  fs::path r = (!p.empty() && p[0] == '/') ? fs::path(p) : fs::path(base) / p;
+  std::string n = r.lexically_normal().generic_string();
+  if (n.size() > 1 && n.back() == '/') n.pop_back();
+  return n.empty() ? "/" : n;
 }
+
+namespace {
 
 // Docker's expansion of $NAME, ${NAME}, ${NAME:-word} and ${NAME:+word};
 // `\$` is a literal dollar. Sets `missing` to a variable with no value.
@@ -95,45 +69,6 @@ std::string expand(const std::string& in, const std::map<std::string, std::strin
     else if (missing.empty()) missing = name;
   }
   return out;
-}
-
-std::string join_image_path(const std::string& base, const std::string& p) {
-  fs::path r = (!p.empty() && p[0] == '/') ? fs::path(p) : fs::path(base) / p;
-  std::string n = r.lexically_normal().generic_string();
-  if (n.size() > 1 && n.back() == '/') n.pop_back();
-  return n.empty() ? "/" : n;
-}
-
-// A COPY source as the manifest writes it: the build context is the
-// Dockerfile's directory, and a leading '/' in a source still means the
-// context (Docker's rule); relative to the manifest's directory when inside it.
-std::string manifest_source(const std::string& src, const TranslateOptions& opt) {
-  std::string rel = src;
-  while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-  bool trailing = !rel.empty() && rel.back() == '/';
-  fs::path abs = (opt.context_dir / rel).lexically_normal();
-  fs::path r = abs.lexically_relative(opt.manifest_dir);
-  std::string out;
-  if (!r.empty() && *r.begin() != "..") out = r.generic_string();
-  else out = abs.generic_string();
-  if (out.empty()) out = ".";
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (trailing && out != ".") out += '/';
-  return out;
-}
-
-bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
-
-bool is_archive(const std::string& s) {
-  for (const char* ext : {".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst"})
-    if (s.size() > std::string(ext).size() && s.ends_with(ext)) return true;
-  return false;
-}
-
-std::string flag(const Instruction& in, const std::string& name) {
-  for (const auto& [k, v] : in.flags)
-    if (k == name) return v;
-  return {};
 }
 
 // ENV / LABEL arguments: `K=V K2="V 2"`, or the legacy `K V with spaces`.
@@ -241,165 +176,11 @@ void apply_run(State& st, const Instruction& in) {
   if (!why.empty()) st.note(in, why);
 }
 
-// `COPY --from=build /etc/ssl/certs/ca-certificates.crt ...`, the zone
-// database and /etc/passwd, as scratch images copy them from a builder:
-// what slimbuild makes itself from ca_certificates:, tzdata: and user:.
-bool system_file_copy(State& st, const Instruction& in, const std::string& src) {
-  std::string p = "/" + src;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  p = fs::path(p).lexically_normal().generic_string();
-  std::string where = "line " + std::to_string(in.line) + ": ";
-  if (p == "/etc/ssl/certs/ca-certificates.crt" || p == "/etc/ssl/certs" || p == "/etc/ssl/cert.pem" ||
-      p == "/etc/pki/tls/certs/ca-bundle.crt") {
-    st.ca_package = true;
-    st.s.remarks.push_back(where + "the copied CA bundle is ca_certificates: (this system's bundle)");
-    return true;
-  }
-  if (p == "/usr/share/zoneinfo" || p.rfind("/usr/share/zoneinfo/", 0) == 0) {
-    std::string zone = p == "/usr/share/zoneinfo" ? "" : p.substr(std::string("/usr/share/zoneinfo/").size());
-    if (zone.empty()) st.tz_package = true;
-    else if (std::find(st.s.zones.begin(), st.s.zones.end(), zone) == st.s.zones.end()) st.s.zones.push_back(zone);
-    st.s.remarks.push_back(where + "the copied zone data is tzdata: (this system's zoneinfo)");
-    return true;
-  }
-  if (p == "/etc/passwd" || p == "/etc/group") {
-    st.s.remarks.push_back(where + p + " is written from user: (one user, its group)");
-    return true;
-  }
-  return false;
-}
-
-void apply_copy(State& st, const Instruction& in, std::string args) {
-  std::vector<std::string> words;
-  if (in.exec_form) words = in.argv; else words = split_words(args);
-  if (in.heredoc) return st.note(in, in.keyword + " with a heredoc: write that file into the project and add it under files:");
-  if (words.size() < 2) return st.note(in, in.keyword + " needs a source and a destination");
-  std::string from = flag(in, "from");
-  std::string dest = words.back();
-  words.pop_back();
-  if (dest.empty() || std::find(words.begin(), words.end(), std::string()) != words.end())
-    return st.note(in, in.keyword + " with an empty source or destination");
-  bool into_dir = dest.back() == '/' || words.size() > 1;
-  std::string dest_abs = join_image_path(st.workdir, dest);
-  std::optional<std::string> mode;
-  if (std::string m = flag(in, "chmod"); !m.empty()) {
-    if (m.size() <= 4 && m.find_first_not_of("01234567") == std::string::npos) mode = std::string(4 - m.size(), '0') + m;
-    else st.note(in, "--chmod=" + m + " is not an octal mode: the default mode is used");
-  }
-  if (!flag(in, "chown").empty())
-    st.s.remarks.push_back("line " + std::to_string(in.line) + ": --chown not translated: image files belong to root; "
-                           "list directories the program writes under writable:");
-  if (!from.empty() && !st.stage_names.count(from))
-    return st.note(in, "copies from the image '" + from + "': extract that file into the project and add it under files:");
-  for (const auto& src : words) {
-    if (system_file_copy(st, in, src)) continue;
-    if (src.find("://") != std::string::npos || src.rfind("git@", 0) == 0) {
-      st.note(in, "downloads " + src + ": fetch it into the project and add it under files:");
-      continue;
-    }
-    if (has_glob(src)) {
-      st.note(in, "source " + src + " is a wildcard: list the files (or their directory) under files:");
-      continue;
-    }
-    if (in.keyword == "ADD" && is_archive(src) && from.empty()) {
-      st.note(in, "ADD unpacks " + src + ": unpack it into the project and add the directory under files:");
-      continue;
-    }
-    std::string base = src;
-    while (base.size() > 1 && base.back() == '/') base.pop_back();
-    base = fs::path(base).filename().string();
-    Copy c;
-    c.line = in.line;
-    c.src = src;
-    c.from = from;
-    c.mode = mode;
-    c.image_path = into_dir ? join_image_path(dest_abs, base) : dest_abs;
-    c.dest = into_dir ? (dest_abs == "/" ? "/" : dest_abs + "/") : dest_abs;
-    st.copies.push_back(c);
-  }
-}
-
-void apply_user(State& st, const Instruction& in, const std::string& spec) {
-  std::string user = spec.substr(0, spec.find(':'));
-  if (user == "root" || user == "0") {
-    st.note(in, "USER " + spec + ": slimbuild refuses root; the image runs as a new non-root user (see user:)");
-    st.user_spec.clear();
-    return;
-  }
-  st.user_spec = spec;
-  st.user_line = in.line;
-}
-
-// The user: block from USER and the adduser/useradd lines before it.
-void finish_user(State& st) {
-  Starter& s = st.s;
-  if (st.user_spec.empty()) {
-    s.user_comments.push_back("the Dockerfile runs as root (no non-root USER); slimbuild refuses root, so this is a new user");
-    return;
-  }
-  std::string user = st.user_spec.substr(0, st.user_spec.find(':'));
-  std::string group = st.user_spec.find(':') == std::string::npos ? "" : st.user_spec.substr(st.user_spec.find(':') + 1);
-  std::string where = "USER " + st.user_spec + " (line " + std::to_string(st.user_line) + ")";
-  if (auto uid = parse_id(user)) {
-    s.uid = *uid;
-    for (const auto& [name, rec] : st.users)
-      if (rec.uid == uid && valid_user_name(name)) s.user_name = name;
-    s.user_comments.push_back("from " + where);
-  } else if (auto it = st.users.find(user); it != st.users.end() && it->second.uid) {
-    s.uid = *it->second.uid;
-    s.user_name = user;
-    s.user_comments.push_back("from " + where + " and the RUN line that created it");
-    if (it->second.gid) s.gid = *it->second.gid;
-    else if (!it->second.group.empty() && st.groups.count(it->second.group)) s.gid = st.groups[it->second.group];
-    if (it->second.busybox_system && !s.gid)
-      s.user_comments.push_back("Alpine's `adduser -S` put it in group nogroup (65533); here its group has gid = uid");
-  } else if (user == "nonroot" || user == "nobody") {
-    s.uid = user == "nonroot" ? 65532 : 65534;
-    s.user_name = user;
-    s.user_comments.push_back("from " + where + " (the " + user + " user of distroless/Debian)");
-  } else {
-    s.user_name = valid_user_name(user) ? user : "app";
-    s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "no uid for '" + user +
-                              "' in the Dockerfile: uid 65532 is used; set user.uid to the one the program expects"});
-  }
-  if (!valid_user_name(s.user_name)) s.user_name = "app";
-  if (!group.empty()) {
-    if (auto gid = parse_id(group)) s.gid = *gid;
-    else if (st.groups.count(group)) s.gid = st.groups[group];
-    else s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "no gid for group '" + group + "': gid = uid is used"});
-  }
-  if (s.uid == 0 || (s.gid && *s.gid == 0)) {
-    s.untranslated.push_back({st.user_line, "USER " + shorten(st.user_spec), "resolves to uid or gid 0: slimbuild refuses root; uid 65532 is used"});
-    s.uid = 65532;
-    s.gid.reset();
-    s.user_name = "app";
-  }
-}
-
 // The program the image runs, as written in ENTRYPOINT (else CMD).
 std::optional<std::string> program_of(const State& st) {
   if (st.entrypoint && !st.entrypoint->empty()) return st.entrypoint->front();
   if (st.cmd && !st.cmd->empty()) return st.cmd->front();
   return std::nullopt;
-}
-
-const Copy* find_binary(const State& st, const std::string& program) {
-  const Copy* hit = nullptr;
-  if (program.find('/') != std::string::npos) {
-    std::string want = join_image_path(st.workdir, program);
-    for (const auto& c : st.copies)
-      if (c.image_path == want) hit = &c;
-    return hit;
-  }
-  // A bare name is looked up in PATH.
-  for (const auto& c : st.copies) {
-    fs::path p(c.image_path);
-    std::string dir = p.parent_path().generic_string();
-    if (p.filename() == program && (dir == "/usr/local/bin" || dir == "/usr/bin" || dir == "/bin" ||
-                                    dir == "/usr/local/sbin" || dir == "/usr/sbin" || dir == "/sbin"))
-      hit = &c;
-  }
-  return hit;
 }
 
 void apply_command(State& st, const Instruction& in, const std::string& args, bool is_entrypoint) {
