@@ -19,8 +19,6 @@ PACKAGES=(
   # a Go toolchain for the static example, binaries to package
   skopeo umoci podman docker-registry docker.io golang-go apache2-utils openssl
   curl python3 util-linux coreutils procps dpkg
-  # test_init reads the manifests `slimbuild init` writes with an independent YAML parser
-  python3-yaml
   # scanner-facing checks: a Debian base image to audit, the CycloneDX validator (npm)
   nodejs npm
   # decompressors the layer compatibility tests read our gzip/zstd with; bench peers

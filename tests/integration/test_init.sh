@@ -14,6 +14,8 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 need_cmd umoci gcc curl
+# The manifests are read with a YAML parser that is not ours (scripts/setup.sh: python3-yaml).
+"$SB_PY" -c 'import yaml' 2>/dev/null || fail "python3-yaml is not installed (scripts/setup.sh installs it)"
 
 work=$(sb_tmpdir work)
 proj=$work/stats
