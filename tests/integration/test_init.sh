@@ -196,6 +196,21 @@ assert_contains "$output" "uid=65532 gid=65532" "hello-go from the init manifest
 assert_contains "$output" "Europe/Ljubljana 1700000000 is 2023-11-14 23:13:20 CET (+0100)" "hello-go from the init manifest"
 assert_contains "$output" "all checks passed" "hello-go from the init manifest"
 
+# --- lines that cannot be translated are named, on stderr and in the file ---
+named=$work/named
+mkdir -p "$named/build"
+cp "$proj/build/stats-linux-amd64" "$named/build/app"
+printf 'FROM debian:12\nRUN apt-get update && apt-get install -y libpq5 \\\n    && make install\nCOPY build/app /usr/local/bin/app\nHEALTHCHECK CMD app --ping\nUSER nobody\nCMD ["app"]\n' >"$named/Dockerfile"
+"$SLIMBUILD" init --from-dockerfile "$named/Dockerfile" >/dev/null 2>"$work/named.err" || fail "init of a Dockerfile with untranslated lines: $(cat "$work/named.err")"
+err=$(cat "$work/named.err")
+assert_contains "$err" "not translated: line 2: RUN apt-get update && apt-get install -y libpq5" "stderr of init"
+assert_contains "$err" "package libpq5 not installed" "stderr of init"
+assert_contains "$err" "make install" "stderr of init"
+assert_contains "$err" "not translated: line 5: HEALTHCHECK" "stderr of init"
+assert_contains "$(cat "$named/slimbuild.yml")" "#   line 5: HEALTHCHECK CMD app --ping" "comments at the end of the manifest"
+sb_build "$named/slimbuild.yml" "$work/out/named"
+assert_eq '65534:65534' "$(oci_json "$work/out/named" latest config | json_get 'j["config"]["User"]')" "User of USER nobody"
+
 # --- refusals -----------------------------------------------------------------
 expect_fail() {  # expect_fail CODE NEEDLE ARGS...
   local code=$1 needle=$2 rc=0
