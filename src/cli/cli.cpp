@@ -29,7 +29,7 @@ util::Environment process_environment() {
 }
 
 bool is_subcommand(const std::string& arg) {
-  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "sign", "verify-signature", "audit", "check", "help"})
+  for (const char* c : {"build", "push", "trace", "verify", "diff", "inspect", "sign", "verify-signature", "audit", "check", "init", "help"})
     if (arg == c) return true;
   return false;
 }
@@ -59,7 +59,8 @@ int run(int argc, char** argv) {
   std::vector<Command> commands{add_build_command(app), add_push_command(app), add_trace_command(app),
                                 add_verify_command(app), add_diff_command(app), add_inspect_command(app),
                                 add_sign_command(app), add_verify_signature_command(app),
-                                add_audit_command(app), add_check_command(app)};
+                                add_audit_command(app), add_check_command(app),
+                                add_init_command(app)};
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -26,5 +26,6 @@ Command add_sign_command(CLI::App& root);
 Command add_verify_signature_command(CLI::App& root);
 Command add_audit_command(CLI::App& root);
 Command add_check_command(CLI::App& root);
+Command add_init_command(CLI::App& root);
 
 }  // namespace slimbuild::cli
