@@ -13,7 +13,7 @@ _slimbuild() {
     cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
   fi
 
-  local commands="build push trace verify diff inspect audit check sign verify-signature help"
+  local commands="build push trace verify diff inspect audit check sign verify-signature init help"
   local global="-h --help -v --verbose -q --quiet --version"
   local registry="--ca-file --insecure-registry --username --password-stdin"
 
@@ -67,6 +67,7 @@ _slimbuild() {
     check) flags="--network --sysroot --timeout --json $registry" ;;
     sign) flags="--key --key-passphrase-stdin $registry" ;;
     verify-signature) flags="--key --source-commit --source-repo --json $registry" ;;
+    init) flags="--from-dockerfile -o --output --name --force" ;;
     help) mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur"); return ;;
   esac
   if [[ $cur == -* ]]; then

@@ -220,7 +220,7 @@ Command add_build_command(CLI::App& root) {
   c.app->add_option("--sbom", flags->sbom, "Also write the SBOM (SPDX 2.3 JSON, or see --sbom-format) to this file");
   c.app->add_option("--sbom-format", flags->sbom_format, "What --sbom writes: spdx (SPDX 2.3) or cyclonedx (CycloneDX 1.5)")
       ->check(CLI::IsMember({"spdx", "cyclonedx"}));
-  c.app->add_flag("--require-clean", flags->require_clean, "Fail if any input is not committed to git");
+  c.app->add_flag("--require-clean", flags->require_clean, "Fail if any input is not committed to git (the binary may be a git-ignored build output)");
   c.app->add_option("--source-date-epoch", flags->source_date_epoch,
                     "Timestamp for the image (default: $SOURCE_DATE_EPOCH, else the git commit time, else 0)")
       ->check(CLI::NonNegativeNumber);
