@@ -292,6 +292,32 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
   if (soname) info.soname = string_at(*soname, "DT_SONAME");
 }
 
+// Section headers are not needed to load a program, but LIEF 0.9 reads every
+// section it lists and grows one buffer to the end of each: a 4 KiB file
+// whose sections claim gigabytes past its end costs seconds and memory (the
+// ELF fuzz target found one). Linkers never write a section outside the
+// file, so such a table is a corrupt file and LIEF never sees it.
+void check_section_headers(const ElfFile& f, const Layout& L, const std::string& eh) {
+  constexpr uint32_t kShtNull = 0, kShtNobits = 8;
+  uint64_t shoff = L.word(eh, L.is64 ? 40 : 32);
+  uint64_t shentsize = L.get(eh, L.is64 ? 58 : 46, 2), shnum = L.get(eh, L.is64 ? 60 : 48, 2);
+  if (shoff == 0 || shnum == 0) return;  // no section headers (stripped by sstrip, UPX): fine
+  if (shentsize != (L.is64 ? 64u : 40u))
+    f.fail("e_shentsize is " + std::to_string(shentsize) + ", expected " + std::to_string(L.is64 ? 64 : 40));
+  if (!within(shoff, shnum * shentsize, f.size()))
+    f.truncated("section header table (starting at byte " + std::to_string(shoff) + ")", shoff + shnum * shentsize);
+  std::string sh = f.read(shoff, shnum * shentsize);
+  for (uint64_t i = 0; i < shnum; ++i) {
+    size_t b = i * shentsize;
+    uint32_t type = static_cast<uint32_t>(L.get(sh, b + 4, 4));
+    if (type == kShtNull || type == kShtNobits) continue;
+    uint64_t off = L.word(sh, b + (L.is64 ? 24 : 16)), size = L.word(sh, b + (L.is64 ? 32 : 20));
+    if (!within(off, size, f.size()))
+      f.fail("section " + std::to_string(i) + " (bytes " + std::to_string(off) + " to " + std::to_string(off + size) +
+             ") lies outside the file of " + std::to_string(f.size()) + " bytes");
+  }
+}
+
 // The .ARM.attributes section of an EM_ARM file, found through the section
 // headers. Nothing loads sections, so anything odd here just means "unknown".
 std::optional<unsigned> read_arm_cpu_arch(const ElfFile& f, const Layout& L, const std::string& eh) {
@@ -383,6 +409,7 @@ ElfInfo validate_elf(const fs::path& file) {
   std::vector<Segment> segs = read_program_headers(f, L, eh);
   if (segs.empty()) f.fail("it has no program headers, so nothing could load it");
   check_load_segments(f, segs);
+  check_section_headers(f, L, eh);
   const Segment* dynamic = nullptr;
   for (const auto& s : segs) {
     if (s.type == kPtInterp) {

@@ -158,6 +158,20 @@ TEST_CASE("trace: malformed headers are rejected with the reason") {
     });
     CHECK(read_error(f).find("is not aligned") != std::string::npos);
   }
+  SECTION("section header table or a section beyond the end of the file") {
+    // LIEF 0.9 would grow a buffer to the end of each listed section (the
+    // fuzz target's slow input: 4 KiB claiming gigabytes); ours refuses first.
+    fs::path table = patched(tmp, "shoff", [](std::string& b) { put_le<uint64_t>(b, 40, b.size() - 64); });
+    CHECK(read_error(table).find("is truncated: section header table") != std::string::npos);
+    fs::path section = patched(tmp, "shsize", [](std::string& b) {
+      uint64_t shoff = get_le<uint64_t>(b, 40);
+      uint16_t shnum = get_le<uint16_t>(b, 60);
+      REQUIRE(shnum > 2);
+      put_le<uint64_t>(b, shoff + 64 + 24, 0x9300000);  // section 1: sh_offset far past the end
+      put_le<uint32_t>(b, shoff + 64 + 4, 1);          // SHT_PROGBITS
+    });
+    CHECK(read_error(section).find("section 1 (bytes 154140672 to") != std::string::npos);
+  }
   SECTION("relocatable object") {
     fs::path obj = tmp.path() / "x.o";
     gcc("int x;\n", obj, {"-c"});
