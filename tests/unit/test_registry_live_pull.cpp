@@ -3,7 +3,9 @@
 // registry, pushes an image and passes its address and digest here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/pull.hpp>
@@ -27,10 +29,23 @@ TEST_CASE("registry: live pull_to_layout", "[.live]") {
   auto r = registry::pull_to_layout(ref, dir, o);
   CHECK(r.manifest_digest == digest);
   image::LayoutReader layout(dir);
-  auto img = layout.find_image(tag);
-  CHECK(img.digest == digest);
-  auto manifest = layout.read_json_blob(img);
-  for (const auto& l : manifest["layers"]) CHECK(layout.has_blob(l["digest"].get<std::string>()));
+  auto top = layout.find_entry(tag);
+  CHECK(top.digest == digest);
+  // An OCI index comes whole: every platform's image with all its blobs.
+  std::vector<std::string> images;
+  for (const auto& img : layout.platform_images(top)) {
+    images.push_back(img.digest);
+    auto manifest = layout.read_json_blob(img);
+    CHECK(layout.has_blob(manifest["config"]["digest"].get<std::string>()));
+    for (const auto& l : manifest["layers"]) CHECK(layout.has_blob(l["digest"].get<std::string>()));
+  }
+  if (const char* platform_digest = std::getenv("SLIMBUILD_TEST_PLATFORM_DIGEST")) {
+    CHECK(top.media_type == image::kMediaTypeIndex);
+    CHECK(images.size() >= 2);
+    CHECK(std::find(images.begin(), images.end(), platform_digest) != images.end());
+  } else {
+    CHECK(images == std::vector<std::string>{digest});
+  }
 
   // A digest the registry does not have is an error, and nothing is left behind.
   const std::string missing = std::string(addr) + "/team/app@sha256:" + std::string(64, '0');
