@@ -298,7 +298,7 @@ void read_dynamic(const ElfFile& f, const Layout& L, const std::vector<Segment>&
 // ELF fuzz target found one). Linkers never write a section outside the
 // file, so such a table is a corrupt file and LIEF never sees it.
 void check_section_headers(const ElfFile& f, const Layout& L, const std::string& eh) {
-  constexpr uint32_t kShtNull = 0, kShtNobits = 8;
+  constexpr uint32_t kShtNobits = 8;
   uint64_t shoff = L.word(eh, L.is64 ? 40 : 32);
   uint64_t shentsize = L.get(eh, L.is64 ? 58 : 46, 2), shnum = L.get(eh, L.is64 ? 60 : 48, 2);
   if (shoff == 0 || shnum == 0) return;  // no section headers (stripped by sstrip, UPX): fine
@@ -309,9 +309,11 @@ void check_section_headers(const ElfFile& f, const Layout& L, const std::string&
   std::string sh = f.read(shoff, shnum * shentsize);
   for (uint64_t i = 0; i < shnum; ++i) {
     size_t b = i * shentsize;
+    // LIEF reads every entry, SHT_NULL ones included; only NOBITS
+    // (.bss) occupies no file bytes.
     uint32_t type = static_cast<uint32_t>(L.get(sh, b + 4, 4));
-    if (type == kShtNull || type == kShtNobits) continue;
     uint64_t off = L.word(sh, b + (L.is64 ? 24 : 16)), size = L.word(sh, b + (L.is64 ? 32 : 20));
+    if (type == kShtNobits || size == 0) continue;
     if (!within(off, size, f.size()))
       f.fail("section " + std::to_string(i) + " (bytes " + std::to_string(off) + " to " + std::to_string(off + size) +
              ") lies outside the file of " + std::to_string(f.size()) + " bytes");

@@ -171,6 +171,14 @@ TEST_CASE("trace: malformed headers are rejected with the reason") {
       put_le<uint32_t>(b, shoff + 64 + 4, 1);          // SHT_PROGBITS
     });
     CHECK(read_error(section).find("section 1 (bytes 154140672 to") != std::string::npos);
+    // The same with SHT_NULL entries (the campaign's second slow input: all 27 were type 0).
+    fs::path null_type = patched(tmp, "shnull", [](std::string& b) {
+      uint64_t shoff = get_le<uint64_t>(b, 40);
+      put_le<uint32_t>(b, shoff + 2 * 64 + 4, 0);           // section 2: SHT_NULL
+      put_le<uint64_t>(b, shoff + 2 * 64 + 24, 0x2700000);  // offset past the end
+      put_le<uint64_t>(b, shoff + 2 * 64 + 32, 0x2700000);  // and a size
+    });
+    CHECK(read_error(null_type).find("section 2 (bytes 40894464 to") != std::string::npos);
   }
   SECTION("relocatable object") {
     fs::path obj = tmp.path() / "x.o";
