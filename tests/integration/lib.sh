@@ -358,6 +358,31 @@ image_exec() {
   run_rootfs "$dir/bundle/rootfs" "$user" "$(cat "$dir/workdir")" "$dir/env" "${argv[@]}"
 }
 
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago.
+free_port() { "$SB_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# image_http_get DIR UID:GID|- PORT LOG -- ARGS...: runs the image's
+# entrypoint with ARGS (image_exec, in its own process group; the image
+# shares the host's network), fetches http://127.0.0.1:PORT/ once it answers
+# (5 s at most), stops the group and sets HTTP_BODY ("" if it never answered).
+# Not in $(...): the server's cleanup hook must live in the test's shell.
+image_http_get() {
+  local dir=$1 user=$2 port=$3 log=$4 server
+  shift 4
+  set -m
+  image_exec "$dir" "$user" "$@" >"$log" 2>&1 &
+  server=$!
+  set +m
+  sb_on_exit "kill -- -$server 2>/dev/null"
+  HTTP_BODY=""
+  for _ in $(seq 1 50); do
+    HTTP_BODY=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null) && break
+    sleep 0.1
+  done
+  kill -- "-$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+
 # run_image LAYOUT TAG UID:GID|- [-- ARGS...]: image_unpack + image_exec.
 run_image() {
   local layout=$1 tag=$2

@@ -129,19 +129,9 @@ cmp -s "$proj/build/stats-linux-amd64" "$image/bundle/rootfs/app/service" || fai
 [[ -L $image/bundle/rootfs/etc/localtime ]] || fail "no /etc/localtime link in the image"
 
 # The port: the program answers on a loopback port from inside the image.
-port=$("$SB_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-set -m
-image_exec "$image" - -- serve "$port" >"$work/serve.log" 2>&1 &
-server=$!
-set +m
-sb_on_exit "kill -- -$server"
-body=""
-for _ in $(seq 1 50); do
-  body=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null) && break
-  sleep 0.1
-done
-wait "$server" 2>/dev/null || true
-assert_contains "$body" "uid=1000 gid=1000 user=www-data" "answer of the image's program on port $port (log: $(cat "$work/serve.log"))"
+port=$(free_port)
+image_http_get "$image" - "$port" "$work/serve.log" -- serve "$port"
+assert_contains "$HTTP_BODY" "uid=1000 gid=1000 user=www-data" "answer of the image's program on port $port (log: $(cat "$work/serve.log"))"
 
 # The real runtime agrees: docker load + a hardened docker run as the image's
 # own User, and docker inspect showing what the Dockerfile declared.

@@ -41,18 +41,7 @@ assert_contains "$output" "all checks passed" "hello-go output"
 
 # Serve from inside the image (same network namespace as the host) on a free
 # loopback port, fetch from the host, then stop it by its process group.
-port=$("$SB_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-set -m
-image_exec "$image" 65532:65532 -- -serve "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-set +m
-sb_on_exit "kill -- -$server"
-body=""
-for _ in $(seq 1 50); do
-  body=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null) && break
-  sleep 0.1
-done
-kill -- "-$server" 2>/dev/null || true
-wait "$server" 2>/dev/null || true
-assert_contains "$body" "uid=65532" "HTTP response of hello-go served from the image (log: $(cat "$work/serve.log"))"
+port=$(free_port)
+image_http_get "$image" 65532:65532 "$port" "$work/serve.log" -- -serve "127.0.0.1:$port"
+assert_contains "$HTTP_BODY" "uid=65532" "HTTP response of hello-go served from the image (log: $(cat "$work/serve.log"))"
 note "ok: $(wc -l <<<"$names") members"

@@ -30,7 +30,7 @@ tls=$(sb_tmpdir tls)
   openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out srv.pem
   echo "hello over tls" >index.html
 ) >"$tls/openssl.log" 2>&1 || fail "openssl could not make test certificates: $(cat "$tls/openssl.log")"
-port=$("$SB_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$SB_PY" - "$tls" "$port" >"$tls/server.log" 2>&1 <<'PY' &
 import http.server, ssl, sys, functools
 d, port = sys.argv[1], int(sys.argv[2])
