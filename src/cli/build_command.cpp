@@ -19,6 +19,7 @@
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/provenance/sbom.hpp>
+#include <slimbuild/registry/blob_stream.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -86,6 +87,23 @@ std::optional<util::ProgressStyle> progress_style(const char* ci_env) {
   return std::nullopt;
 }
 
+// What the layer streaming did, on stderr; the number of layers it uploaded.
+// A stream that did not work costs nothing but time: the push uploads the blob.
+unsigned report_streamed(const std::vector<registry::StreamOutcome>& outcomes) {
+  unsigned uploaded = 0;
+  for (const auto& o : outcomes) {
+    if (o.uploaded) {
+      ++uploaded;
+      util::debug("layer " + o.digest + " streamed during the build (" + human_size(o.sent_before_close) + " of " +
+                  human_size(o.size) + " sent before it was finished)");
+    } else {
+      util::info("streaming the layer to the registry during the build did not work (" + o.error +
+                 "); the push uploads it now");
+    }
+  }
+  return uploaded;
+}
+
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
 registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
   registry::PushOptions options = flags.registry_options;
@@ -116,6 +134,7 @@ int run_build(BuildFlags& flags) {
   std::optional<util::TerminalProgress> progress;
   if (auto style = progress_style(std::getenv("CI"))) options.progress = &progress.emplace("layer", *style);
   // Usage problems with --push fail before the (slow) build, not after it.
+  std::optional<registry::BlobStreamer> streamer;
   if (flags.push) {
     std::optional<std::string> destination = options.tag ? options.tag : loaded.image;
     if (!destination)
@@ -123,6 +142,11 @@ int run_build(BuildFlags& flags) {
                   "set image: in the manifest or pass --tag REF", kExitUsage);
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
+    // Each layer goes to the registry while it is compressed; the push then
+    // finds it there. SLIMBUILD_STREAM_PUSH=0 uploads after the build instead.
+    const char* stream_env = std::getenv("SLIMBUILD_STREAM_PUSH");
+    if (!(stream_env && std::string_view(stream_env) == "0"))
+      options.layer_observer = &streamer.emplace(*destination, flags.registry_options);
   }
   // A key that cannot sign fails here, before anything is built.
   if (!flags.signing.key.empty())
@@ -142,9 +166,11 @@ int run_build(BuildFlags& flags) {
   }
 
   std::optional<registry::PushResult> pushed;
+  unsigned streamed = 0;
   if (flags.push) {
     try {
       util::StageTimer timer;
+      if (streamer) streamed = report_streamed(streamer->wait());
       pushed = push(flags, built, *built.reference);
       timer.mark("push");
     } catch (const Error& e) {
@@ -186,7 +212,12 @@ int run_build(BuildFlags& flags) {
                                   {"cyclonedx_digest", p.cyclonedx_digest}});
     }
     if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
-    if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
+    if (pushed) {
+      nlohmann::json blobs = nlohmann::json::array();
+      for (const auto& b : pushed->blobs) blobs.push_back({{"digest", b.digest}, {"size", b.size}, {"action", b.action}});
+      j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}, {"blobs", blobs},
+                     {"layers_streamed", streamed}};
+    }
     std::cout << j.dump() << "\n";
   } else {
     std::cout << built.image_manifest.digest << "\n";

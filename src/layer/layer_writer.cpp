@@ -145,11 +145,15 @@ LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, 
   struct RemoveOnFailure {
     const fs::path& file;
     const bool& done;
+    BlobObserver* observer;
     ~RemoveOnFailure() {
-      if (!done) ::unlink(file.c_str());
+      if (done) return;
+      if (observer) observer->failed();
+      ::unlink(file.c_str());
     }
-  } cleanup{out_file, done};
+  } cleanup{out_file, done, options.observer};
   ::fchmod(fd.get(), 0644);
+  if (options.observer) options.observer->opened(out_file);
 
   LayerResult result;
   std::unique_ptr<Compressor> compressor = make_compressor(options.compression, fd.get(), out_file.string());
@@ -164,6 +168,7 @@ LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, 
   result.media_type = layer_media_type(options.compression.algorithm);
   result.diff_id = tar.diff_id();
   result.tar_size = tar.size();
+  if (options.observer) options.observer->closed(result.digest, result.size);
   done = true;
   return result;
 }

@@ -288,6 +288,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
     layer_options.compression = options.compression.value_or(manifest_compression(part.compression));
     layer_options.compression.threads = options.threads;
     layer_options.progress = options.progress;
+    layer_options.observer = options.layer_observer;
     bool from_cache = false;
     layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir, from_cache);
     result.layer_from_cache = (images.empty() || result.layer_from_cache) && from_cache;

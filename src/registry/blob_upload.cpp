@@ -26,17 +26,6 @@ std::optional<uint64_t> env_bytes(const char* name) {
   return n && *n > 0 ? n : std::nullopt;
 }
 
-// The next offset from a Range header "0-1234" (inclusive end), if present.
-std::optional<uint64_t> range_end(const std::string& range) {
-  std::string_view r = range;
-  if (r.rfind("bytes=", 0) == 0) r.remove_prefix(6);
-  auto dash = r.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  std::string end(r.substr(dash + 1));
-  if (end.empty() || end.find_first_not_of("0123456789") != std::string::npos || end.size() > 19) return std::nullopt;
-  return std::stoull(end) + 1;
-}
-
 class Upload {
  public:
   Upload(RegistryClient& client, int fd, const std::string& digest, uint64_t size, const UploadSettings& s, BlobProgress& p)
@@ -132,6 +121,16 @@ class Upload {
 };
 
 }  // namespace
+
+std::optional<uint64_t> range_end(const std::string& range) {
+  std::string_view r = range;
+  if (r.rfind("bytes=", 0) == 0) r.remove_prefix(6);
+  auto dash = r.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::string end(r.substr(dash + 1));
+  if (end.empty() || end.find_first_not_of("0123456789") != std::string::npos || end.size() > 19) return std::nullopt;
+  return std::stoull(end) + 1;
+}
 
 UploadSettings UploadSettings::from(const PushOptions& options) {
   UploadSettings s;

@@ -24,12 +24,28 @@ namespace slimbuild::layer {
 
 namespace fs = std::filesystem;
 
+// Told about the blob file while write_layer writes it, so other work can
+// use the bytes before the layer is finished (build --push streams them to
+// the registry during compression). The file is only ever appended to:
+// every byte below its current size is final. Never changes the bytes.
+class BlobObserver {
+ public:
+  virtual ~BlobObserver() = default;
+  // The blob file was just created, empty.
+  virtual void opened(const fs::path& file) = 0;
+  // The blob is complete (flushed): `size` bytes whose SHA-256 is `digest`.
+  virtual void closed(const std::string& digest, uint64_t size) = 0;
+  // Writing failed; the file is being removed. No closed() follows.
+  virtual void failed() noexcept = 0;
+};
+
 struct LayerOptions {
   int64_t mtime = 0;          // SOURCE_DATE_EPOCH (or git commit time, or 0)
   Compression compression;    // algorithm + level shape the bytes; threads do not
   // Told the rootfs's total file bytes first, then each chunk read; finished
   // at the end (also on failure). Never changes the bytes; none = silent.
   util::ProgressSink* progress = nullptr;
+  BlobObserver* observer = nullptr;  // none: nobody reads the blob before it is done
 };
 
 struct LayerResult {

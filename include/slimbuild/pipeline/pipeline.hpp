@@ -16,6 +16,7 @@
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 
+namespace slimbuild::layer { class BlobObserver; }
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::sign { class PrivateKey; }
 namespace slimbuild::util { class ProgressSink; }
@@ -36,6 +37,7 @@ struct BuildOptions {
   unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
   std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
   util::ProgressSink* progress = nullptr;  // the layer's progress line (the CLI decides); none: silent
+  layer::BlobObserver* layer_observer = nullptr;  // told about each layer blob as it is written (build --push streams it)
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
   // "linux/arm64": build only that entry of a platforms: manifest, as a
   // plain image (for a single-image manifest: check its binary is for it).

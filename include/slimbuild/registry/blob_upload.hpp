@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <slimbuild/registry/mount_cache.hpp>
@@ -31,6 +32,10 @@ struct UploadSettings {
 // blob's file already checked (regular file, size, digest: LayoutReader::open_blob),
 // so bytes that are not the blob never leave the machine.
 using OpenBlob = std::function<util::Fd()>;
+
+// The offset after what an upload session holds, from its Range header
+// ("0-1234", inclusive end; "bytes=" tolerated); nullopt when malformed.
+std::optional<uint64_t> range_end(const std::string& range);
 BlobOutcome push_blob(RegistryClient& client, const OpenBlob& open_blob, const std::string& digest, uint64_t size,
                       MountCache& cache, const UploadSettings& settings);
 
