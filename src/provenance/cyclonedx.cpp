@@ -64,7 +64,8 @@ json make_cyclonedx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
   }
 
   const std::string image_ref = "image:" + doc_name;
-  json components = json::array({app});
+  json components = json::array();
+  components.push_back(std::move(app));
   json library_refs = json::array(), contained = json::array({app_ref});
   json dependencies = json::array();
   for (auto& [key, c] : debs) {
@@ -77,16 +78,18 @@ json make_cyclonedx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
   dependencies.insert(dependencies.begin(), json{{"ref", app_ref}, {"dependsOn", library_refs}});
   dependencies.insert(dependencies.begin(), json{{"ref", image_ref}, {"dependsOn", contained}});
 
-  return {{"bomFormat", "CycloneDX"},
+  json doc = {{"bomFormat", "CycloneDX"},
           {"specVersion", "1.5"},
           {"serialNumber", serial_number(model.file_list_hash)},
           {"version", 1},
           {"metadata",
            {{"timestamp", image::rfc3339(input.created)},
             {"tools", {{"components", json::array({{{"type", "application"}, {"name", "slimbuild"}, {"version", SLIMBUILD_VERSION}}})}}},
-            {"component", {{"type", "container"}, {"bom-ref", image_ref}, {"name", doc_name}}}}},
-          {"components", components},
-          {"dependencies", dependencies}};
+            {"component", {{"type", "container"}, {"bom-ref", image_ref}, {"name", doc_name}}}}}};
+  // Moved in, not listed above: an initializer list copies, and these hold an entry per file.
+  doc["components"] = std::move(components);
+  doc["dependencies"] = std::move(dependencies);
+  return doc;
 }
 
 }  // namespace slimbuild::provenance

@@ -96,16 +96,18 @@ json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
   for (const auto& [key, p] : model.packages)
     if (p.library) relationships.push_back(relationship(app_id, "DEPENDS_ON", package_id(p.deb)));
 
-  return {{"spdxVersion", "SPDX-2.3"},
+  json doc = {{"spdxVersion", "SPDX-2.3"},
           {"dataLicense", "CC0-1.0"},
           {"SPDXID", "SPDXRef-DOCUMENT"},
           {"name", doc_name},
           {"documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + model.file_list_hash},
           {"creationInfo", {{"created", image::rfc3339(input.created)}, {"creators", json::array({std::string("Tool: slimbuild-") + SLIMBUILD_VERSION})}}},
-          {"documentDescribes", json::array({image_id})},
-          {"packages", packages},
-          {"files", files},
-          {"relationships", relationships}};
+          {"documentDescribes", json::array({image_id})}};
+  // Moved in, not listed above: an initializer list copies, and these hold an entry per file.
+  doc["packages"] = std::move(packages);
+  doc["files"] = std::move(files);
+  doc["relationships"] = std::move(relationships);
+  return doc;
 }
 
 }  // namespace slimbuild::provenance

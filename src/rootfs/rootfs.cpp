@@ -87,8 +87,12 @@ void Rootfs::add(Entry entry) {
     }
   }
 
-  auto [it, inserted] = entries_.try_emplace(entry.path, entry);
-  if (inserted) return;
+  auto it = entries_.lower_bound(entry.path);
+  if (it == entries_.end() || it->first != entry.path) {
+    std::string key = entry.path;
+    entries_.emplace_hint(it, std::move(key), std::move(entry));  // moved: a tree adds one per file
+    return;
+  }
   Entry& existing = it->second;
   // An implicit parent may be given its real attributes later (e.g. the home).
   if (existing.type == EntryType::Directory && entry.type == EntryType::Directory && existing.origin == "directory") {

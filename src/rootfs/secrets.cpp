@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include <slimbuild/util/handles.hpp>
@@ -72,18 +73,21 @@ bool scan_file(const fs::path& file, int fd, Chunk chunk) {
     fd = own.get();
   }
   constexpr std::size_t kChunk = 1 << 20, kCarry = 256;
-  std::string buf;
+  // One buffer per thread, allocated once: a fresh zero-filled 1 MiB per
+  // file was most of the time of a tree of 50,000 small files.
+  thread_local std::vector<char> buf(kCarry + kChunk);
+  std::size_t have = 0;
   off_t offset = 0;
   for (;;) {
-    std::size_t keep = std::min(buf.size(), kCarry);
-    buf.erase(0, buf.size() - keep);
-    buf.resize(keep + kChunk);
-    ssize_t n = ::pread(fd, buf.data() + keep, kChunk, offset);
+    ssize_t n = ::pread(fd, buf.data() + have, kChunk, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    buf.resize(keep + static_cast<std::size_t>(n));
+    have += static_cast<std::size_t>(n);
     offset += n;
-    if (chunk(std::string_view(buf))) return true;
+    if (chunk(std::string_view(buf.data(), have))) return true;
+    std::size_t keep = std::min(have, kCarry);
+    std::memmove(buf.data(), buf.data() + have - keep, keep);
+    have = keep;
   }
 }
 

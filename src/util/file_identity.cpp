@@ -2,8 +2,11 @@
 #include <slimbuild/util/file_identity.hpp>
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -50,6 +53,22 @@ Fd open_beneath(const fs::path& root, const fs::path& relative) {
     parts.push_back(s);
   }
   if (parts.empty()) throw Error("internal: open_beneath of the root itself (" + root.string() + ")");
+  // One openat2 call where the kernel has it (Linux 5.6+): no symlink on
+  // any component, nothing outside the root. A tree of 50,000 small files
+  // paid one openat per directory level per file, twice, without it.
+  static std::atomic<bool> have_openat2{true};
+  if (have_openat2) {
+    std::string joined;
+    for (const auto& p : parts) joined += (joined.empty() ? "" : "/") + p;
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(kFileFlags);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = ::syscall(SYS_openat2, dir.get(), joined.c_str(), &how, sizeof how);
+    if (fd >= 0) return Fd(static_cast<int>(fd));
+    // Old kernels, and sandboxes whose seccomp filter does not know the call.
+    if (errno != ENOSYS && errno != EPERM) throw open_error(root / relative, errno == EXDEV ? ELOOP : errno);
+    have_openat2 = false;
+  }
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     int next = ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) throw open_error(root / relative, errno);
