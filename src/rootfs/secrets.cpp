@@ -100,6 +100,28 @@ std::string without_nuls(std::string_view text) {
   return out;
 }
 
+// "BEGIN" with NULs between its letters allowed (B NUL* E NUL* G ...): the
+// only way a NUL-free copy of `text` can hold a PEM header that `text` itself
+// does not. Binary files are full of NULs; without this test every chunk of
+// every library was copied to look for UTF-16 text that is not there.
+bool has_spread_begin(std::string_view text) {
+  constexpr std::string_view kWord = "BEGIN";
+  for (std::size_t pos = text.find('B'); pos != std::string_view::npos; pos = text.find('B', pos + 1)) {
+    std::size_t at = pos + 1, matched = 1;
+    while (matched < kWord.size() && at < text.size()) {
+      if (text[at] == '\0') {
+        ++at;
+      } else if (text[at] == kWord[matched]) {
+        ++at, ++matched;
+      } else {
+        break;
+      }
+    }
+    if (matched == kWord.size()) return true;
+  }
+  return false;
+}
+
 std::optional<std::string> pem_private_key(std::string_view text) {
   constexpr std::string_view kBegin = "-----BEGIN ";
   for (std::size_t pos = text.find(kBegin); pos != std::string_view::npos; pos = text.find(kBegin, pos + 1)) {
@@ -175,7 +197,7 @@ std::optional<std::string> content_reason(const std::vector<std::vector<std::str
     if (!parts.empty())
       if (auto r = credential_file_reason(parts, text)) return r;
   if (auto r = pem_private_key(text)) return r;
-  if (text.find('\0') != std::string_view::npos)
+  if (text.find('\0') != std::string_view::npos && has_spread_begin(text))
     if (auto r = pem_private_key(without_nuls(text))) return *r + ", UTF-16 encoded";
   return std::nullopt;
 }
