@@ -36,7 +36,8 @@ def main():
         kind = doc.get("artifactType") or doc.get("config", {}).get("mediaType", "")
         if want is None or kind == want:
             found.append(f"sha256:{name} {kind} {doc['layers'][0]['digest'] if doc.get('layers') else '-'}")
-    print("\n".join(found))
+    for line in found:
+        print(line)
 
 
 if __name__ == "__main__":
