@@ -43,12 +43,10 @@ class Collector : public inspect::ContentVisitor {
 
 std::vector<json> referrer_sboms(const image::LayoutReader& layout, const std::string& subject) {
   std::vector<json> out;
-  for (const auto& d : layout.manifests()) {
-    if (d.digest == subject || d.media_type != image::kMediaTypeManifest || !layout.has_blob(d.digest)) continue;
-    json m = layout.read_json_blob(d);
-    if (!m.contains("subject") || !m["subject"].is_object() || m["subject"].value("digest", "") != subject) continue;
-    std::string type = m.value("artifactType", d.artifact_type.value_or(""));
+  for (const auto& d : layout.referrers(subject)) {
+    std::string type = d.artifact_type.value_or("");
     if (type != provenance::kSpdxMediaType && type != provenance::kCycloneDxMediaType) continue;
+    json m = layout.read_json_blob(d);
     if (!m.contains("layers") || !m["layers"].is_array() || m["layers"].empty()) continue;
     auto blob = image::Descriptor::from_json(m["layers"][0]);
     if (!layout.has_blob(blob.digest)) continue;

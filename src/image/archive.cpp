@@ -39,10 +39,12 @@ std::set<std::string> layout_blobs(const fs::path& layout) {
 }
 
 // What an oci-archive carries: the layout's images and the blobs they
-// reference. Referrer artifacts (the SBOM) are left out: `podman load` and
-// skopeo's `oci-archive:FILE` without a tag refuse an index that lists more
-// than one manifest, and loading is what an archive is for. The SBOM stays in
-// the directory layout, travels with `--push`, and `--sbom FILE` writes it.
+// reference. Referrer artifacts (the SBOM) are left out: slimbuild no longer
+// lists them in index.json, and entries of older layouts that do are dropped,
+// since `podman load` and skopeo's `oci-archive:FILE` without a tag refuse an
+// index that lists more than one manifest, and loading is what an archive is
+// for. The SBOM stays in the directory layout, travels with `--push`, and
+// `--sbom FILE` writes it.
 struct ArchiveContent {
   nlohmann::json index;
   std::set<std::string> blobs;

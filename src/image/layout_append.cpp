@@ -1,5 +1,7 @@
-// Blobs are content-addressed, so writing one that exists is a no-op and a
-// crash between blob and index leaves only an unreferenced blob behind.
+// Blobs are content-addressed, so writing one that exists is a no-op. The
+// referrer manifest is written last: until it exists the referrer does not
+// (LayoutReader::referrers finds manifests, not their content), and a crash
+// before it leaves only unreferenced blobs behind. index.json is not touched.
 #include <slimbuild/image/layout_append.hpp>
 
 #include <slimbuild/image/image_json.hpp>
@@ -27,21 +29,13 @@ Descriptor put_blob(const LayoutReader& layout, std::string_view bytes, std::str
 Descriptor append_referrer(const fs::path& dir, const Descriptor& subject, const std::string& artifact_type,
                            std::string_view content, const std::string& content_media_type,
                            const std::map<std::string, std::string>& annotations) {
-  LayoutReader layout(dir);
-  Descriptor config = put_blob(layout, "{}", kMediaTypeEmpty);
+  LayoutReader layout(dir);  // refuses anything that is not a layout
+  Descriptor config = put_blob(layout, kEmptyJson, kMediaTypeEmpty);
   Descriptor layer = put_blob(layout, content, content_media_type);
   std::string manifest_bytes =
       util::canonical_json(artifact_manifest_json(artifact_type, config, layer, subject, annotations));
   Descriptor manifest = put_blob(layout, manifest_bytes, kMediaTypeManifest);
   manifest.artifact_type = artifact_type;
-
-  nlohmann::json index = layout.index();
-  if (!index.contains("manifests") || !index["manifests"].is_array())
-    throw Error(dir.string() + "/index.json has no manifests list", "rebuild the layout");
-  for (const auto& m : index["manifests"])
-    if (m.is_object() && m.value("digest", "") == manifest.digest) return manifest;  // already there
-  index["manifests"].push_back(manifest.to_json());
-  util::write_file_atomic(dir / "index.json", util::canonical_json(index), 0644);
   return manifest;
 }
 

@@ -217,10 +217,10 @@ Descriptor LayoutWriter::add_referrer(const Descriptor& subject, const std::stri
   Descriptor layer = put_bytes(content, content_media_type);
   Descriptor manifest =
       put_json(artifact_manifest_json(artifact_type, config, layer, subject, annotations), kMediaTypeManifest);
-  // Listed without ref.name, so it never answers to a tag; artifactType lets
-  // readers (and push) tell it from the image without opening it.
+  // Not listed in index.json: loaders that take `oci:DIR` without a tag
+  // need exactly one entry there. Readers find it among the blobs
+  // (LayoutReader::referrers).
   manifest.artifact_type = artifact_type;
-  impl_->list(manifest.to_json());
   return manifest;
 }
 

@@ -187,12 +187,10 @@ json libraries(const image::LayoutReader& layout, const json& manifest, const js
 
 json referrers(const image::LayoutReader& layout, const std::string& subject) {
   json out = json::array();
-  for (const auto& d : layout.manifests()) {
-    if (d.digest == subject || d.media_type != image::kMediaTypeManifest || !layout.has_blob(d.digest)) continue;
+  for (const auto& d : layout.referrers(subject)) {
+    json r{{"digest", d.digest}, {"size", d.size}, {"artifactType", d.artifact_type.value_or("")}};
     json m = layout.read_json_blob(d);
-    if (!m.contains("subject") || !m["subject"].is_object() || m["subject"].value("digest", "") != subject) continue;
-    json r{{"digest", d.digest}, {"size", d.size}, {"artifactType", m.value("artifactType", d.artifact_type.value_or(""))}};
-    if (m.contains("layers") && m["layers"].is_array() && !m["layers"].empty())
+    if (m.contains("layers") && m["layers"].is_array() && !m["layers"].empty() && m["layers"][0].is_object())
       r["content"] = m["layers"][0].value("mediaType", "");
     out.push_back(r);
   }

@@ -49,17 +49,10 @@ ManifestToPush load_manifest(const image::LayoutReader& layout, const image::Des
   return m;
 }
 
-// Referrers in the index whose manifest's "subject" is the image.
+// The layout's referrers of the image (manifests whose "subject" is it).
 std::vector<ManifestToPush> find_referrers(const image::LayoutReader& layout, const std::string& image_digest) {
   std::vector<ManifestToPush> out;
-  for (const auto& d : layout.manifests()) {
-    if (d.digest == image_digest || d.size > (4u << 20) || !layout.has_blob(d.digest)) continue;
-    if (d.media_type != image::kMediaTypeManifest) continue;
-    nlohmann::json j = layout.read_json_blob(d);
-    if (!j.is_object() || !j.contains("subject") || !j["subject"].is_object()) continue;
-    if (j["subject"].value("digest", "") != image_digest) continue;
-    out.push_back(load_manifest(layout, d));
-  }
+  for (const auto& d : layout.referrers(image_digest)) out.push_back(load_manifest(layout, d));
   return out;
 }
 

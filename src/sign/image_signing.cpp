@@ -110,10 +110,8 @@ ImageFacts read_image_facts(const fs::path& dir, const std::optional<std::string
   f.platforms.push_back(platform);
   if (auto created = f.annotations.find("org.opencontainers.image.created"); created != f.annotations.end())
     f.created = parse_rfc3339(created->second).value_or(0);
-  for (const auto& d : layout.manifests()) {
-    if (d.artifact_type.value_or("") != kSpdxArtifactType || d.size > kMaxDocument) continue;
+  for (const auto& d : layout.referrers(f.manifest.digest, kSpdxArtifactType)) {
     json art = layout.read_json_blob(d);
-    if (!art.is_object() || !art.contains("subject") || art["subject"].value("digest", "") != f.manifest.digest) continue;
     if (!art.contains("layers") || !art["layers"].is_array() || art["layers"].empty()) continue;
     image::Descriptor sbom = image::Descriptor::from_json(art["layers"][0]);
     if (sbom.size > kMaxDocument) continue;
@@ -141,12 +139,8 @@ image::Descriptor sign_layout_image(const fs::path& layout, const ImageFacts& fa
 std::vector<json> layout_signatures(const fs::path& dir, const std::string& subject_digest) {
   image::LayoutReader layout(dir);
   std::vector<json> out;
-  for (const auto& d : layout.manifests()) {
-    if (d.artifact_type.value_or("") != kBundleMediaType || d.size > kMaxDocument) continue;
+  for (const auto& d : layout.referrers(subject_digest, kBundleMediaType)) {
     json art = layout.read_json_blob(d);
-    if (!art.is_object() || !art.contains("subject") || !art["subject"].is_object() ||
-        art["subject"].value("digest", "") != subject_digest)
-      continue;
     if (!art.contains("layers") || !art["layers"].is_array() || art["layers"].empty()) continue;
     image::Descriptor blob = image::Descriptor::from_json(art["layers"][0]);
     if (blob.size > kMaxDocument) continue;

@@ -35,8 +35,10 @@ index_digest=$SB_DIGEST
 import json, os, sys
 layout, digest = sys.argv[1:3]
 blob = lambda d: json.load(open(os.path.join(layout, "blobs", *d["digest"].split(":", 1))))
-top = [m for m in json.load(open(os.path.join(layout, "index.json")))["manifests"]
-       if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "1.0"]
+listed = json.load(open(os.path.join(layout, "index.json")))["manifests"]
+# The index is index.json's only entry: the SBOM referrers are unlisted blobs.
+assert len(listed) == 1, listed
+top = [m for m in listed if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "1.0"]
 assert len(top) == 1 and top[0]["mediaType"] == "application/vnd.oci.image.index.v1+json", top
 assert top[0]["digest"] == digest, (top[0]["digest"], digest)
 index = blob(top[0])
@@ -165,13 +167,15 @@ amd = {(p["name"], p["architecture"]) for p in plats["linux/amd64"]["packages"]}
 assert ("libstdc++6", "arm64") in arm and ("libstdc++6", "amd64") in amd, (arm, amd)
 # base-files is the build host's (amd64): it owns the os-release both images carry.
 assert all(a in ("arm64", "all") for n, a in arm if n != "base-files"), arm
-# The arm64 image's CycloneDX referrer carries the arm64 purl with the host's version.
+# The arm64 image's CycloneDX referrer (a blob whose subject is that image)
+# carries the arm64 purl with the host's version.
+import subprocess
 blob = lambda d: os.path.join(layout, "blobs", *d.split(":", 1))
-for m in json.load(open(os.path.join(layout, "index.json")))["manifests"]:
-    if m.get("artifactType") != "application/vnd.cyclonedx+json": continue
-    art = json.load(open(blob(m["digest"])))
-    if art["subject"]["digest"] != plats["linux/arm64/v8"]["digest"]: continue
-    purls = [c.get("purl", "") for c in json.load(open(blob(art["layers"][0]["digest"])))["components"]]
+found = subprocess.run([sys.executable, os.path.join(os.environ["SLIMBUILD_SOURCE_DIR"], "tests/support/layout_referrers.py"),
+                        layout, plats["linux/arm64/v8"]["digest"], "application/vnd.cyclonedx+json"],
+                       check=True, capture_output=True, text=True).stdout.split("\n")
+for line in filter(None, found):
+    purls = [c.get("purl", "") for c in json.load(open(blob(line.split()[2])))["components"]]
     from urllib.parse import quote
     want = "pkg:deb/debian/libstdc%2B%2B6@" + quote(ver, safe=".-_~") + "?arch=arm64"
     assert any(p.startswith(want) for p in purls), (want, purls)

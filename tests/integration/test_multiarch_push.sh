@@ -10,18 +10,7 @@ source "$SLIMBUILD_SOURCE_DIR/tests/support/registry/lib.sh"
 reg_require docker-registry skopeo python3 curl gcc aarch64-linux-gnu-gcc
 
 W=$REG_WORK
-mkdir -p "$W/proj/build/amd64" "$W/proj/build/arm64"
-printf '#include <stdio.h>\nint main(void){puts("hi");return 0;}\n' >"$W/proj/hi.c"
-gcc -O2 -o "$W/proj/build/amd64/hi" "$W/proj/hi.c" || fail "gcc"
-aarch64-linux-gnu-gcc -O2 -o "$W/proj/build/arm64/hi" "$W/proj/hi.c" || fail "aarch64-linux-gnu-gcc"
-cat >"$W/proj/slimbuild.yml" <<'YML'
-name: hi
-image: example.invalid/team/hi:2.0
-platforms:
-  - {platform: linux/amd64, binary: build/amd64/hi}
-  - {platform: linux/arm64, binary: build/arm64/hi}
-user: {uid: 65532}
-YML
+make_platforms_project "$W/proj"
 "$SLIMBUILD" build "$W/proj/slimbuild.yml" -o "$W/lay" --json >"$W/build.json" 2>"$W/build.err" ||
   fail "build failed: $(cat "$W/build.err")"
 read -r index amd64 arm64 < <(python3 -c '
@@ -53,8 +42,12 @@ for pair in "amd64 $amd64" "arm64 $arm64"; do
   got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$W/copy-$1/index.json")
   [ "$got" = "$2" ] || fail "skopeo picked $got for $1, expected $2"
 done
-# The SBOM referrer of each image is there by digest.
-for art in $(python3 -c 'import json,sys; print(" ".join(m["digest"] for m in json.load(open(sys.argv[1]))["manifests"] if "artifactType" in m))' "$W/lay/index.json"); do
+# The SBOM referrers of each image (unlisted blobs of the layout whose
+# subject is that image: SPDX and CycloneDX) are there by digest.
+arts=$(for d in "$amd64" "$arm64"; do python3 "$SLIMBUILD_SOURCE_DIR/tests/support/layout_referrers.py" "$W/lay" "$d"; done |
+  awk 'NF {print $1}')
+[ "$(wc -w <<<"$arts")" -eq 4 ] || fail "expected 4 SBOM referrers in the layout, found: $arts"
+for art in $arts; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$REG_ADDR/v2/team/hi/manifests/$art")
   [ "$code" = 200 ] || fail "referrer $art not in the registry (HTTP $code)"

@@ -75,6 +75,10 @@ TEST_CASE("image: skopeo inspect accepts the layout and reports our digest, plat
     CHECK(config["config"]["User"] == "65532:65532");
     CHECK(config["config"]["Entrypoint"] == json::array({"/app/hello"}));
     CHECK(config["rootfs"]["diff_ids"] == json::array({built.layer.diff_id}));
+
+    // Without a tag too: containers/image wants exactly one index.json
+    // entry, and the referrer is not listed there.
+    CHECK(run_json({"skopeo", "inspect", "oci:" + out.string()})["Digest"] == built.image.digest);
   }
 }
 

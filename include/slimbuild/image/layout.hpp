@@ -66,7 +66,10 @@ class LayoutReader {
   std::vector<Descriptor> manifests() const;  // index.json "manifests"
   // The image manifest or image index named `ref`
   // (org.opencontainers.image.ref.name); with no ref, the only one in
-  // index.json besides referrers (error if several).
+  // index.json besides referrers (error if several). slimbuild no longer
+  // lists referrers in index.json, but older slimbuild layouts and other
+  // tools (oras) do: such entries (artifactType or a subject annotation)
+  // never count as "the image".
   Descriptor find_entry(const std::optional<std::string>& ref = std::nullopt) const;
   // Like find_entry, but an image manifest only: an index is an error that
   // lists its platforms and suggests --platform.
@@ -74,6 +77,18 @@ class LayoutReader {
   // The images `entry` stands for: an index's entries (each with its
   // platform), or the image manifest itself.
   std::vector<Descriptor> platform_images(const Descriptor& entry) const;
+  // The OCI 1.1 referrers of `subject_digest` (image manifests whose
+  // "subject" names it), optionally only those of `artifact_type`: the one
+  // place that finds them. They are looked for both among index.json's
+  // entries (layouts of older slimbuild versions and of oras) and among the
+  // blobs themselves (how slimbuild and cosign store them: unlisted, so that
+  // loaders reading index.json see one image). Each descriptor carries the
+  // manifest's mediaType, its artifactType (else its config's mediaType, as
+  // the distribution spec's referrers API says) and its annotations; sorted
+  // by digest, each once. A blob that is not such a manifest (a symlink, too
+  // large, not JSON, corrupted, an index, another subject) is skipped, never
+  // an error.
+  std::vector<Descriptor> referrers(const std::string& subject_digest, const std::string& artifact_type = "") const;
 
   fs::path blob_path(const std::string& digest) const;  // throws on a malformed digest
   // Something is stored for `digest` (open_blob checks what it is).

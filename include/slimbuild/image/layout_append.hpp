@@ -1,8 +1,9 @@
 // Adding a referrer (a signature bundle, an SBOM) to an OCI layout that is
-// already on disk, as `slimbuild sign LAYOUT` does: the new blobs are written
-// first, each atomically, then index.json is replaced in one rename, so a
-// reader sees either the old layout or the new one. Adding the same
-// referrer twice changes nothing.
+// already on disk, as `slimbuild sign LAYOUT` does: its blobs are written,
+// each atomically, the referrer manifest last, so a reader sees either no
+// referrer or a complete one. index.json is left as it is (referrers are not
+// listed there; see LayoutWriter::add_referrer). Adding the same referrer
+// twice changes nothing.
 #pragma once
 
 #include <filesystem>

@@ -97,7 +97,10 @@ class LayoutWriter {
 
   // OCI 1.1 artifact whose `subject` is `subject` (e.g. an SPDX SBOM): an
   // image manifest with artifactType, the empty config and one layer holding
-  // `content`. Listed in index.json (no ref.name) so push can find it.
+  // `content`. Stored as blobs only, NOT listed in index.json, so that
+  // index.json names one image (or index) per tag and `skopeo copy oci:DIR`,
+  // `buildah from oci:DIR` pick it without a tag; LayoutReader::referrers
+  // finds it by its subject. (`umoci gc` deletes such unlisted blobs.)
   Descriptor add_referrer(const Descriptor& subject, const std::string& artifact_type,
                           std::string_view content, const std::string& content_media_type,
                           const std::map<std::string, std::string>& annotations);

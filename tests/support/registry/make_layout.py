@@ -3,7 +3,8 @@
 holding a file of SIZE pseudo-random bytes (seeded, so the same arguments
 give the same digests), a config and a manifest tagged TAG, and prints the
 manifest digest. Optionally a referrer artifact whose subject is the image
-(--referrer). With --multiarch, TAG names an image index holding this image
+(--referrer), listed in index.json as oras and slimbuild before issue 13
+wrote it (slimbuild now stores referrers unlisted; push reads both). With --multiarch, TAG names an image index holding this image
 as linux/amd64 and a second one (another seed) as linux/arm64; the amd64
 manifest digest is printed.
 
