@@ -140,8 +140,15 @@ struct OpenedStream {
   fs::path blob;
 };
 
-// One small blob written whole, then opened and closed: its one outcome.
-StreamOutcome stream_small(const Env& env, std::unique_ptr<Transport> transport) {
+// One small blob written whole, then opened and closed: its one outcome,
+// and how many PATCHes the registry saw (read while the streamer, which owns
+// the transport, still lives).
+struct SmallStream {
+  StreamOutcome outcome;
+  size_t patches = 0;
+};
+SmallStream stream_small(const Env& env, std::unique_ptr<RecordingRegistry> transport) {
+  RecordingRegistry& registry = *transport;
   BlobStreamer streamer("reg.test/team/app:1", env.options(), std::move(transport));
   fs::path blob = env.dir.path() / "layer.tmp";
   std::ofstream(blob, std::ios::binary) << "small layer";
@@ -149,7 +156,7 @@ StreamOutcome stream_small(const Env& env, std::unique_ptr<Transport> transport)
   streamer.closed(util::sha256_digest("small layer"), 11);
   auto outcomes = streamer.wait();
   REQUIRE(outcomes.size() == 1);
-  return outcomes[0];
+  return {outcomes[0], registry.count("PATCH")};
 }
 
 }  // namespace
@@ -210,12 +217,11 @@ TEST_CASE("blob stream: a refused session or a wrong stored digest is an outcome
       denied.body = R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})";
       return denied;
     });
-    RecordingRegistry& registry = *transport;
-    StreamOutcome outcome = stream_small(env, std::move(transport));
+    auto [outcome, patches] = stream_small(env, std::move(transport));
     CHECK_FALSE(outcome.uploaded);
     CHECK(outcome.error.find("opening an upload session") != std::string::npos);
     CHECK(outcome.error.find("403") != std::string::npos);
-    CHECK(registry.count("PATCH") == 0);
+    CHECK(patches == 0);
   }
   SECTION("the registry stores other bytes") {
     auto transport = std::make_unique<RecordingRegistry>([](const HttpRequest& r) -> std::optional<HttpResponse> {
@@ -225,8 +231,9 @@ TEST_CASE("blob stream: a refused session or a wrong stored digest is an outcome
       stored.headers = {{"docker-content-digest", "sha256:" + std::string(64, 'e')}};
       return stored;
     });
-    StreamOutcome outcome = stream_small(env, std::move(transport));
+    auto [outcome, patches] = stream_small(env, std::move(transport));
     CHECK_FALSE(outcome.uploaded);
+    CHECK(patches == 1);
     CHECK(outcome.error.find("stored the blob as sha256:eeee") != std::string::npos);
   }
 }
