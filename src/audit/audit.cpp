@@ -24,7 +24,7 @@ AuditReport run_audit(const AuditImage& image) {
   report.digest = image.digest;
   report.user = image.config.is_object() ? image.config.value("User", "") : "";
   for (const auto& [path, f] : image.files)
-    if (f.type == 'f') ++report.files;
+    if (f.type == inspect::FileType::File) ++report.files;
 
   check_executables(image, report.findings);
   check_permissions(image, report.findings);

@@ -10,7 +10,7 @@
 #include <regex>
 #include <sstream>
 
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 
 namespace slimbuild::audit {
 
@@ -18,7 +18,7 @@ namespace {
 
 std::string basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-bool executable(const AuditFile& f) { return f.type == 'l' || f.type == 'h' || (f.type == 'f' && (f.mode & 0111)); }
+bool executable(const AuditFile& f) { return f.type == inspect::FileType::Symlink || f.type == inspect::FileType::HardLink || (f.type == inspect::FileType::File && (f.mode & 0111)); }
 
 const char* executable_rule(const std::string& name) {
   static const std::regex shell("(sh|bash|rbash|dash|ash|zsh|ksh|ksh93|mksh|pdksh|lksh|yash|csh|tcsh|fish|busybox|toybox)");
@@ -35,8 +35,8 @@ const char* executable_rule(const std::string& name) {
 }
 
 std::string describe(const AuditFile& f) {
-  std::string d = f.type == 'l' ? "symlink to " + f.link : "mode " + inspect::mode_string(f.mode);
-  if (f.type != 'l') d += ", owner " + std::to_string(f.uid) + ":" + std::to_string(f.gid);
+  std::string d = f.type == inspect::FileType::Symlink ? "symlink to " + f.link : "mode " + inspect::mode_string(f.mode);
+  if (f.type != inspect::FileType::Symlink) d += ", owner " + std::to_string(f.uid) + ":" + std::to_string(f.gid);
   return d;
 }
 
@@ -73,11 +73,11 @@ bool no_login(const std::string& shell) {
 std::map<std::string, std::string> directory_aliases(const AuditImage& image) {
   std::map<std::string, std::string> out;
   for (const auto& [path, f] : image.files) {
-    if (f.type != 'l' || path.find('/', 1) != std::string::npos || f.link.empty()) continue;
+    if (f.type != inspect::FileType::Symlink || path.find('/', 1) != std::string::npos || f.link.empty()) continue;
     std::string target = f.link[0] == '/' ? f.link : "/" + f.link;
     while (target.size() > 1 && target.back() == '/') target.pop_back();
     auto it = image.files.find(target);
-    if (it != image.files.end() && it->second.type == 'd') out[path] = target;
+    if (it != image.files.end() && it->second.type == inspect::FileType::Directory) out[path] = target;
   }
   return out;
 }
@@ -97,11 +97,11 @@ void check_executables(const AuditImage& image, std::vector<Finding>& out) {
 
 void check_permissions(const AuditImage& image, std::vector<Finding>& out) {
   for (const auto& [path, f] : image.files) {
-    if (f.type == 'f' && (f.mode & 04000)) out.push_back({"setuid", path, describe(f)});
-    if (f.type == 'f' && (f.mode & 02000)) out.push_back({"setgid", path, describe(f)});
+    if (f.type == inspect::FileType::File && (f.mode & 04000)) out.push_back({"setuid", path, describe(f)});
+    if (f.type == inspect::FileType::File && (f.mode & 02000)) out.push_back({"setgid", path, describe(f)});
     if (!f.capability.empty()) out.push_back({"file-capability", path, describe_capability(f.capability)});
-    bool sticky_tmp = f.type == 'd' && (f.mode & 01000) && (path == "/tmp" || path == "/var/tmp");
-    if (f.type != 'l' && (f.mode & 0002) && !sticky_tmp) out.push_back({"world-writable", path, describe(f)});
+    bool sticky_tmp = f.type == inspect::FileType::Directory && (f.mode & 01000) && (path == "/tmp" || path == "/var/tmp");
+    if (f.type != inspect::FileType::Symlink && (f.mode & 0002) && !sticky_tmp) out.push_back({"world-writable", path, describe(f)});
   }
 }
 

@@ -125,7 +125,7 @@ std::vector<Package> identify_packages(const AuditImage& image) {
 void check_accounted(const AuditImage& image, std::vector<Finding>& out) {
   auto readlink = [&](const std::string& p) -> std::optional<std::string> {
     auto it = image.files.find(p);
-    if (it == image.files.end() || it->second.type != 'l') return std::nullopt;
+    if (it == image.files.end() || it->second.type != inspect::FileType::Symlink) return std::nullopt;
     return it->second.link;
   };
   std::set<std::string> listed;
@@ -145,7 +145,7 @@ void check_accounted(const AuditImage& image, std::vector<Finding>& out) {
   for (const auto& p : listed) accounted.insert(provenance::resolve_directories(p, readlink));
 
   for (const auto& [path, f] : image.files) {
-    if (f.type != 'f') continue;
+    if (f.type != inspect::FileType::File) continue;
     // The package records themselves are what accounts for the rest.
     if (starts_with(path, "/var/lib/dpkg/") || starts_with(path, "/lib/apk/db/")) continue;
     if (accounted.count(provenance::resolve_directories(path, readlink))) continue;

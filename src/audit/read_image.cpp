@@ -11,7 +11,7 @@
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
 
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 #include "rootfs/secrets.hpp"
 
 namespace slimbuild::audit {
@@ -82,7 +82,7 @@ AuditImage read_one(const image::LayoutReader& layout, const inspect::OpenedImag
   }
   auto regular = [&](const std::string& path) {
     auto it = img.files.find(path);
-    return it != img.files.end() && it->second.type == 'f';
+    return it != img.files.end() && it->second.type == inspect::FileType::File;
   };
   for (auto& [path, reason] : collector.secrets)
     if (regular(path)) img.secrets.push_back({path, reason});

@@ -24,6 +24,7 @@
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/progress.hpp>
 #include <slimbuild/util/stage_timer.hpp>
@@ -52,16 +53,6 @@ struct BuildFlags {
   registry::PushOptions registry_options;
   SigningKeyFlags signing;
 };
-
-std::string human_size(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 3) v /= 1024, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
 
 const char* format_name(image::OutputFormat f) {
   switch (f) {
@@ -94,8 +85,8 @@ unsigned report_streamed(const std::vector<registry::StreamOutcome>& outcomes) {
   for (const auto& o : outcomes) {
     if (o.uploaded) {
       ++uploaded;
-      util::debug("layer " + o.digest + " streamed during the build (" + human_size(o.sent_before_close) + " of " +
-                  human_size(o.size) + " sent before it was finished)");
+      util::debug("layer " + o.digest + " streamed during the build (" + util::human_size(o.sent_before_close) + " of " +
+                  util::human_size(o.size) + " sent before it was finished)");
     } else {
       util::info("streaming the layer to the registry during the build did not work (" + o.error +
                  "); the push uploads it now");
@@ -157,11 +148,11 @@ int run_build(BuildFlags& flags) {
     util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
                "): image index of " + std::to_string(built.platforms.size()) + " platforms");
     for (const auto& p : built.platforms)
-      util::info("  " + p.platform + ": " + std::to_string(p.file_count) + " files, layer " + human_size(p.layer_size) +
+      util::info("  " + p.platform + ": " + std::to_string(p.file_count) + " files, layer " + util::human_size(p.layer_size) +
                  " " + p.layer_digest + ", image " + p.manifest.digest);
   } else {
     util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
-               "): " + std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
+               "): " + std::to_string(built.file_count) + " files, layer " + util::human_size(built.layer_size) + " " +
                built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
   }
 

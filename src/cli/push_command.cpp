@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <slimbuild/image/layout_arg.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/redact.hpp>
@@ -24,22 +25,11 @@ struct PushArgs {
   RegistryFlags registry;
 };
 
-// "DIR:TAG" picks an image in the layout; a path that exists as given wins,
-// so directories with ':' in their name still work.
-std::pair<std::filesystem::path, std::optional<std::string>> split_layout(const std::string& arg) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(arg, ec)) return {arg, std::nullopt};
-  auto colon = arg.rfind(':');
-  if (colon != std::string::npos && colon > 0 && arg.find('/', colon) == std::string::npos && colon + 1 < arg.size())
-    return {arg.substr(0, colon), arg.substr(colon + 1)};
-  return {arg, std::nullopt};
-}
-
 int run_push(const PushArgs& a) {
   registry::PushOptions options = to_push_options(a.registry);
   options.chunk_size = a.chunk_size;
   if (!a.platform.empty()) options.platform = a.platform;
-  auto [dir, tag] = split_layout(a.layout);
+  auto [dir, tag] = image::split_layout_arg(a.layout);  // DIR:TAG picks an image in the layout
   registry::PushResult r = registry::push_layout(dir, tag, a.reference, options);
   if (a.json) {
     nlohmann::json blobs = nlohmann::json::array();

@@ -34,9 +34,13 @@ struct VerifyFlags {
 int report_digest_check(const VerifyFlags& f, const std::string& rebuilt) {
   bool same = rebuilt == f.against;
   if (f.json) {
-    nlohmann::json j{{"identical", same}, {"a", rebuilt}, {"b", f.against}, {"differences", nlohmann::json::array()}};
-    if (!same) j["differences"].push_back({{"kind", "manifest"}, {"path", "digest"}, {"before", rebuilt}, {"after", f.against}});
-    std::cout << j.dump(2) << "\n";
+    // The same document as a comparison of two images, with one difference at most.
+    inspect::ImageComparison digests;
+    digests.digest_a = rebuilt;
+    digests.digest_b = f.against;
+    digests.identical = same;
+    if (!same) digests.differences.push_back({inspect::DifferenceKind::Manifest, "digest", rebuilt, f.against});
+    std::cout << digests.to_json().dump(2) << "\n";
   } else if (same) {
     util::info("verified: the rebuilt image is " + rebuilt);
     std::cout << rebuilt << "\n";

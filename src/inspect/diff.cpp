@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include <slimbuild/image/layout.hpp>
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/text.hpp>
 
@@ -47,7 +47,7 @@ std::string show(const nlohmann::json& j) {
 }
 
 // Field-by-field over objects; arrays and scalars compare whole.
-void diff_json(const std::string& kind, const std::string& path, const nlohmann::json& a, const nlohmann::json& b,
+void diff_json(DifferenceKind kind, const std::string& path, const nlohmann::json& a, const nlohmann::json& b,
                std::vector<Difference>& out) {
   if (a == b) return;
   if (a.is_object() && b.is_object()) {
@@ -88,20 +88,21 @@ void diff_json(const std::string& kind, const std::string& path, const nlohmann:
 }
 
 std::string owner(const ImageFile& f) { return std::to_string(f.uid) + ":" + std::to_string(f.gid); }
-std::string type_name(char t) {
+std::string type_name(FileType t) {
   switch (t) {
-    case 'd': return "directory";
-    case 'l': return "symlink";
-    case 'h': return "hard link";
-    case 'c': return "character device";
-    case 'b': return "block device";
-    case 'p': return "fifo";
-    default: return "file";
+    case FileType::Directory: return "directory";
+    case FileType::Symlink: return "symlink";
+    case FileType::HardLink: return "hard link";
+    case FileType::CharDevice: return "character device";
+    case FileType::BlockDevice: return "block device";
+    case FileType::Fifo: return "fifo";
+    case FileType::File: return "file";
   }
+  return "file";
 }
 std::string describe(const ImageFile& f) {
   std::string s = type_name(f.type) + " " + mode_string(f.mode) + " " + owner(f);
-  if (f.type == 'f') s += ", " + std::to_string(f.size) + " bytes";
+  if (f.type == FileType::File) s += ", " + std::to_string(f.size) + " bytes";
   if (!f.link.empty()) s += " -> " + f.link;
   return s;
 }
@@ -111,25 +112,25 @@ void diff_files(const ImageFiles& a, const ImageFiles& b, std::vector<Difference
   auto ib = b.begin();
   while (ia != a.end() || ib != b.end()) {
     if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
-      out.push_back({"removed", ia->first, describe(ia->second), ""});
+      out.push_back({DifferenceKind::Removed, ia->first, describe(ia->second), ""});
       ++ia;
     } else if (ia == a.end() || ib->first < ia->first) {
-      out.push_back({"added", ib->first, "", describe(ib->second)});
+      out.push_back({DifferenceKind::Added, ib->first, "", describe(ib->second)});
       ++ib;
     } else {
       const ImageFile& x = ia->second;
       const ImageFile& y = ib->second;
       const std::string& p = ia->first;
       if (x.type != y.type) {
-        out.push_back({"type", p, describe(x), describe(y)});
+        out.push_back({DifferenceKind::Type, p, describe(x), describe(y)});
       } else {
         if (x.sha256 != y.sha256 || x.size != y.size)
-          out.push_back({"content", p, "sha256:" + x.sha256 + " (" + std::to_string(x.size) + " bytes)",
+          out.push_back({DifferenceKind::Content, p, "sha256:" + x.sha256 + " (" + std::to_string(x.size) + " bytes)",
                          "sha256:" + y.sha256 + " (" + std::to_string(y.size) + " bytes)"});
-        if (x.mode != y.mode) out.push_back({"mode", p, mode_string(x.mode), mode_string(y.mode)});
-        if (x.uid != y.uid || x.gid != y.gid) out.push_back({"owner", p, owner(x), owner(y)});
-        if (x.link != y.link) out.push_back({"link", p, x.link, y.link});
-        if (x.mtime != y.mtime) out.push_back({"mtime", p, std::to_string(x.mtime), std::to_string(y.mtime)});
+        if (x.mode != y.mode) out.push_back({DifferenceKind::Mode, p, mode_string(x.mode), mode_string(y.mode)});
+        if (x.uid != y.uid || x.gid != y.gid) out.push_back({DifferenceKind::Owner, p, owner(x), owner(y)});
+        if (x.link != y.link) out.push_back({DifferenceKind::Link, p, x.link, y.link});
+        if (x.mtime != y.mtime) out.push_back({DifferenceKind::Mtime, p, std::to_string(x.mtime), std::to_string(y.mtime)});
       }
       ++ia, ++ib;
     }
@@ -137,21 +138,21 @@ void diff_files(const ImageFiles& a, const ImageFiles& b, std::vector<Difference
 }
 
 void diff_manifests(const Side& a, const Side& b, std::vector<Difference>& out) {
-  diff_json("annotation", "annotations", a.manifest.value("annotations", nlohmann::json::object()),
+  diff_json(DifferenceKind::Annotation, "annotations", a.manifest.value("annotations", nlohmann::json::object()),
             b.manifest.value("annotations", nlohmann::json::object()), out);
   if (a.descriptor.media_type != b.descriptor.media_type)
-    out.push_back({"manifest", "mediaType", a.descriptor.media_type, b.descriptor.media_type});
+    out.push_back({DifferenceKind::Manifest, "mediaType", a.descriptor.media_type, b.descriptor.media_type});
   if (a.layers.size() != b.layers.size())
-    out.push_back({"manifest", "layers", std::to_string(a.layers.size()) + " layers",
+    out.push_back({DifferenceKind::Manifest, "layers", std::to_string(a.layers.size()) + " layers",
                    std::to_string(b.layers.size()) + " layers"});
   for (std::size_t i = 0; i < std::min(a.layers.size(), b.layers.size()); ++i) {
     const std::string at = "layers[" + std::to_string(i) + "]";
     if (a.layers[i].media_type != b.layers[i].media_type)
-      out.push_back({"manifest", at + ".mediaType", a.layers[i].media_type, b.layers[i].media_type});
+      out.push_back({DifferenceKind::Manifest, at + ".mediaType", a.layers[i].media_type, b.layers[i].media_type});
     // Same uncompressed tar, different blob: only the compression differs.
     bool same_tar = a.diff_ids().is_array() && a.diff_ids() == b.diff_ids();
     if (a.layers[i].digest != b.layers[i].digest && same_tar)
-      out.push_back({"manifest", at + ".digest (same content, compressed differently)", a.layers[i].digest,
+      out.push_back({DifferenceKind::Manifest, at + ".digest (same content, compressed differently)", a.layers[i].digest,
                      b.layers[i].digest});
   }
 }
@@ -178,14 +179,14 @@ static bool compare_images(const Side& sa, const Side& sb, const CompareOptions&
 
   std::vector<Difference> found;
   if (!options.content_only) diff_manifests(sa, sb, found);
-  diff_json("config", "", sa.config, sb.config, found);
+  diff_json(DifferenceKind::Config, "", sa.config, sb.config, found);
   if (sa.diff_ids() != sb.diff_ids() || !sa.diff_ids().is_array()) {
     ImageFiles fa = read_image_files(sa.layout, sa.manifest);
     ImageFiles fb = read_image_files(sb.layout, sb.manifest);
     diff_files(fa, fb, found);
   }
   if (found.empty())
-    found.push_back({"manifest", "manifest", sa.descriptor.digest,
+    found.push_back({DifferenceKind::Manifest, "manifest", sa.descriptor.digest,
                      sb.descriptor.digest + " (same config and layers, manifest bytes differ)"});
   for (auto& d : found) {
     d.platform = platform;
@@ -222,10 +223,10 @@ static ImageComparison compare_unchecked(const fs::path& a, const std::string& r
   // An index on either side: the images are paired by platform, and each
   // difference names the platform it is in.
   if (index_a != index_b)
-    cmp.differences.push_back({"manifest", "mediaType", ta.media_type, tb.media_type});
+    cmp.differences.push_back({DifferenceKind::Manifest, "mediaType", ta.media_type, tb.media_type});
   image::LayoutReader la(a), lb(b);
   if (index_a && index_b && !options.content_only)
-    diff_json("annotation", "index.annotations", la.read_json_blob(ta).value("annotations", nlohmann::json::object()),
+    diff_json(DifferenceKind::Annotation, "index.annotations", la.read_json_blob(ta).value("annotations", nlohmann::json::object()),
               lb.read_json_blob(tb).value("annotations", nlohmann::json::object()), cmp.differences);
   std::map<std::string, std::pair<std::optional<Side>, std::optional<Side>>> by_platform;
   std::vector<std::string> order;
@@ -244,7 +245,7 @@ static ImageComparison compare_unchecked(const fs::path& a, const std::string& r
     auto& [sa, sb] = by_platform[name];
     if (!sa || !sb) {
       all_same = false;
-      cmp.differences.push_back({"platform", name, sa ? "image " + sa->descriptor.digest : "",
+      cmp.differences.push_back({DifferenceKind::Platform, name, sa ? "image " + sa->descriptor.digest : "",
                                  sb ? "image " + sb->descriptor.digest : "", ""});
       continue;
     }
@@ -252,7 +253,7 @@ static ImageComparison compare_unchecked(const fs::path& a, const std::string& r
   }
   if (options.content_only) cmp.identical = all_same && index_a == index_b;
   if (!cmp.identical && cmp.differences.empty())
-    cmp.differences.push_back({"manifest", "index", cmp.digest_a, cmp.digest_b + " (same images, index bytes differ)"});
+    cmp.differences.push_back({DifferenceKind::Manifest, "index", cmp.digest_a, cmp.digest_b + " (same images, index bytes differ)"});
   return cmp;
 }
 
@@ -267,11 +268,29 @@ ImageComparison compare_layouts(const fs::path& a, const std::string& ref_a, con
   }
 }
 
+std::string_view to_string(DifferenceKind kind) {
+  switch (kind) {
+    case DifferenceKind::Added: return "added";
+    case DifferenceKind::Removed: return "removed";
+    case DifferenceKind::Content: return "content";
+    case DifferenceKind::Mode: return "mode";
+    case DifferenceKind::Owner: return "owner";
+    case DifferenceKind::Link: return "link";
+    case DifferenceKind::Type: return "type";
+    case DifferenceKind::Mtime: return "mtime";
+    case DifferenceKind::Config: return "config";
+    case DifferenceKind::Annotation: return "annotation";
+    case DifferenceKind::Manifest: return "manifest";
+    case DifferenceKind::Platform: return "platform";
+  }
+  return "content";
+}
+
 nlohmann::json ImageComparison::to_json() const {
   nlohmann::json diffs = nlohmann::json::array();
   for (const auto& d : differences)
   {
-    nlohmann::json j{{"kind", d.kind}, {"path", d.path}, {"before", d.before}, {"after", d.after}};
+    nlohmann::json j{{"kind", std::string(to_string(d.kind))}, {"path", d.path}, {"before", d.before}, {"after", d.after}};
     if (!d.platform.empty()) j["platform"] = d.platform;
     diffs.push_back(std::move(j));
   }
@@ -282,7 +301,7 @@ std::optional<std::string> ImageComparison::only_timestamps_differ() const {
   if (identical) return std::nullopt;
   std::optional<std::string> epoch;
   for (const auto& d : differences) {
-    if (d.kind == "mtime") {
+    if (d.kind == DifferenceKind::Mtime) {
       if (!epoch) epoch = d.before;
     } else if (d.path.find("created") == std::string::npos && d.path != "history" && d.path != "rootfs.diff_ids") {
       return std::nullopt;  // history holds the created time; the tar bytes hold the mtimes
@@ -299,13 +318,14 @@ std::string ImageComparison::to_text() const {
   }
   s << "images differ:\n  A " << digest_a << "\n  B " << digest_b << "\n";
   for (const auto& d : differences) {
-    s << "  " << d.kind << std::string(d.kind.size() < 10 ? 10 - d.kind.size() : 1, ' ')
+    std::string_view kind = to_string(d.kind);
+    s << "  " << kind << std::string(kind.size() < 10 ? 10 - kind.size() : 1, ' ')
       << (d.platform.empty() ? "" : d.platform + ": ") << util::printable(d.path);
-    if (d.kind == "platform")
+    if (d.kind == DifferenceKind::Platform)
       s << (d.before.empty() ? "  only in B (" + d.after + ")" : "  only in A (" + d.before + ")");
-    else if (d.kind == "added")
+    else if (d.kind == DifferenceKind::Added)
       s << "  (" << util::printable(d.after) << ")";
-    else if (d.kind == "removed")
+    else if (d.kind == DifferenceKind::Removed)
       s << "  (was " << util::printable(d.before) << ")";
     else
       s << ": " << (d.before.empty() ? "(unset)" : util::printable(d.before)) << " -> "

@@ -3,7 +3,7 @@
 // hashes the raw blob bytes too so the blob is checked against its digest in
 // the same pass. OCI whiteouts (".wh.name", ".wh..wh..opq") are honoured so
 // multi-layer images pulled from elsewhere compare correctly.
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -17,6 +17,7 @@
 
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/image_path.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 namespace slimbuild::inspect {
@@ -47,13 +48,9 @@ struct HashingSource {
   }
 };
 
-std::string normalise(const char* raw) {
-  std::string p = raw ? raw : "";
-  while (p.rfind("./", 0) == 0) p.erase(0, 2);
-  while (!p.empty() && p.front() == '/') p.erase(0, 1);
-  while (!p.empty() && p.back() == '/') p.pop_back();
-  return "/" + p;
-}
+// Tar names as a runtime unpacking the image sees them: from "/", ".."
+// stopping there.
+std::string normalise(const char* raw) { return util::clamp_image_path(raw ? raw : ""); }
 
 void remove_tree(ImageFiles& files, const std::string& path, bool keep_root) {
   auto it = files.lower_bound(path);
@@ -62,15 +59,15 @@ void remove_tree(ImageFiles& files, const std::string& path, bool keep_root) {
   while (it != files.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = files.erase(it);
 }
 
-char type_of(archive_entry* e) {
-  if (archive_entry_hardlink(e)) return 'h';
+FileType type_of(archive_entry* e) {
+  if (archive_entry_hardlink(e)) return FileType::HardLink;
   switch (archive_entry_filetype(e)) {
-    case AE_IFDIR: return 'd';
-    case AE_IFLNK: return 'l';
-    case AE_IFCHR: return 'c';
-    case AE_IFBLK: return 'b';
-    case AE_IFIFO: return 'p';
-    default: return 'f';
+    case AE_IFDIR: return FileType::Directory;
+    case AE_IFLNK: return FileType::Symlink;
+    case AE_IFCHR: return FileType::CharDevice;
+    case AE_IFBLK: return FileType::BlockDevice;
+    case AE_IFIFO: return FileType::Fifo;
+    default: return FileType::File;
   }
 }
 
@@ -125,15 +122,15 @@ void apply_layer(util::Fd fd, const std::string& blob, const std::string& expect
     f.uid = static_cast<uint32_t>(archive_entry_uid(e));
     f.gid = static_cast<uint32_t>(archive_entry_gid(e));
     f.mtime = archive_entry_mtime(e);
-    if (f.type == 'l' && archive_entry_symlink(e)) f.link = archive_entry_symlink(e);
-    if (f.type == 'h') f.link = normalise(archive_entry_hardlink(e));
+    if (f.type == FileType::Symlink && archive_entry_symlink(e)) f.link = archive_entry_symlink(e);
+    if (f.type == FileType::HardLink) f.link = normalise(archive_entry_hardlink(e));
     archive_entry_xattr_reset(e);
     const char* xname;
     const void* xvalue;
     size_t xsize;
     while (archive_entry_xattr_next(e, &xname, &xvalue, &xsize) == ARCHIVE_OK)
       if (xname && std::strcmp(xname, "security.capability") == 0) f.capability.assign(static_cast<const char*>(xvalue), xsize);
-    if (f.type == 'f') {
+    if (f.type == FileType::File) {
       util::Sha256 h;
       std::size_t keep = visitor ? visitor->wanted(path) : 0;
       std::string head;
@@ -148,7 +145,7 @@ void apply_layer(util::Fd fd, const std::string& blob, const std::string& expect
       if (visitor) visitor->file(path, std::move(head), f.size);
     }
     // A later layer replacing a directory with a file drops what was below it.
-    if (f.type != 'd') remove_tree(files, path, false);
+    if (f.type != FileType::Directory) remove_tree(files, path, false);
     files[path] = std::move(f);
   }
   if (rc != ARCHIVE_EOF) throw fail("entry");

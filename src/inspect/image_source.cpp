@@ -6,6 +6,7 @@
 #include <slimbuild/inspect/image_source.hpp>
 
 #include <slimbuild/image/archive.hpp>
+#include <slimbuild/image/layout_arg.hpp>
 #include <slimbuild/registry/pull.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>
@@ -50,20 +51,6 @@ OpenedImage from_registry(const std::string& spec, const std::string& reference,
   return img;
 }
 
-// "DIR:TAG" where DIR is an existing layout directory.
-bool split_layout_tag(const std::string& spec, fs::path& dir, std::string& tag) {
-  auto colon = spec.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return false;
-  std::string candidate = spec.substr(0, colon);
-  std::string t = spec.substr(colon + 1);
-  if (t.find('/') != std::string::npos) return false;
-  std::error_code ec;
-  if (!fs::is_directory(candidate, ec)) return false;
-  dir = candidate;
-  tag = t;
-  return true;
-}
-
 }  // namespace
 
 const char* to_string(SourceKind kind) {
@@ -93,10 +80,8 @@ std::optional<std::string> registry_reference_of(const std::string& spec) {
   if (has_prefix(spec, "docker://", rest)) return rest;
   if (has_prefix(spec, "oci-archive:", rest) || has_prefix(spec, "docker-archive:", rest) || has_prefix(spec, "oci:", rest))
     return std::nullopt;
-  if (fs::is_directory(spec, ec) || fs::is_regular_file(spec, ec)) return std::nullopt;
-  fs::path dir;
-  std::string tag;
-  if (split_layout_tag(spec, dir, tag)) return std::nullopt;
+  if (fs::is_regular_file(spec, ec)) return std::nullopt;
+  if (fs::is_directory(image::split_layout_arg(spec).dir, ec)) return std::nullopt;  // DIR or DIR:TAG
   if (looks_like_registry_reference(spec)) return spec;
   return std::nullopt;
 }
@@ -107,16 +92,12 @@ OpenedImage open_image(const std::string& spec, const registry::PushOptions& opt
   std::error_code ec;
   if (has_prefix(spec, "oci-archive:", rest) || has_prefix(spec, "docker-archive:", rest)) return from_archive(spec, rest);
   if (has_prefix(spec, "oci:", rest)) {
-    fs::path dir;
-    std::string tag;
-    if (split_layout_tag(rest, dir, tag)) return from_layout(spec, dir, tag);
-    return from_layout(spec, rest, "");
+    image::LayoutArg layout = image::split_layout_arg(rest);
+    return from_layout(spec, layout.dir, layout.tag.value_or(""));
   }
-  if (fs::is_directory(spec, ec)) return from_layout(spec, spec, "");
   if (fs::is_regular_file(spec, ec)) return from_archive(spec, spec);
-  fs::path dir;
-  std::string tag;
-  if (split_layout_tag(spec, dir, tag)) return from_layout(spec, dir, tag);
+  if (image::LayoutArg layout = image::split_layout_arg(spec); fs::is_directory(layout.dir, ec))
+    return from_layout(spec, layout.dir, layout.tag.value_or(""));
   throw Error("'" + spec + "' is not an OCI layout directory, an image archive file, or a registry reference",
               "pass DIR or DIR:TAG (from `slimbuild build -o DIR`), an oci-archive/docker-archive file, or a "
               "reference with its registry host, e.g. registry.example.com/team/app:1.0 (or docker://REF)");

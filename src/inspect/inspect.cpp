@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include <slimbuild/image/layout.hpp>
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
@@ -139,12 +139,12 @@ class Unpacker {
   uint64_t total_ = 0;
 };
 
-std::string type_word(char t) {
+std::string type_word(FileType t) {
   switch (t) {
-    case 'd': return "dir";
-    case 'l': return "symlink";
-    case 'h': return "hardlink";
-    case 'f': return "file";
+    case FileType::Directory: return "dir";
+    case FileType::Symlink: return "symlink";
+    case FileType::HardLink: return "hardlink";
+    case FileType::File: return "file";
     default: return "special";
   }
 }

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <vector>
 
+#include <slimbuild/util/image_path.hpp>
+
 namespace slimbuild::manifest {
 
 namespace {
@@ -77,28 +79,12 @@ std::expected<std::string, Problem> normalise_image_path(std::string_view path) 
   if (path.find('\0') != std::string_view::npos || path.find('\n') != std::string_view::npos ||
       path.find('\r') != std::string_view::npos)
     return std::unexpected(Problem{"must not contain NUL or newline characters", {}});
-  if (path.empty() || path.front() != '/')
-    return std::unexpected(Problem{"must be an absolute path inside the image, got " + quoted(path),
-                                   "start it with '/', e.g. /" + std::string(path.substr(0, 40))});
-  std::vector<std::string_view> parts;
-  std::size_t pos = 0;
-  while (pos <= path.size()) {
-    std::size_t end = std::min(path.find('/', pos), path.size());
-    std::string_view part = path.substr(pos, end - pos);
-    pos = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (parts.empty())
-        return std::unexpected(Problem{"may not climb out of the image root: " + quoted(path),
-                                       "remove the '..' components"});
-      parts.pop_back();
-      continue;
-    }
-    parts.push_back(part);
-  }
-  std::string out;
-  for (auto part : parts) out += "/" + std::string(part);
-  return out.empty() ? "/" : out;
+  auto normal = util::normalize_image_path(path);
+  if (normal) return *normal;
+  if (normal.error() == util::ImagePathError::ClimbsOut)
+    return std::unexpected(Problem{"may not climb out of the image root: " + quoted(path), "remove the '..' components"});
+  return std::unexpected(Problem{"must be an absolute path inside the image, got " + quoted(path),
+                                 "start it with '/', e.g. /" + std::string(path.substr(0, 40))});
 }
 
 std::optional<Problem> check_not_runtime_mount(std::string_view path) {

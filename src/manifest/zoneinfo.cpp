@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <slimbuild/manifest/zone_name.hpp>
+
 #include "manifest/did_you_mean.hpp"
 
 namespace slimbuild::manifest {
@@ -20,15 +22,6 @@ namespace {
 // Enough for any real tz database (about 600 zones, twice that with
 // backward links); a cap keeps a hostile sysroot from making us walk forever.
 constexpr std::size_t kMaxZonesListed = 5000;
-
-bool is_tzif(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return false;
-  std::ifstream in(file, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, sizeof magic);
-  return in && std::string_view(magic, 4) == "TZif";
-}
 
 // Zone names in the database, without the "posix/" and "right/" copies.
 std::vector<std::string> list_zones(const fs::path& zoneinfo) {
@@ -67,18 +60,10 @@ std::optional<std::string> suggest_zone(const fs::path& zoneinfo, std::string_vi
 fs::path zoneinfo_dir(const fs::path& sysroot) { return sysroot / "usr/share/zoneinfo"; }
 
 std::optional<Problem> check_zone_syntax(std::string_view zone) {
-  auto bad = [&](std::string why) {
-    return Problem{"is not a time zone name (" + why + "): '" + std::string(zone.substr(0, 80)) + "'",
-                   "zone names look like Europe/Ljubljana or UTC"};
-  };
-  if (zone.empty()) return bad("empty");
-  if (zone.size() > 128) return bad("too long");
-  if (zone.front() == '/' || zone.back() == '/') return bad("starts or ends with '/'");
-  for (char c : zone)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '+' && c != '-' && c != '/')
-      return bad("only letters, digits, '_', '+', '-' and '/' are allowed");
-  if (zone.find("//") != std::string_view::npos) return bad("empty component");
-  return std::nullopt;
+  std::optional<std::string> why = zone_name_problem(zone);
+  if (!why) return std::nullopt;
+  return Problem{"is not a time zone name (" + *why + "): '" + std::string(zone.substr(0, 80)) + "'",
+                 "zone names look like Europe/Ljubljana or UTC"};
 }
 
 std::optional<Problem> check_zone(const fs::path& zoneinfo, std::string_view zone) {
@@ -88,7 +73,7 @@ std::optional<Problem> check_zone(const fs::path& zoneinfo, std::string_view zon
     return Problem{"needs the tz database, but " + zoneinfo.string() + " does not exist",
                    "install tzdata on the build machine, or point sysroot: at a tree that has it"};
   fs::path file = zoneinfo / std::string(zone);
-  if (is_tzif(file)) return std::nullopt;
+  if (is_tzif_file(file)) return std::nullopt;
   std::string what = "is an unknown time zone '" + std::string(zone) + "'";
   if (fs::is_directory(file, ec))
     return Problem{"names a directory of zones, not a zone: '" + std::string(zone) + "'",

@@ -6,21 +6,13 @@
 #include <cctype>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/registry/reference.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::pipeline {
 
 namespace {
-
-bool valid_tag(const std::string& tag) {
-  if (tag.empty() || tag.size() > 128) return false;
-  auto word = [](unsigned char c) { return std::isalnum(c) || c == '_'; };
-  if (!word(static_cast<unsigned char>(tag[0]))) return false;
-  for (unsigned char c : tag)
-    if (!word(c) && c != '.' && c != '-') return false;
-  return true;
-}
 
 // Directories the tracer searched only because /etc/ld.so.conf names them
 // (e.g. /usr/local/lib). At run time glibc finds such libraries through
@@ -47,7 +39,7 @@ std::optional<std::string> reference_tag(const std::string& reference) {
   size_t colon = name.rfind(':');
   if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return std::nullopt;
   std::string tag = name.substr(colon + 1);
-  if (!valid_tag(tag))
+  if (!registry::is_valid_tag(tag))
     throw Error("'" + tag + "' in '" + reference + "' is not a valid image tag",
                 "tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'");
   return tag;

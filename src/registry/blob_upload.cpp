@@ -15,6 +15,7 @@
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::registry {
@@ -146,7 +147,7 @@ BlobOutcome push_blob(RegistryClient& client, const OpenBlob& open_blob, const s
   const Reference& ref = client.reference();
   BlobOutcome out{digest, size, ""};
   BlobProgress progress(settings.progress, digest, size);
-  const std::string what = "blob " + short_digest(digest) + " (" + human_size(size) + ")";
+  const std::string what = "blob " + short_digest(digest) + " (" + util::human_size(size) + ")";
 
   HttpRequest head;
   head.method = "HEAD";
@@ -201,7 +202,7 @@ BlobOutcome push_blob(RegistryClient& client, const OpenBlob& open_blob, const s
   });
   out.action = "uploaded";
   cache.remember(ref.registry, digest, ref.repository);
-  progress.finish("uploaded " + human_size(size));
+  progress.finish("uploaded " + util::human_size(size));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <slimbuild/registry/registry_error.hpp>
+#include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::registry {
@@ -28,8 +29,8 @@ void BlobProgress::update(uint64_t bytes) {
   bar.resize(kWidth, '.');
   double secs = std::chrono::duration<double>(now - start_).count();
   uint64_t rate = secs > 0.05 ? static_cast<uint64_t>(bytes / secs) : 0;
-  std::string line = "\r\033[Kslimbuild: " + short_digest(digest_) + " [" + bar + "] " + human_size(bytes) + " / " +
-                     human_size(size_) + (rate ? "  " + human_size(rate) + "/s" : "");
+  std::string line = "\r\033[Kslimbuild: " + short_digest(digest_) + " [" + bar + "] " + util::human_size(bytes) + " / " +
+                     util::human_size(size_) + (rate ? "  " + util::human_size(rate) + "/s" : "");
   std::cerr << line << std::flush;
 }
 

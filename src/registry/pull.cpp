@@ -15,6 +15,7 @@
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 namespace slimbuild::registry {
@@ -71,7 +72,7 @@ std::optional<std::string> pick_platform(const Fetched& f, const std::string& ar
 }
 
 void download_blob(RegistryClient& client, const image::Descriptor& d, const fs::path& dest, bool progress_on) {
-  const std::string step = "downloading blob " + short_digest(d.digest) + " (" + human_size(d.size) + ") from " +
+  const std::string step = "downloading blob " + short_digest(d.digest) + " (" + util::human_size(d.size) + ") from " +
                            client.reference().name();
   BlobProgress progress(progress_on, d.digest, d.size);
   client.with_retries<bool>(step, [&]() -> Attempt<bool> {
@@ -113,7 +114,7 @@ void download_blob(RegistryClient& client, const image::Descriptor& d, const fs:
     }
     return true;
   });
-  progress.finish("downloaded " + human_size(d.size));
+  progress.finish("downloaded " + util::human_size(d.size));
 }
 
 }  // namespace

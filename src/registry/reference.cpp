@@ -72,12 +72,6 @@ bool valid_domain(std::string_view d) {
   }
 }
 
-bool valid_tag(std::string_view t) {
-  auto word = [](char c) { return is_alnum(c) || c == '_'; };
-  if (t.empty() || t.size() > 128 || !word(t.front())) return false;
-  return std::all_of(t.begin(), t.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
-}
-
 Error bad(std::string_view text, const std::string& why, std::string hint = {}) {
   if (hint.empty()) hint = "use the form [REGISTRY[:PORT]/]REPOSITORY[:TAG][@sha256:DIGEST], e.g. 127.0.0.1:5000/team/app:1.0";
   std::string shown(text.substr(0, 200));
@@ -85,6 +79,12 @@ Error bad(std::string_view text, const std::string& why, std::string hint = {}) 
 }
 
 }  // namespace
+
+bool is_valid_tag(std::string_view t) {
+  auto word = [](char c) { return is_alnum(c) || c == '_'; };
+  if (t.empty() || t.size() > 128 || !word(t.front())) return false;
+  return std::all_of(t.begin(), t.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
+}
 
 std::string Reference::api_host() const { return registry == kDockerHubDomain ? kDockerHubApiHost : registry; }
 std::string Reference::manifest_ref() const { return digest ? *digest : tag_or_latest(); }
@@ -121,7 +121,7 @@ Result<Reference> parse_reference(std::string_view text) {
   auto colon = rest.rfind(':');
   if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
     std::string_view t = rest.substr(colon + 1);
-    if (!valid_tag(t))
+    if (!is_valid_tag(t))
       return std::unexpected(bad(text, "invalid tag '" + std::string(t) + "' (letters, digits, '_', '.', '-'; at most 128)"));
     ref.tag = std::string(t);
     rest = rest.substr(0, colon);

@@ -51,22 +51,6 @@ std::string describe_registry_error(const std::string& raw_body) {
   return printable(body, 200);
 }
 
-std::string human_size(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0)
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-  return buf;
-}
-
 std::string short_digest(const std::string& digest) {
   return digest.size() > 19 ? digest.substr(0, 19) + "…" : digest;
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/manifest/zone_name.hpp>
 #include "rootfs/secrets.hpp"
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
@@ -16,29 +17,6 @@ namespace slimbuild::rootfs {
 
 namespace {
 
-bool has_tzif_magic(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
-}
-
-// Zone names are relative paths below zoneinfo; anything that could climb
-// out or name something odd is refused before touching the disk.
-bool plausible_zone_name(const std::string& zone) {
-  if (zone.empty() || zone.front() == '/' || zone.back() == '/' || zone.size() > 255) return false;
-  size_t i = 0;
-  while (i <= zone.size()) {
-    size_t j = zone.find('/', i);
-    if (j == std::string::npos) j = zone.size();
-    std::string part = zone.substr(i, j - i);
-    if (part.empty() || part == "." || part == "..") return false;
-    i = j + 1;
-  }
-  for (unsigned char c : zone)
-    if (!(std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '+' || c == '.')) return false;
-  return true;
-}
-
 void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zone,
               const manifest::SourceLocation& where) {
   auto fail = [&](const std::string& why) {
@@ -46,13 +24,13 @@ void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zo
                                   "use a name from " + (m.sysroot / "usr/share/zoneinfo").string() +
                                       " such as Europe/Ljubljana or UTC (is the tzdata package installed?)");
   };
-  if (!plausible_zone_name(zone)) fail("not a zoneinfo name");
+  if (auto why = manifest::zone_name_problem(zone)) fail("not a zoneinfo name (" + *why + ")");
   fs::path host = m.sysroot / "usr/share/zoneinfo" / zone;
   std::error_code ec;
   auto st = fs::status(host, ec);
   if (ec || !fs::exists(st)) fail("no such file under /usr/share/zoneinfo");
   if (fs::is_directory(st)) fail("it is a region directory, not a zone");
-  if (!has_tzif_magic(host)) fail("not a TZif zone file");
+  if (!manifest::is_tzif_file(host)) fail("not a TZif zone file");
   add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, "tzdata");
 }
 
@@ -114,7 +92,7 @@ void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
   // `timezone:` implies its zone; with `tzdata: true` it must exist in the tree.
   const std::string& zone = *m.timezone;
   if (m.tzdata.all) {
-    if (!plausible_zone_name(zone) || !rootfs.contains(std::string(kZoneinfoDir) + "/" + zone))
+    if (manifest::zone_name_problem(zone) || !rootfs.contains(std::string(kZoneinfoDir) + "/" + zone))
       throw manifest::ManifestError(m.timezone_where, "unknown time zone '" + zone + "'",
                                     "use a name from /usr/share/zoneinfo such as Europe/Ljubljana or UTC");
   } else {

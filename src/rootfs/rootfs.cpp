@@ -7,29 +7,24 @@
 #include <algorithm>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/image_path.hpp>
 
 namespace slimbuild::rootfs {
 
 namespace {
 
-// "/a//b/./c/" -> "/a/b/c". ".." is refused: callers normalise user input
-// earlier, so one here is a bug or hostile input.
+// "/a//b/./c/" -> "/a/b/c" (util::normalize_image_path). Callers normalise
+// user input earlier, so an error here is a bug or hostile input.
 std::string normalise(const std::string& path) {
-  if (path.empty() || path[0] != '/') throw Error("image path '" + path + "' is not absolute");
-  std::string out;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string part = path.substr(i, j - i);
-    i = j;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") throw Error("image path '" + path + "' climbs out of the image root");
-    if (part.find('\0') != std::string::npos) throw Error("image path contains a NUL byte");
-    out += "/" + part;
+  auto normal = util::normalize_image_path(path);
+  if (normal && *normal == "/") throw Error("image path '" + path + "' is the image root, which is not an entry");
+  if (normal) return *normal;
+  switch (normal.error()) {
+    case util::ImagePathError::NotAbsolute: throw Error("image path '" + path + "' is not absolute");
+    case util::ImagePathError::ClimbsOut: throw Error("image path '" + path + "' climbs out of the image root");
+    case util::ImagePathError::ContainsNul: throw Error("image path contains a NUL byte");
   }
-  return out;
+  throw Error("image path '" + path + "' is not valid");
 }
 
 const char* type_name(EntryType t) {

@@ -19,6 +19,7 @@
 #include <slimbuild/trace/search_path.hpp>
 #include <slimbuild/trace/sysroot_path.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/image_path.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::trace {
@@ -113,10 +114,10 @@ class Loader {
     fs::path sysroot = fs::absolute(options_.sysroot).lexically_normal();
     fs::path rel = host.lexically_relative(sysroot);
     bool inside = !rel.empty() && *rel.begin() != "..";
-    std::string own = inside ? normalize_image_path("/" + rel.string()) : "";
+    std::string own = inside ? util::clamp_image_path("/" + rel.string()) : "";
     std::string image = options_.binary_image_path.empty()
                             ? (inside ? own : "/app/" + host.filename().string())
-                            : normalize_image_path(options_.binary_image_path);
+                            : util::clamp_image_path(options_.binary_image_path);
     root.obj.image_path = image;
     root.origin_image = parent_dir(image);
     if (image != own) root.origin_host = host.parent_path();
@@ -165,7 +166,7 @@ class Loader {
     Missing report;
     if (name.find('/') != std::string::npos) {
       via = "path";
-      hit = probe_path(normalize_image_path(name.front() == '/' ? name : nodes_[0].origin_image + "/" + name), report);
+      hit = probe_path(util::clamp_image_path(name.front() == '/' ? name : nodes_[0].origin_image + "/" + name), report);
       report.searched.push_back(name);
     } else {
       search_order(name, who, dirs, vias);
@@ -245,7 +246,7 @@ class Loader {
       fs::path host = (*nodes_[owner].origin_host / *dir.origin_relative / name).lexically_normal();
       if (!is_regular(host)) return std::nullopt;
       if (!acceptable(host, dir.dir + "/" + name, requester, report)) return std::nullopt;
-      return Candidate{normalize_image_path(dir.dir + "/" + name), host, {}, true};
+      return Candidate{util::clamp_image_path(dir.dir + "/" + name), host, {}, true};
     }
     auto c = probe_path(dir.dir + "/" + name, report);
     if (c && !acceptable(c->host_path, c->image_path, requester, report)) return std::nullopt;
@@ -260,7 +261,7 @@ class Loader {
       return std::nullopt;
     }
     if (!is_regular(found->host_path)) return std::nullopt;
-    return Candidate{normalize_image_path(image_path), found->host_path, std::move(found->hops)};
+    return Candidate{util::clamp_image_path(image_path), found->host_path, std::move(found->hops)};
   }
 
   // The loader skips libraries built for another architecture and keeps searching.

@@ -25,6 +25,7 @@
 #include <slimbuild/trace/platform.hpp>
 #include <slimbuild/trace/sysroot_path.hpp>
 #include <slimbuild/util/fs.hpp>
+#include <slimbuild/util/image_path.hpp>
 
 namespace slimbuild::trace {
 
@@ -68,7 +69,7 @@ void expand_glob(const fs::path& sysroot, const std::string& base, const std::ve
 
 std::vector<std::string> glob_in_sysroot(const fs::path& sysroot, const std::string& pattern) {
   std::vector<std::string> parts;
-  std::stringstream ss(normalize_image_path(pattern));
+  std::stringstream ss(util::clamp_image_path(pattern));
   for (std::string p; std::getline(ss, p, '/');)
     if (!p.empty()) parts.push_back(p);
   std::vector<std::string> out;
@@ -115,7 +116,7 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
     std::string dir = line.substr(0, line.find('='));
     dir = trim(dir);
     if (dir.empty() || dir[0] != '/') continue;
-    add_unique(dirs, normalize_image_path(dir));
+    add_unique(dirs, util::clamp_image_path(dir));
   }
 }
 
@@ -186,7 +187,7 @@ std::vector<SearchDir> LibrarySearchPath::expand(const std::vector<std::string>&
   for (const auto& entry : entries) {
     std::string expanded = expand_tokens(entry, origin_dir, lib_, platform_);
     if (expanded.empty() || expanded[0] != '/') continue;
-    SearchDir d{normalize_image_path(expanded), std::nullopt};
+    SearchDir d{util::clamp_image_path(expanded), std::nullopt};
     for (const char* token : {"$ORIGIN", "${ORIGIN}"}) {
       std::string t = token;
       if (entry.compare(0, t.size(), t) == 0 && (entry.size() == t.size() || entry[t.size()] == '/'))

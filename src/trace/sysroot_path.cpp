@@ -53,19 +53,6 @@ struct Pending {
 
 }  // namespace
 
-std::string normalize_image_path(const std::string& path) {
-  std::vector<std::string> out;
-  for (auto& c : split_components(path)) {
-    if (c == ".") continue;
-    if (c == "..") {
-      if (!out.empty()) out.pop_back();
-      continue;
-    }
-    out.push_back(c);
-  }
-  return join_image(out);
-}
-
 std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysroot, const std::string& image_path) {
   std::deque<Pending> pending;
   for (auto& c : split_components(image_path)) pending.push_back({c, -1});

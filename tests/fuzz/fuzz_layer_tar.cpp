@@ -1,7 +1,7 @@
 // Fuzz target: reading a layer blob (tar, optionally gzip/zstd/...) into the
 // file map that diff/verify/inspect use: headers, pax extensions, whiteouts,
 // links. The blob's digest is computed from the input so the check passes.
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 #include "fuzz_support.hpp"

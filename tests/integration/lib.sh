@@ -44,10 +44,8 @@ trap 'exit 130' INT TERM
 
 # ---- assertions ------------------------------------------------------------
 
-fail() {
-  echo "FAIL [$SB_TEST_NAME]: $*" >&2
-  exit 1
-}
+# fail, skip
+source "$SLIMBUILD_SOURCE_DIR/tests/support/fail.sh"
 
 note() { echo "[$SB_TEST_NAME] $*" >&2; }
 

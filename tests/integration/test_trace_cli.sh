@@ -9,7 +9,7 @@ set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "${SLIMBUILD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support/fail.sh"
 
 # expect_failure CODE PATTERN -- ARGS...: exit code CODE, PATTERN on stderr, nothing on stdout.
 expect_failure() {

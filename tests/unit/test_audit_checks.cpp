@@ -17,9 +17,9 @@ using audit::AuditFile;
 
 namespace {
 
-AuditFile file(uint32_t mode, uint64_t size = 10) { return AuditFile{'f', mode, 0, 0, size, "", ""}; }
-AuditFile dir(uint32_t mode) { return AuditFile{'d', mode, 0, 0, 0, "", ""}; }
-AuditFile link(const std::string& target) { return AuditFile{'l', 0777, 0, 0, 0, target, ""}; }
+AuditFile file(uint32_t mode, uint64_t size = 10) { return AuditFile{inspect::FileType::File, mode, 0, 0, size, "", ""}; }
+AuditFile dir(uint32_t mode) { return AuditFile{inspect::FileType::Directory, mode, 0, 0, 0, "", ""}; }
+AuditFile link(const std::string& target) { return AuditFile{inspect::FileType::Symlink, 0777, 0, 0, 0, target, ""}; }
 
 std::vector<std::string> paths_of(const audit::AuditReport& r, const std::string& rule) {
   std::vector<std::string> out;

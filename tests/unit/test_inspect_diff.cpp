@@ -31,7 +31,7 @@ struct Pair {
 std::vector<inspect::Difference> of_kind(const inspect::ImageComparison& c, const std::string& kind) {
   std::vector<inspect::Difference> out;
   for (const auto& d : c.differences)
-    if (d.kind == kind) out.push_back(d);
+    if (inspect::to_string(d.kind) == kind) out.push_back(d);
   return out;
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("inspect: compare_layouts names config and annotation fields") {
   b.created = 1700000000;
   auto c = p.compare(fx::hello_image(), b);
   std::set<std::string> paths;
-  for (const auto& d : c.differences) paths.insert(d.kind + " " + d.path);
+  for (const auto& d : c.differences) paths.insert(std::string(inspect::to_string(d.kind)) + " " + d.path);
   CHECK(paths == std::set<std::string>{"config config.Env.LOG", "config config.Labels", "config created",
                                        "annotation annotations.org.opencontainers.image.revision"});
   for (const auto& d : c.differences)
@@ -145,7 +145,7 @@ TEST_CASE("inspect: compare_layouts with content_only ignores manifest-only diff
   auto strict = inspect::compare_layouts(p.a, "", p.b, "");
   CHECK_FALSE(strict.identical);
   REQUIRE(strict.differences.size() == 1);
-  CHECK(strict.differences[0].kind == "annotation");
+  CHECK(inspect::to_string(strict.differences[0].kind) == "annotation");
   CHECK(inspect::compare_layouts(p.a, "", p.b, "", {.content_only = true}).identical);
 }
 
@@ -171,13 +171,13 @@ TEST_CASE("inspect: compare_layouts refuses a corrupted layer blob") {
 
 TEST_CASE("inspect: only_timestamps_differ names A's epoch and nothing else qualifies") {
   inspect::ImageComparison c;
-  c.differences = {{"mtime", "/app/hello", "1700000000", "0"},
-                   {"config", "created", "2023-11-14T22:13:20Z", "1970-01-01T00:00:00Z"},
-                   {"config", "history", "...", "..."},
-                   {"config", "rootfs.diff_ids", "sha256:a", "sha256:b"},
-                   {"annotation", "annotations.org.opencontainers.image.created", "x", "y"}};
+  c.differences = {{inspect::DifferenceKind::Mtime, "/app/hello", "1700000000", "0"},
+                   {inspect::DifferenceKind::Config, "created", "2023-11-14T22:13:20Z", "1970-01-01T00:00:00Z"},
+                   {inspect::DifferenceKind::Config, "history", "...", "..."},
+                   {inspect::DifferenceKind::Config, "rootfs.diff_ids", "sha256:a", "sha256:b"},
+                   {inspect::DifferenceKind::Annotation, "annotations.org.opencontainers.image.created", "x", "y"}};
   CHECK(c.only_timestamps_differ() == std::optional<std::string>("1700000000"));
-  c.differences.push_back({"content", "/etc/app.yml", "sha256:1", "sha256:2"});
+  c.differences.push_back({inspect::DifferenceKind::Content, "/etc/app.yml", "sha256:1", "sha256:2"});
   CHECK_FALSE(c.only_timestamps_differ());
   c.identical = true;
   c.differences.clear();

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "inspect/image_files.hpp"
+#include <slimbuild/inspect/image_files.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -59,7 +59,7 @@ TEST_CASE("inspect: layers apply in order with OCI whiteouts and opaque director
   REQUIRE(files.count("/opt/new"));
   CHECK(files["/opt/new"].mode == 0600);
   CHECK(files["/opt/new"].sha256 == util::sha256_hex("new"));
-  CHECK(files["/data"].type == 'f');
+  CHECK(files["/data"].type == inspect::FileType::File);
   CHECK_FALSE(files.count("/data/inner"));
   for (const auto& [path, f] : files) CHECK(path.find(".wh.") == std::string::npos);
 }

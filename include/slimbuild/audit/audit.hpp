@@ -24,10 +24,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <slimbuild/inspect/image_files.hpp>
+
 namespace slimbuild::audit {
 
 struct AuditFile {
-  char type = 'f';          // 'f', 'd', 'l', 'h', 'c', 'b', 'p' as image_files has them
+  inspect::FileType type = inspect::FileType::File;
   uint32_t mode = 0;        // permission bits incl. setuid/setgid/sticky
   uint32_t uid = 0, gid = 0;
   uint64_t size = 0;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,9 +15,14 @@ namespace slimbuild::inspect {
 
 namespace fs = std::filesystem;
 
+// What differs; to_string gives the word `diff`/`verify` print and put in
+// their JSON ("added", "removed", "content", ...).
+// Platform: an image that only one side's index has.
+enum class DifferenceKind { Added, Removed, Content, Mode, Owner, Link, Type, Mtime, Config, Annotation, Manifest, Platform };
+std::string_view to_string(DifferenceKind kind);
+
 struct Difference {
-  std::string kind;    // "added", "removed", "content", "mode", "owner", "link", "type", "mtime", "config", "annotation", "manifest",
-                       // "platform" (an image only one side's index has)
+  DifferenceKind kind = DifferenceKind::Content;
   std::string path;    // image path, or JSON field path for config/annotation ("config.Env")
   std::string before;  // human-readable old value ("" for added)
   std::string after;   // new value ("" for removed)

@@ -36,6 +36,9 @@ struct Reference {
   std::string name() const { return registry + "/" + repository; }
 };
 
+// The distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
+bool is_valid_tag(std::string_view tag);
+
 // Parses `text`; the error says which part is wrong and how to fix it.
 Result<Reference> parse_reference(std::string_view text);
 

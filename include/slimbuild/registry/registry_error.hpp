@@ -15,9 +15,6 @@ namespace slimbuild::registry {
 // short printable excerpt of a non-JSON body; empty for an empty body.
 std::string describe_registry_error(const std::string& body);
 
-// "12.3 MiB", "512 B".
-std::string human_size(uint64_t bytes);
-
 // "sha256:ab12cd34ef56…" for messages.
 std::string short_digest(const std::string& digest);
 

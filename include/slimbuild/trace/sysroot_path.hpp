@@ -28,7 +28,4 @@ std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysro
 // it does not exist. Used for ld.so.conf include globs.
 std::vector<std::string> list_image_dir(const fs::path& sysroot, const std::string& image_dir);
 
-// "/a/b/../c" -> "/a/c"; always absolute, never above "/".
-std::string normalize_image_path(const std::string& path);
-
 }  // namespace slimbuild::trace

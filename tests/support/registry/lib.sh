@@ -23,8 +23,8 @@ reg_cleanup() {
 }
 trap reg_cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*" >&2; exit 77; }
+# fail, skip
+source "$REG_SUPPORT_DIR/../fail.sh"
 
 reg_require() {
   local t

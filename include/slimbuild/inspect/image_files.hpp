@@ -19,8 +19,10 @@ namespace slimbuild::inspect {
 
 namespace fs = std::filesystem;
 
+enum class FileType { File, Directory, Symlink, HardLink, CharDevice, BlockDevice, Fifo };
+
 struct ImageFile {
-  char type = 'f';         // 'f' file, 'd' dir, 'l' symlink, 'h' hard link, 'c'/'b' device, 'p' fifo
+  FileType type = FileType::File;
   uint32_t mode = 0;       // permission bits incl. setuid/setgid/sticky
   uint32_t uid = 0, gid = 0;
   uint64_t size = 0;
