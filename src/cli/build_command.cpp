@@ -19,6 +19,7 @@
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/provenance/sbom.hpp>
+#include <slimbuild/registry/cache_repository.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -46,6 +47,7 @@ struct BuildFlags {
   unsigned threads = 0;
   std::string cache_dir;
   bool no_cache = false;
+  std::string cache_ref;
   std::string platform;
   RegistryFlags registry;
   registry::PushOptions registry_options;
@@ -124,6 +126,27 @@ int run_build(BuildFlags& flags) {
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
     flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
   }
+  // --cache-ref: checked before building even when the cache is off.
+  if (!flags.cache_ref.empty()) {
+    auto cache_ref = registry::parse_cache_ref(flags.cache_ref);
+    if (!cache_ref) throw cache_ref.error();
+    if (options.cache_dir) {
+      options.cache_ref = flags.cache_ref;
+      options.cache_registry = flags.push ? flags.registry_options : to_push_options(flags.registry);
+      // --username/--password-stdin are for the push destination; a cache on
+      // another registry must not receive them (it still gets that
+      // registry's own credential store entries and helpers).
+      if (flags.push) {
+        auto destination = registry::parse_reference(options.tag ? *options.tag : *loaded.image);
+        if (destination->registry != cache_ref->registry) {
+          options.cache_registry.username.reset();
+          options.cache_registry.password.reset();
+        }
+      }
+      // Cache transfers are not the user's push: their per-blob lines only with -v.
+      options.cache_registry.progress = util::log_level() == util::LogLevel::Verbose;
+    }
+  }
   // A key that cannot sign fails here, before anything is built.
   if (!flags.signing.key.empty())
     options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
@@ -138,7 +161,10 @@ int run_build(BuildFlags& flags) {
   } else {
     util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
                "): " + std::to_string(built.file_count) + " files, layer " + human_size(built.layer_size) + " " +
-               built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
+               built.layer_digest +
+               (built.layer_cache == "registry" ? " (from the registry cache)"
+                : built.layer_from_cache        ? " (from the cache)"
+                                                : ""));
   }
 
   std::optional<registry::PushResult> pushed;
@@ -170,7 +196,8 @@ int run_build(BuildFlags& flags) {
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest},
                      {"cyclonedx_digest", built.cyclonedx_digest},
-                     {"layer_from_cache", built.layer_from_cache}};
+                     {"layer_from_cache", built.layer_from_cache},
+                     {"layer_cache", built.layer_cache.empty() ? nlohmann::json() : nlohmann::json(built.layer_cache)}};
     if (built.image_manifest.media_type == image::kMediaTypeIndex) {
       j["media_type"] = image::kMediaTypeIndex;
       j["platforms"] = nlohmann::json::array();
@@ -183,10 +210,15 @@ int run_build(BuildFlags& flags) {
                                   {"layer_size", p.layer_size},
                                   {"file_count", p.file_count},
                                   {"sbom_digest", p.sbom_digest},
-                                  {"cyclonedx_digest", p.cyclonedx_digest}});
+                                  {"cyclonedx_digest", p.cyclonedx_digest},
+                                  {"layer_cache", p.layer_cache.empty() ? nlohmann::json() : nlohmann::json(p.layer_cache)}});
     }
     if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
-    if (pushed) j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}};
+    if (pushed) {
+      j["pushed"] = {{"reference", pushed->reference}, {"digest", pushed->manifest_digest}, {"blobs", nlohmann::json::array()}};
+      for (const auto& b : pushed->blobs)
+        j["pushed"]["blobs"].push_back({{"digest", b.digest}, {"size", b.size}, {"action", b.action}});
+    }
     std::cout << j.dump() << "\n";
   } else {
     std::cout << built.image_manifest.digest << "\n";
@@ -231,7 +263,11 @@ Command add_build_command(CLI::App& root) {
       ->check(CLI::Range(1u, layer::kMaxThreads));
   c.app->add_option("--cache-dir", flags->cache_dir,
                     "The layer cache (default: $XDG_CACHE_HOME/slimbuild, else ~/.cache/slimbuild)");
-  c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache");
+  c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache (local or --cache-ref)");
+  c.app->add_option("--cache-ref", flags->cache_ref,
+                    "Also keep the layer cache in this registry repository (REGISTRY/REPO, no tag), shared by "
+                    "every runner; reached with the registry flags below")
+      ->type_name("REGISTRY/REPO");
   c.app->add_option("--platform", flags->platform,
                     "Build only this platforms: entry (e.g. linux/arm64), as a single image");
   add_signing_key_flags(c.app, flags->signing, "--sign-key", false);
