@@ -143,8 +143,11 @@ int run_build(BuildFlags& flags) {
           options.cache_registry.password.reset();
         }
       }
-      // Cache transfers are not the user's push: their per-blob lines only with -v.
+      // Cache transfers are not the user's push: their per-blob lines only
+      // with -v; and a registry that is down should not hold the build up
+      // for a whole series of backoffs (one retry).
       options.cache_registry.progress = util::log_level() == util::LogLevel::Verbose;
+      options.cache_registry.max_attempts = 2;
     }
   }
   // A key that cannot sign fails here, before anything is built.
