@@ -8,6 +8,7 @@
 #include <string>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::pipeline {
@@ -56,6 +57,8 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
 CachedLayers::~CachedLayers() = default;
 
 void CachedLayers::give_up_remote(const std::exception& e) {
+  // Ctrl-C during a transfer ends the build like anywhere else.
+  if (util::interrupt_signal() != 0) util::throw_if_interrupted();
   util::warn("the registry layer cache " + remote_name_ + " is not used in this build: " + e.what());
   remote_.reset();
 }

@@ -19,6 +19,7 @@
 #include <slimbuild/registry/registry_client.hpp>
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/limits.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -203,6 +204,7 @@ CacheLookup CacheRepository::fetch(const std::string& key, const std::string& me
     try {
       download_blob(c, d, dest, options_.progress);
     } catch (const Error& e) {
+      if (util::interrupt_signal() != 0) throw;  // the user stopped the build: not a bad entry
       throw BadEntry(std::string("its layer blob did not arrive intact (") + e.what() + ")");
     }
     // The image's push to another repository here can mount the layer.
