@@ -7,8 +7,8 @@
 # registry mounts the layer instead of uploading it; with the registry gone
 # B is a local hit. An entry whose manifest names another blob is ignored
 # with a warning, rebuilt and replaced. An unreachable registry is one
-# warning and exit 0. Over TLS + htpasswd, --username/--password-stdin work
-# and the password never shows. A tag or digest in --cache-ref is a usage
+# warning and exit 0. Over TLS + htpasswd and with token auth,
+# --username/--password-stdin work and the password never shows. A tag or digest in --cache-ref is a usage
 # error before anything is built; --no-cache leaves the registry alone.
 set -u
 source "$SLIMBUILD_SOURCE_DIR/tests/support/registry/lib.sh"
@@ -148,5 +148,19 @@ printf '%s\n' "$REG_PASS" | runner h --cache-ref "$TLS_CACHE" --ca-file "$W/cert
 runner i --cache-ref "$TLS_CACHE" --ca-file "$W/certs/ca.pem" || fail "runner I (no credentials): $(cat "$W/i.err")"
 [ "$(warnings i)" = 1 ] || fail "runner I: expected one warning: $(cat "$W/i.err")"
 grep -qi "401\|unauthorized" "$W/i.err" || fail "runner I's warning does not say unauthorized: $(cat "$W/i.err")"
+
+# Token auth (a JWT issuer): the cache gets a bearer token for its own
+# repository, and the push after a registry hit mounts with pull on it.
+start_token_server
+start_registry tok token
+TOK_CACHE=$REG_ADDR/team/layer-cache
+printf '%s\n' "$REG_PASS" | runner j --cache-ref "$TOK_CACHE" --insecure-registry --username "$REG_USER" \
+  --password-stdin || fail "runner J (token): $(cat "$W/j.err")"
+[ "$(warnings j)" = 0 ] || fail "runner J could not store with a token: $(cat "$W/j.err")"
+printf '%s\n' "$REG_PASS" | runner k --cache-ref "$TOK_CACHE" --insecure-registry --username "$REG_USER" \
+  --password-stdin --push --tag "$REG_ADDR/team/app:1" || fail "runner K (token): $(cat "$W/k.err")"
+[ "$(field k layer_cache)" = registry ] || fail "runner K with a token: $(cat "$W/k.out" "$W/k.err")"
+action=$(grep -o "{\"action\":\"[a-z]*\",\"digest\":\"$layer\"" "$W/k.out" | cut -d'"' -f4)
+[ "$action" = mounted ] || fail "the push after a token registry hit $action the layer: $(cat "$W/k.err")"
 ! grep -q -- "$REG_PASS" "$W"/*.out "$W"/*.err || fail "the password appears in the output"
 echo PASS
