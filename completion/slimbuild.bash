@@ -38,7 +38,7 @@ _slimbuild() {
       mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
     --sbom | --ca-file | --key | --sign-key | --policy | --manifest | --against)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
-    --tag | --username | --source-date-epoch | --threads | --chunk-size | --timeout | --dest | \
+    --tag | --cache-ref | --username | --source-date-epoch | --threads | --chunk-size | --timeout | --dest | \
       --source-commit | --source-repo | -l | --library)
       return ;;
   esac
@@ -57,7 +57,7 @@ _slimbuild() {
   case $cmd in
     build)
       flags="-o --output --push --tag --json --format --sbom --sbom-format --require-clean --source-date-epoch
-             --compression --threads --cache-dir --no-cache --platform --sign-key --key-passphrase-stdin $registry" ;;
+             --compression --threads --cache-dir --no-cache --cache-ref --platform --sign-key --key-passphrase-stdin $registry" ;;
     push) flags="--json --chunk-size --platform $registry" ;;
     trace) flags="--sysroot -l --library --dest --json --run --manifest --write --timeout --no-seccomp" ;;
     verify) flags="--against --source-date-epoch --json $registry" ;;

@@ -19,6 +19,8 @@
 #   SLIMBUILD_OUTPUT    the OCI layout written (default out/image)
 #   SLIMBUILD_SBOM      the SBOM file kept as an artifact (default sbom.spdx.json)
 #   SLIMBUILD_SBOM_FORMAT  spdx (default) or cyclonedx
+#   SLIMBUILD_CACHE_REF REGISTRY/REPO of a layer cache every runner shares
+#                       (optional; on the push registry it gets the token)
 #   SLIMBUILD           the slimbuild binary (default: slimbuild on PATH)
 # Prints the pushed digest as its last line, and writes it to
 # "$SLIMBUILD_OUTPUT.digest".
@@ -45,10 +47,15 @@ repo=$image
 "$slimbuild" --version >&2
 mkdir -p "$(dirname "$output")" "$(dirname "$sbom")"
 
+# A shared layer cache in a registry repository: an unchanged layer is
+# downloaded (and then mounted into the image repository), not rebuilt.
+cache=()
+[[ -n ${SLIMBUILD_CACHE_REF:-} ]] && cache=(--cache-ref "$SLIMBUILD_CACHE_REF")
+
 echo "build-push-verify: building $manifest and pushing $image" >&2
 digest=$(printf '%s\n' "$password" |
   "$slimbuild" build "$manifest" --require-clean -o "$output" --tag "$image" --push \
-    --username "$user" --password-stdin --sbom "$sbom" --sbom-format "$sbom_format" | tail -n 1)
+    --username "$user" --password-stdin --sbom "$sbom" --sbom-format "$sbom_format" "${cache[@]}" | tail -n 1)
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "build-push-verify: build printed no digest" >&2; exit 1; }
 
 echo "build-push-verify: verifying $repo@$digest against the checkout" >&2

@@ -20,6 +20,7 @@
 #include <slimbuild/pipeline/pipeline.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/registry/blob_stream.hpp>
+#include <slimbuild/registry/cache_repository.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/util/error.hpp>
@@ -48,6 +49,7 @@ struct BuildFlags {
   unsigned threads = 0;
   std::string cache_dir;
   bool no_cache = false;
+  std::string cache_ref;
   std::string platform;
   RegistryFlags registry;
   registry::PushOptions registry_options;
@@ -139,6 +141,30 @@ int run_build(BuildFlags& flags) {
     if (!(stream_env && std::string_view(stream_env) == "0"))
       options.layer_observer = &streamer.emplace(*destination, flags.registry_options);
   }
+  // --cache-ref: checked before building even when the cache is off.
+  if (!flags.cache_ref.empty()) {
+    auto cache_ref = registry::parse_cache_ref(flags.cache_ref);
+    if (!cache_ref) throw cache_ref.error();
+    if (options.cache_dir) {
+      options.cache_ref = flags.cache_ref;
+      options.cache_registry = flags.push ? flags.registry_options : to_push_options(flags.registry);
+      // --username/--password-stdin are for the push destination; a cache on
+      // another registry must not receive them (it still gets that
+      // registry's own credential store entries and helpers).
+      if (flags.push) {
+        auto destination = registry::parse_reference(options.tag ? *options.tag : *loaded.image);
+        if (destination->registry != cache_ref->registry) {
+          options.cache_registry.username.reset();
+          options.cache_registry.password.reset();
+        }
+      }
+      // Cache transfers are not the user's push: their per-blob lines only
+      // with -v; and a registry that is down should not hold the build up
+      // for a whole series of backoffs (one retry).
+      options.cache_registry.progress = util::log_level() == util::LogLevel::Verbose;
+      options.cache_registry.max_attempts = 2;
+    }
+  }
   // A key that cannot sign fails here, before anything is built.
   if (!flags.signing.key.empty())
     options.signing_key = std::make_shared<const sign::PrivateKey>(load_signing_key(flags.signing, flags.registry.password_stdin));
@@ -153,7 +179,10 @@ int run_build(BuildFlags& flags) {
   } else {
     util::info("built " + built.layout.string() + " (" + format_name(flags.format) + ", ref " + built.ref_name +
                "): " + std::to_string(built.file_count) + " files, layer " + util::human_size(built.layer_size) + " " +
-               built.layer_digest + (built.layer_from_cache ? " (from the cache)" : ""));
+               built.layer_digest +
+               (built.layer_cache == "registry" ? " (from the registry cache)"
+                : built.layer_from_cache        ? " (from the cache)"
+                                                : ""));
   }
 
   std::optional<registry::PushResult> pushed;
@@ -187,7 +216,8 @@ int run_build(BuildFlags& flags) {
                      {"file_count", built.file_count},
                      {"sbom_digest", built.sbom_digest},
                      {"cyclonedx_digest", built.cyclonedx_digest},
-                     {"layer_from_cache", built.layer_from_cache}};
+                     {"layer_from_cache", built.layer_from_cache},
+                     {"layer_cache", built.layer_cache.empty() ? nlohmann::json() : nlohmann::json(built.layer_cache)}};
     if (built.image_manifest.media_type == image::kMediaTypeIndex) {
       j["media_type"] = image::kMediaTypeIndex;
       j["platforms"] = nlohmann::json::array();
@@ -200,7 +230,8 @@ int run_build(BuildFlags& flags) {
                                   {"layer_size", p.layer_size},
                                   {"file_count", p.file_count},
                                   {"sbom_digest", p.sbom_digest},
-                                  {"cyclonedx_digest", p.cyclonedx_digest}});
+                                  {"cyclonedx_digest", p.cyclonedx_digest},
+                                  {"layer_cache", p.layer_cache.empty() ? nlohmann::json() : nlohmann::json(p.layer_cache)}});
     }
     if (!built.signature_digest.empty()) j["signature_digest"] = built.signature_digest;
     if (pushed) {
@@ -253,7 +284,11 @@ Command add_build_command(CLI::App& root) {
       ->check(CLI::Range(1u, layer::kMaxThreads));
   c.app->add_option("--cache-dir", flags->cache_dir,
                     "The layer cache (default: $XDG_CACHE_HOME/slimbuild, else ~/.cache/slimbuild)");
-  c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache");
+  c.app->add_flag("--no-cache", flags->no_cache, "Neither use nor fill the layer cache (local or --cache-ref)");
+  c.app->add_option("--cache-ref", flags->cache_ref,
+                    "Also keep the layer cache in this registry repository (REGISTRY/REPO, no tag), shared by "
+                    "every runner; reached with the registry flags below")
+      ->type_name("REGISTRY/REPO");
   c.app->add_option("--platform", flags->platform,
                     "Build only this platforms: entry (e.g. linux/arm64), as a single image");
   add_signing_key_flags(c.app, flags->signing, "--sign-key", false);

@@ -171,7 +171,7 @@ std::string LayerCache::key_from(const rootfs::Rootfs& rootfs, const LayerOption
 }
 
 std::optional<std::string> LayerCache::key(const rootfs::Rootfs& rootfs, const LayerOptions& options,
-                                           std::map<std::string, std::string>& hashes) {
+                                           std::map<std::string, std::string>& hashes, KeyMode mode) {
   std::vector<std::pair<std::string, const rootfs::Entry*>> unknown;
   uint64_t unknown_bytes = 0, total_bytes = 0;
   for (const auto& [path, e] : rootfs.entries()) {
@@ -192,7 +192,8 @@ std::optional<std::string> LayerCache::key(const rootfs::Rootfs& rootfs, const L
     }
   }
   // Many unknown bytes: building reads them anyway, and only once.
-  if (unknown_bytes > kHashUpFrontBytes && unknown_bytes * 4 > total_bytes) return std::nullopt;
+  if (mode == KeyMode::IfCheap && unknown_bytes > kHashUpFrontBytes && unknown_bytes * 4 > total_bytes)
+    return std::nullopt;
   for (const auto& [path, e] : unknown) hashes[path] = util::sha256_file_hex(e->source);
   return key_from(rootfs, options, hashes);
 }

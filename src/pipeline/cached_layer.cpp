@@ -1,12 +1,14 @@
-// put_layer_cached: key from the file-hash index (or none yet), a verified
-// hit, or a build whose blob and per-file hashes then go into the cache.
+// CachedLayers: key (from the file-hash index, or every file hashed first
+// when a registry tier is on), a verified local hit, a verified registry hit
+// (also stored locally), or a build whose blob and per-file hashes then go
+// into both tiers.
 #include <slimbuild/pipeline/cached_layer.hpp>
 
 #include <map>
 #include <string>
 
-#include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
 
 namespace slimbuild::pipeline {
@@ -20,39 +22,123 @@ layer::Compression manifest_compression(const manifest::CompressionSpec& spec) {
   return c;
 }
 
-layer::LayerResult put_layer_cached(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs,
-                                    const layer::LayerOptions& options, const std::optional<fs::path>& cache_dir,
-                                    bool& from_cache) {
-  from_cache = false;
-  if (!cache_dir) return writer.put_layer(rootfs, options);
-  std::optional<layer::LayerCache> cache;
+const char* tier_name(CacheTier tier) {
+  switch (tier) {
+    case CacheTier::Local: return "local";
+    case CacheTier::Registry: return "registry";
+    case CacheTier::None: break;
+  }
+  return "";
+}
+
+CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
+  std::optional<registry::Reference> ref;
+  if (settings.ref) {
+    auto parsed = registry::parse_cache_ref(*settings.ref);
+    if (!parsed) throw parsed.error();
+    ref = *parsed;
+  }
+  if (!settings.dir) return;
   try {
-    cache.emplace(*cache_dir);
+    local_.emplace(*settings.dir);
   } catch (const Error& e) {
     util::warn(std::string(e.what()) + "; building without the cache");
-    return writer.put_layer(rootfs, options);
+    return;
   }
+  if (!ref) return;
+  remote_name_ = ref->name();
+  try {
+    remote_ = std::make_unique<registry::CacheRepository>(*ref, settings.registry, settings.mount_cache_file);
+  } catch (const std::exception& e) {
+    give_up_remote(e);
+  }
+}
 
+CachedLayers::~CachedLayers() = default;
+
+void CachedLayers::give_up_remote(const std::exception& e) {
+  // Ctrl-C during a transfer ends the build like anywhere else.
+  if (util::interrupt_signal() != 0) util::throw_if_interrupted();
+  util::warn("the registry layer cache " + remote_name_ + " is not used in this build: " + e.what());
+  remote_.reset();
+}
+
+std::optional<layer::LayerResult> CachedLayers::fetch_remote(const std::string& key, const layer::LayerOptions& options,
+                                                             const fs::path& dest) {
+  if (!remote_) return std::nullopt;
+  try {
+    registry::CacheLookup found =
+        remote_->fetch(key, layer::layer_media_type(options.compression.algorithm), dest);
+    if (!found.rejected.empty()) {
+      util::warn("ignoring the registry cache entry " + remote_->entry_name(key) + ": " + found.rejected +
+                 "; building the layer, which replaces the entry");
+      return std::nullopt;
+    }
+    if (!found.hit) {
+      util::debug("layer cache: no entry " + remote_->entry_name(key) + " yet");
+      return std::nullopt;
+    }
+    util::debug("layer from the registry cache: " + remote_->entry_name(key));
+    layer::LayerResult r;
+    r.digest = found.hit->digest;
+    r.size = found.hit->size;
+    r.media_type = found.hit->media_type;
+    r.diff_id = found.hit->diff_id;
+    r.tar_size = found.hit->tar_size;
+    return r;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove(dest, ec);  // the build writes here next
+    give_up_remote(e);
+    return std::nullopt;
+  }
+}
+
+void CachedLayers::store_remote(const std::string& key, const fs::path& blob, const layer::LayerResult& layer) {
+  if (!remote_) return;
+  try {
+    remote_->store(key, blob, {layer.digest, layer.size, layer.media_type, layer.diff_id, layer.tar_size});
+    util::debug("layer stored in the registry cache: " + remote_->entry_name(key));
+  } catch (const std::exception& e) {
+    give_up_remote(e);
+  }
+}
+
+layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs,
+                                     const layer::LayerOptions& options, CacheTier& tier) {
+  tier = CacheTier::None;
+  if (!local_) return writer.put_layer(rootfs, options);
+
+  // A registry lookup needs the key before building, even on a runner whose
+  // file-hash index is empty.
   std::map<std::string, std::string> hashes;
-  std::optional<std::string> key = cache->key(rootfs, options, hashes);
+  std::optional<std::string> key =
+      local_->key(rootfs, options, hashes, remote_ ? layer::LayerCache::KeyMode::Always : layer::LayerCache::KeyMode::IfCheap);
   layer::LayerResult layer = writer.put_layer_from([&](const fs::path& temp) {
     if (key) {
-      if (auto hit = cache->fetch(*key, temp)) {
-        util::debug("layer cache hit " + *key + " in " + cache->dir().string());
+      if (auto hit = local_->fetch(*key, temp)) {
+        util::debug("layer from the local cache: " + *key + " in " + local_->dir().string());
         hit->file_sha256 = hashes;
-        from_cache = true;
+        tier = CacheTier::Local;
+        return *hit;
+      }
+      if (auto hit = fetch_remote(*key, options, temp)) {
+        hit->file_sha256 = hashes;
+        local_->store(*key, temp, *hit);  // the next build on this runner is a local hit
+        tier = CacheTier::Registry;
         return *hit;
       }
     }
     layer::LayerResult built = layer::write_layer(rootfs, temp, options);
     // The build's own hashes are the truth; a key from the index that
     // disagrees means a file changed without its timestamps moving.
-    std::string actual = cache->key_from(rootfs, options, built.file_sha256);
+    std::string actual = local_->key_from(rootfs, options, built.file_sha256);
     if (key && actual != *key) util::warn("the cache's file-hash index was out of date; it is corrected now");
-    cache->store(actual, temp, built);
+    local_->store(actual, temp, built);
+    store_remote(actual, temp, built);
     return built;
   });
-  cache->remember(rootfs, layer.file_sha256);
+  local_->remember(rootfs, layer.file_sha256);
   return layer;
 }
 

@@ -258,6 +258,9 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   for (const auto& [k, v] : m.annotations) annotations[k] = v;
   const std::string full_name = image_name(result, m, tag.has_value());
 
+  LayerCacheSettings cache_settings{options.cache_dir, options.cache_ref, options.cache_registry,
+                                    registry::MountCache::default_path()};
+  CachedLayers caches(cache_settings);
   util::StageTimer timer;
   std::optional<util::AtomicFile> sbom_out;
   std::vector<image::Descriptor> images;
@@ -289,10 +292,14 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
     layer_options.compression.threads = options.threads;
     layer_options.progress = options.progress;
     layer_options.observer = options.layer_observer;
-    bool from_cache = false;
-    layer::LayerResult layer = put_layer_cached(writer, rootfs, layer_options, options.cache_dir, from_cache);
+    CacheTier tier = CacheTier::None;
+    layer::LayerResult layer = caches.put(writer, rootfs, layer_options, tier);
+    const bool from_cache = tier != CacheTier::None;
     result.layer_from_cache = (images.empty() || result.layer_from_cache) && from_cache;
-    timer.mark(from_cache ? "layer (from the cache)" : "layer");
+    if (tier == CacheTier::Registry || result.layer_cache.empty()) result.layer_cache = tier_name(tier);
+    timer.mark(tier == CacheTier::Registry ? "layer (from the registry cache)"
+               : from_cache                ? "layer (from the cache)"
+                                           : "layer");
     image::ImageConfigSpec config = make_image_config(part, traced, standard, epoch);
     image::WrittenImage written = index ? writer.put_image(config, layer, annotations)
                                         : writer.write_image(config, layer, annotations, result.ref_name, full_name);
@@ -330,7 +337,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
     images.push_back(written.manifest);
     result.platforms.push_back({image::platform_name(written.manifest.platform), written.manifest, layer.digest,
                                 layer.diff_id, layer.size, count_files(rootfs), spdx_digest, cyclonedx_digest,
-                                written.config.digest});
+                                written.config.digest, tier_name(tier)});
   }
   result.image_manifest = index ? writer.add_index(images, annotations, result.ref_name, full_name) : images.front();
   const PlatformImage& first = result.platforms.front();
@@ -342,6 +349,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   result.cyclonedx_digest = index ? "" : first.cyclonedx_digest;
   result.config_digest = index ? "" : first.config_digest;
   if (index) result.signature_digest.clear();
+  if (!result.layer_from_cache) result.layer_cache.clear();
 
   writer.commit();
   if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);

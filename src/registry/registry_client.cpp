@@ -58,6 +58,7 @@ Failure Failure::from_transport(const TransportError& e) {
 RegistryClient::RegistryClient(Reference ref, const PushOptions& options, Access access, std::unique_ptr<Transport> transport)
     : ref_(std::move(ref)), options_(options), access_(access), transport_(std::move(transport)),
       policy_(RetryPolicy::from_env()) {
+  if (options.max_attempts > 0) policy_.max_attempts = std::min(policy_.max_attempts, options.max_attempts);
   if (!transport_) {
     TransportOptions t;
     t.ca_file = options.ca_file;

@@ -118,11 +118,16 @@ assert d["spdxVersion"] == "SPDX-2.3", d.get("spdxVersion")
 assert any(p["name"] == "hello-cpp" for p in d["packages"]), [p["name"] for p in d["packages"]]
 PY
 
-# CycloneDX works the same way through the variable.
+# CycloneDX works the same way through the variable; so does a shared
+# layer cache in the registry (the cache on, as on a real runner).
 run_template gitlab CI_JOB_TOKEN="$REG_PASS" CI_REGISTRY_USER="$REG_USER" CI_REGISTRY_IMAGE="$REG_ADDR/group/hello-cpp" \
-  CI_COMMIT_SHORT_SHA=cdx SLIMBUILD_SBOM=sbom.cdx.json SLIMBUILD_SBOM_FORMAT=cyclonedx ||
+  CI_COMMIT_SHORT_SHA=cdx SLIMBUILD_SBOM=sbom.cdx.json SLIMBUILD_SBOM_FORMAT=cyclonedx \
+  SLIMBUILD_CACHE_REF="$REG_ADDR/group/slimbuild-cache" SLIMBUILD_NO_CACHE=0 ||
   fail "the GitLab job with a CycloneDX SBOM failed: $(cat "$work/gitlab.err")"
 json_get 'j["bomFormat"]' <"$checkout/sbom.cdx.json" | grep -qx CycloneDX || fail "sbom.cdx.json is not CycloneDX"
+assert_not_contains "$(cat "$work/gitlab.err")" "warning:" "the GitLab job with SLIMBUILD_CACHE_REF"
+assert_match "$(curl -s --cacert "$SSL_CERT_FILE" -u "$REG_USER:$REG_PASS" \
+  "https://$REG_ADDR/v2/group/slimbuild-cache/tags/list")" '"slimbuild-layer-[0-9a-f]{64}"' "the layer cache's tags"
 
 # 4. No token without stdin: a clear refusal, nothing pushed.
 rc=0

@@ -161,3 +161,25 @@ TEST_CASE("layer cache: the file-hash index is trusted only for unchanged, settl
   CHECK(*k2 != key);
   CHECK(h2.at("/b.bin") == slimbuild::util::sha256_hex(std::string(200000, 'c')));
 }
+
+TEST_CASE("layer cache: KeyMode::Always keys a large unknown tree up front, as the build would", "[cache]") {
+  // More than the 64 MiB that IfCheap hashes before building: with an empty
+  // index (a fresh CI runner) IfCheap defers the key, Always computes it.
+  Fixture f;
+  {
+    std::ofstream big(f.tmp.path() / "src/big.bin", std::ios::binary);
+    std::string chunk(1 << 20, 'z');
+    for (int i = 0; i < 65; ++i) big << chunk;
+  }
+  f.rootfs.add(file_from("/big.bin", f.tmp.path() / "src/big.bin"));
+  LayerCache cache(f.cache_dir);
+  LayerOptions opt;
+  std::map<std::string, std::string> cheap, always;
+  CHECK_FALSE(cache.key(f.rootfs, opt, cheap));
+  auto key = cache.key(f.rootfs, opt, always, LayerCache::KeyMode::Always);
+  REQUIRE(key);
+  CHECK(always.size() == 4);
+  LayerResult built = slimbuild::layer::write_layer(f.rootfs, f.tmp.path() / "big.layer", opt);
+  CHECK(built.file_sha256 == always);
+  CHECK(cache.key_from(f.rootfs, opt, built.file_sha256) == *key);
+}

@@ -12,7 +12,10 @@
 // just before the build can never leave a stale hash behind. When some files
 // are not in the index, they are hashed if they are few (or small);
 // otherwise the layer is built and the key computed from the build's own
-// hashes, so a first build still reads each input once.
+// hashes, so a first build still reads each input once. KeyMode::Always
+// hashes them all first instead: a registry cache (--cache-ref) needs the
+// key before building, and on a fresh CI runner the index is empty (SHA-256
+// at ~1.3 GB/s costs far less than compressing or uploading).
 //
 // Entries live under the cache directory as entries/<key>.blob and
 // <key>.json, written under temporary names and renamed (the .json last: it
@@ -50,11 +53,13 @@ class LayerCache {
   LayerCache(const LayerCache&) = delete;
   LayerCache& operator=(const LayerCache&) = delete;
 
+  enum class KeyMode { IfCheap, Always };
   // The key for this rootfs and these options, if every file's content hash
-  // is known or cheap to get; nullopt means "build, then key_from()".
+  // is known or cheap to get (IfCheap) or always, hashing what is unknown
+  // (Always); nullopt means "build, then key_from()".
   // On success, `hashes` gets the content hash of every regular file.
   std::optional<std::string> key(const rootfs::Rootfs& rootfs, const LayerOptions& options,
-                                 std::map<std::string, std::string>& hashes);
+                                 std::map<std::string, std::string>& hashes, KeyMode mode = KeyMode::IfCheap);
   // The key from a finished layer's per-file hashes.
   std::string key_from(const rootfs::Rootfs& rootfs, const LayerOptions& options,
                        const std::map<std::string, std::string>& hashes) const;

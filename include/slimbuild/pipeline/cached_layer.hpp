@@ -1,15 +1,26 @@
 // The layer step of the pipeline: the manifest's compression settings as the
-// layer stage's, and the layer put into the layout either from the content
-// cache (verified, nothing compressed) or written and then added to it.
+// layer stage's, and the layer put into the layout from the content cache
+// (verified, nothing compressed) or written and then added to it. The cache
+// has two tiers: the local directory (layer::LayerCache) and, with
+// --cache-ref, a registry repository every CI runner shares
+// (registry::CacheRepository). Lookup: local hit -> done; local miss ->
+// registry entry, downloaded verified and kept locally too; both miss ->
+// build, store locally, upload to the registry. Every registry problem is
+// one warning and the build goes on without the registry tier.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/layer/compressor.hpp>
+#include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/registry/cache_repository.hpp>
+#include <slimbuild/registry/push.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 
 namespace slimbuild::pipeline {
@@ -18,10 +29,41 @@ namespace fs = std::filesystem;
 
 layer::Compression manifest_compression(const manifest::CompressionSpec& spec);
 
-// Without a cache directory, exactly writer.put_layer(). A cache that
-// cannot be used only costs time: it is reported as a warning.
-layer::LayerResult put_layer_cached(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs,
-                                    const layer::LayerOptions& options, const std::optional<fs::path>& cache_dir,
-                                    bool& from_cache);
+// Where a layer came from.
+enum class CacheTier { None, Local, Registry };
+const char* tier_name(CacheTier tier);  // "", "local", "registry"
+
+struct LayerCacheSettings {
+  std::optional<fs::path> dir;         // the local cache; none: no cache at all
+  std::optional<std::string> ref;      // a registry repository (REGISTRY/REPO) shared by runners
+  registry::PushOptions registry;      // trust and credentials for `ref`
+  fs::path mount_cache_file;           // registry::MountCache to record the repository in
+};
+
+// One per build (every platform's layer goes through it), so a registry
+// that fails is warned about once and then left alone.
+class CachedLayers {
+ public:
+  // A cache that cannot be opened only costs time: a warning. A malformed
+  // `ref` is an Error (usage).
+  explicit CachedLayers(const LayerCacheSettings& settings);
+  ~CachedLayers();
+  CachedLayers(const CachedLayers&) = delete;
+  CachedLayers& operator=(const CachedLayers&) = delete;
+
+  // Without a cache directory, exactly writer.put_layer().
+  layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
+                         CacheTier& tier);
+
+ private:
+  std::optional<layer::LayerResult> fetch_remote(const std::string& key, const layer::LayerOptions& options,
+                                                 const fs::path& dest);
+  void store_remote(const std::string& key, const fs::path& blob, const layer::LayerResult& layer);
+  void give_up_remote(const std::exception& e);
+
+  std::optional<layer::LayerCache> local_;
+  std::unique_ptr<registry::CacheRepository> remote_;
+  std::string remote_name_;
+};
 
 }  // namespace slimbuild::pipeline

@@ -15,6 +15,7 @@
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/provenance/sbom.hpp>
+#include <slimbuild/registry/push.hpp>
 
 namespace slimbuild::layer { class BlobObserver; }
 namespace slimbuild::manifest { struct Manifest; }
@@ -36,6 +37,11 @@ struct BuildOptions {
   std::optional<layer::Compression> compression;  // overrides the manifest's compression:
   unsigned threads = 0;                  // compression threads, 0 = every core; never changes the bytes
   std::optional<fs::path> cache_dir;     // the layer cache (layer_cache.hpp); none: no cache
+  // With cache_dir: a registry repository (REGISTRY/REPO, no tag) as the
+  // shared second tier (registry/cache_repository.hpp), reached with these
+  // options; registry problems are warnings.
+  std::optional<std::string> cache_ref;
+  registry::PushOptions cache_registry;
   util::ProgressSink* progress = nullptr;  // the layer's progress line (the CLI decides); none: silent
   layer::BlobObserver* layer_observer = nullptr;  // told about each layer blob as it is written (build --push streams it)
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle
@@ -55,6 +61,7 @@ struct PlatformImage {
   std::string sbom_digest;          // SPDX referrer
   std::string cyclonedx_digest;     // CycloneDX referrer
   std::string config_digest;
+  std::string layer_cache;          // "local" | "registry" when the layer came from that cache, else ""
 };
 
 struct BuildResult {
@@ -69,6 +76,9 @@ struct BuildResult {
   uint64_t file_count = 0;
   std::string sbom_digest;         // the SPDX referrer manifest, "" if none
   bool layer_from_cache = false;   // the layer came from the cache: nothing was compressed
+  // With layer_from_cache: "registry" if any layer came from the registry
+  // cache (--cache-ref), else "local"; "" otherwise.
+  std::string layer_cache;
   std::string signature_digest;    // the signature bundle referrer manifest, "" if unsigned
   std::string cyclonedx_digest;    // the CycloneDX referrer manifest
   // Every image built, in manifest order; one for a single image. The

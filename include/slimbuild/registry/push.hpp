@@ -19,6 +19,9 @@ struct PushOptions {
   std::optional<std::string> password;
   bool progress = true;                // per-blob progress/lines on stderr
   uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 64 MiB
+  // At most this many tries per request (0: the retry policy's, default 5),
+  // e.g. 2 for the layer cache, whose failures only cost speed.
+  int max_attempts = 0;
   // For an image index: push only this platform's image ("linux/arm64"),
   // as a plain image under the tag.
   std::optional<std::string> platform;
