@@ -43,7 +43,7 @@ Command add_audit_command(CLI::App& root) {
   c.run = [flags]() -> int {
     // The policy first: a typo in it should not cost a pull.
     audit::Policy policy = flags->policy.empty() ? audit::default_policy() : audit::load_policy(flags->policy);
-    auto image = inspect::open_image(flags->image, to_push_options(flags->registry));
+    auto image = inspect::open_image(flags->image, to_registry_options(flags->registry));
     // An image index is audited per platform; the policy must pass for each.
     std::vector<audit::AuditImage> images = audit::read_audit_images(image);
     const bool index = images.size() > 1 || !images.front().platform.empty();

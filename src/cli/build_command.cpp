@@ -52,7 +52,7 @@ struct BuildFlags {
   std::string cache_ref;
   std::string platform;
   RegistryFlags registry;
-  registry::PushOptions registry_options;
+  registry::RegistryOptions registry_options;
   SigningKeyFlags signing;
 };
 
@@ -99,7 +99,7 @@ unsigned report_streamed(const std::vector<registry::StreamOutcome>& outcomes) {
 
 // Archives are pushed from a layout unpacked next to nothing: a private temp dir.
 registry::PushResult push(const BuildFlags& flags, const pipeline::BuildResult& built, const std::string& reference) {
-  registry::PushOptions options = flags.registry_options;
+  registry::RegistryOptions options = flags.registry_options;
   if (flags.format == image::OutputFormat::Oci)
     return registry::push_layout(built.layout, built.ref_name, reference, options);
   util::TempDir tmp("slimbuild-push");
@@ -134,7 +134,7 @@ int run_build(BuildFlags& flags) {
       throw Error("--push needs a destination: the manifest has no image: and no --tag was given",
                   "set image: in the manifest or pass --tag REF", kExitUsage);
     if (auto ref = registry::parse_reference(*destination); !ref) throw ref.error();
-    flags.registry_options = to_push_options(flags.registry);  // reads --password-stdin once
+    flags.registry_options = to_registry_options(flags.registry);  // reads --password-stdin once
     // Each layer goes to the registry while it is compressed; the push then
     // finds it there. SLIMBUILD_STREAM_PUSH=0 uploads after the build instead.
     const char* stream_env = std::getenv("SLIMBUILD_STREAM_PUSH");
@@ -147,7 +147,7 @@ int run_build(BuildFlags& flags) {
     if (!cache_ref) throw cache_ref.error();
     if (options.cache_dir) {
       options.cache_ref = flags.cache_ref;
-      options.cache_registry = flags.push ? flags.registry_options : to_push_options(flags.registry);
+      options.cache_registry = flags.push ? flags.registry_options : to_registry_options(flags.registry);
       // --username/--password-stdin are for the push destination; a cache on
       // another registry must not receive them (it still gets that
       // registry's own credential store entries and helpers).

@@ -45,7 +45,7 @@ int run_check(const CheckArgs& a) {
   if (::geteuid() != 0)
     throw Error("check runs the image in its own mount and pid namespaces with chroot, which needs root",
                 "run it as root (sudo slimbuild check ...)");
-  auto opened = inspect::open_image(a.image, to_push_options(a.registry));
+  auto opened = inspect::open_image(a.image, to_registry_options(a.registry));
   image::LayoutReader layout(opened.layout);
   image::Descriptor manifest = layout.find_image(opened.ref.empty() ? std::nullopt : std::optional<std::string>(opened.ref));
   runtrace::ImageRunConfig config = runtrace::read_run_config(layout, manifest);

@@ -32,7 +32,7 @@ Command add_diff_command(CLI::App& root) {
   c.app->add_flag("--json", flags->json, "Print one JSON document instead of text");
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() -> int {
-    auto options = to_push_options(flags->registry);
+    auto options = to_registry_options(flags->registry);
     auto a = inspect::open_image(flags->a, options);
     auto b = inspect::open_image(flags->b, options);
     // A docker-archive carries no OCI manifest: judge it by config and layers.

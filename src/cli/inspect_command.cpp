@@ -34,7 +34,7 @@ Command add_inspect_command(CLI::App& root) {
   c.app->add_flag("--no-trace", flags->no_trace, "Do not unpack the image to find which ELF needs each library");
   add_registry_flags(c.app, flags->registry);
   c.run = [flags]() -> int {
-    auto image = inspect::open_image(flags->image, to_push_options(flags->registry));
+    auto image = inspect::open_image(flags->image, to_registry_options(flags->registry));
     inspect::InspectOptions options;
     options.trace_libraries = !flags->no_trace;
     auto report = inspect::inspect_image(image, options);

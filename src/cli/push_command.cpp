@@ -26,7 +26,7 @@ struct PushArgs {
 };
 
 int run_push(const PushArgs& a) {
-  registry::PushOptions options = to_push_options(a.registry);
+  registry::RegistryOptions options = to_registry_options(a.registry);
   options.chunk_size = a.chunk_size;
   if (!a.platform.empty()) options.platform = a.platform;
   auto [dir, tag] = image::split_layout_arg(a.layout);  // DIR:TAG picks an image in the layout

@@ -1,5 +1,5 @@
 // The registry flags shared by every command that talks to a registry, and
-// their translation into PushOptions. The password only ever comes from
+// their translation into RegistryOptions. The password only ever comes from
 // stdin (never argv, where `ps` and shell history would see it).
 #include "cli/registry_flags.hpp"
 
@@ -19,8 +19,8 @@ void add_registry_flags(CLI::App* app, RegistryFlags& flags) {
   app->add_flag("--password-stdin", flags.password_stdin, "Read the registry password or token from stdin");
 }
 
-registry::PushOptions to_push_options(const RegistryFlags& flags) {
-  registry::PushOptions o;
+registry::RegistryOptions to_registry_options(const RegistryFlags& flags) {
+  registry::RegistryOptions o;
   if (flags.password_stdin && flags.username.empty())
     throw Error("--password-stdin needs --username", "pass --username USER together with --password-stdin", kExitUsage);
   if (!flags.username.empty() && !flags.password_stdin)

@@ -21,6 +21,6 @@ struct RegistryFlags {
 
 void add_registry_flags(CLI::App* app, RegistryFlags& flags);
 // Reads the password from stdin when asked; validates combinations.
-registry::PushOptions to_push_options(const RegistryFlags& flags);
+registry::RegistryOptions to_registry_options(const RegistryFlags& flags);
 
 }  // namespace slimbuild::cli

@@ -53,7 +53,7 @@ void refuse_archive(const inspect::OpenedImage& img, const char* what) {
 }
 
 int run_sign(const SignFlags& f) {
-  registry::PushOptions options = to_push_options(f.registry);
+  registry::RegistryOptions options = to_registry_options(f.registry);
   sign::PrivateKey key = load_signing_key(f.key, f.registry.password_stdin);
   std::optional<std::string> remote = inspect::registry_reference_of(f.image);
   inspect::OpenedImage img = inspect::open_image(f.image, options);
@@ -81,7 +81,7 @@ int run_sign(const SignFlags& f) {
 }
 
 int run_verify_signature(const VerifySignatureFlags& f) {
-  registry::PushOptions options = to_push_options(f.registry);
+  registry::RegistryOptions options = to_registry_options(f.registry);
   sign::PublicKey key = sign::PublicKey::load_pem_file(f.key);
   sign::StatementExpectations expect;
   if (!f.source_commit.empty()) {

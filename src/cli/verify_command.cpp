@@ -74,7 +74,7 @@ Command add_verify_command(CLI::App& root) {
                   kExitUsage);
     // Open the reference image first: a bad --against fails before the rebuild.
     std::optional<inspect::OpenedImage> expected;
-    if (!against_digest) expected = inspect::open_image(f.against, to_push_options(f.registry));
+    if (!against_digest) expected = inspect::open_image(f.against, to_registry_options(f.registry));
 
     util::TempDir tmp("slimbuild-verify");
     manifest::Manifest loaded = manifest::load_manifest(f.manifest);

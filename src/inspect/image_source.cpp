@@ -40,7 +40,7 @@ OpenedImage from_archive(const std::string& spec, const fs::path& file) {
   return img;
 }
 
-OpenedImage from_registry(const std::string& spec, const std::string& reference, const registry::PushOptions& options) {
+OpenedImage from_registry(const std::string& spec, const std::string& reference, const registry::RegistryOptions& options) {
   OpenedImage img;
   img.spec = spec;
   img.kind = SourceKind::Registry;
@@ -86,7 +86,7 @@ std::optional<std::string> registry_reference_of(const std::string& spec) {
   return std::nullopt;
 }
 
-OpenedImage open_image(const std::string& spec, const registry::PushOptions& options) {
+OpenedImage open_image(const std::string& spec, const registry::RegistryOptions& options) {
   if (auto reference = registry_reference_of(spec)) return from_registry(spec, *reference, options);
   std::string rest;
   std::error_code ec;

@@ -27,7 +27,7 @@ std::string describe(const Failure& f) { return f.message.empty() ? "HTTP " + st
 
 }  // namespace
 
-BlobStreamer::BlobStreamer(const std::string& reference, const PushOptions& options,
+BlobStreamer::BlobStreamer(const std::string& reference, const RegistryOptions& options,
                            std::unique_ptr<Transport> transport) {
   auto ref = parse_reference(reference);
   if (!ref) throw ref.error();

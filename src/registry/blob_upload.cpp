@@ -133,7 +133,7 @@ std::optional<uint64_t> range_end(const std::string& range) {
   return std::stoull(end) + 1;
 }
 
-UploadSettings UploadSettings::from(const PushOptions& options) {
+UploadSettings UploadSettings::from(const RegistryOptions& options) {
   UploadSettings s;
   s.progress = options.progress;
   if (options.chunk_size) s.chunk_size = options.chunk_size;

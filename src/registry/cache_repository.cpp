@@ -163,7 +163,7 @@ Result<Reference> parse_cache_ref(std::string_view text) {
   return r;
 }
 
-CacheRepository::CacheRepository(Reference repository, const PushOptions& options, fs::path mount_cache_file,
+CacheRepository::CacheRepository(Reference repository, const RegistryOptions& options, fs::path mount_cache_file,
                                  std::unique_ptr<Transport> transport)
     : repository_(std::move(repository)),
       options_(options),

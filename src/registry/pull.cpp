@@ -69,7 +69,7 @@ std::optional<std::string> pick_platform(const Fetched& f, const std::string& ar
 
 }  // namespace
 
-std::string resolve_digest(const std::string& reference, const PushOptions& options) {
+std::string resolve_digest(const std::string& reference, const RegistryOptions& options) {
   Reference ref = parse(reference);
   if (ref.digest) return *ref.digest;
   RegistryClient client(ref, options, RegistryClient::Access::Pull);
@@ -103,7 +103,7 @@ std::optional<std::vector<image::Descriptor>> whole_index(const Fetched& f) {
 
 }  // namespace
 
-PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
+PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const RegistryOptions& options,
                           const std::string& architecture) {
   Reference ref = parse(reference);
   RegistryClient client(ref, options, RegistryClient::Access::Pull);

@@ -106,7 +106,7 @@ std::string push_manifest(RegistryClient& client, const ManifestToPush& m, const
 }  // namespace
 
 PushResult push_layout(const fs::path& layout_dir, const std::optional<std::string>& layout_ref, const std::string& reference,
-                       const PushOptions& options) {
+                       const RegistryOptions& options) {
   // 1. What to push: the image manifest (or an index and its images), their
   //    blobs, and their referrers.
   image::LayoutReader layout(layout_dir);

@@ -56,7 +56,7 @@ json listing(RegistryClient& client, const std::string& subject_digest) {
 }  // namespace
 
 std::vector<std::string> fetch_referrer_contents(const std::string& reference, const std::string& subject_digest,
-                                                 const std::string& artifact_type, const PushOptions& options,
+                                                 const std::string& artifact_type, const RegistryOptions& options,
                                                  std::size_t max_size) {
   auto parsed = parse_reference(reference);
   if (!parsed) throw parsed.error();

@@ -21,7 +21,7 @@ long env_seconds(const char* name, long fallback) {
   return n && *n > 0 && *n <= 1'000'000'000 ? static_cast<long>(*n) : fallback;
 }
 
-std::optional<Credentials> find_credentials(const Reference& ref, const PushOptions& options) {
+std::optional<Credentials> find_credentials(const Reference& ref, const RegistryOptions& options) {
   if (options.username) {
     Credentials c;
     c.username = *options.username;
@@ -55,7 +55,7 @@ Failure Failure::from_transport(const TransportError& e) {
   return f;
 }
 
-RegistryClient::RegistryClient(Reference ref, const PushOptions& options, Access access, std::unique_ptr<Transport> transport)
+RegistryClient::RegistryClient(Reference ref, const RegistryOptions& options, Access access, std::unique_ptr<Transport> transport)
     : ref_(std::move(ref)), options_(options), access_(access), transport_(std::move(transport)),
       policy_(RetryPolicy::from_env()) {
   if (options.max_attempts > 0) policy_.max_attempts = std::min(policy_.max_attempts, options.max_attempts);

@@ -50,7 +50,7 @@ TEST_CASE("inspect: open_image accepts layouts, DIR:TAG and archives, and refuse
   auto img = fx::hello_image();
   img.ref = "1.0";
   std::string digest = fx::write_layout(layout, img);
-  registry::PushOptions none;
+  registry::RegistryOptions none;
 
   auto a = inspect::open_image(layout.string(), none);
   CHECK(a.kind == inspect::SourceKind::Layout);

@@ -94,8 +94,8 @@ class RecordingRegistry : public Transport {
 struct Env {
   util::TempDir dir{"blob-stream"};
   util::ScopedEnvironment env{{{"DOCKER_CONFIG", dir.path().string()}, {"SLIMBUILD_CHUNK_SIZE", "4096"}}};
-  PushOptions options() const {
-    PushOptions o;
+  RegistryOptions options() const {
+    RegistryOptions o;
     o.insecure_registry = true;
     o.progress = false;
     return o;

@@ -119,7 +119,7 @@ struct Fixture {
     layer = {util::sha256_digest(blob_bytes), blob_bytes.size(), kGzip, "sha256:" + std::string(64, 'd'), 10240};
   }
   std::unique_ptr<CacheRepository> repo() {
-    PushOptions o;
+    RegistryOptions o;
     o.progress = false;
     return std::make_unique<CacheRepository>(*parse_reference("reg.test/team/cache"), o, mounts,
                                              std::make_unique<FakeTransport>(reg));

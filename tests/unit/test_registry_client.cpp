@@ -86,8 +86,8 @@ Error send_error(RegistryClient& client, const HttpRequest& request) {
   return Error("");
 }
 
-PushOptions with_user() {
-  PushOptions o;
+RegistryOptions with_user() {
+  RegistryOptions o;
   o.username = "alice";
   o.password = "pw-never-shown";
   o.progress = false;
@@ -192,7 +192,7 @@ TEST_CASE("registry: chunked upload follows relative Locations and the Range the
     FAIL("unexpected " << r.method << " " << r.url);
     return resp(500);
   };
-  PushOptions o;
+  RegistryOptions o;
   o.insecure_registry = true;
   o.progress = false;
   RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
@@ -223,7 +223,7 @@ TEST_CASE("registry: a registry that stores different bytes fails the push") {
     CHECK(read_range(*r.file_body) == "hello");
     return resp(201, {{"docker-content-digest", "sha256:" + std::string(64, 'f')}});
   };
-  PushOptions o;
+  RegistryOptions o;
   o.insecure_registry = true;
   RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
   client.ping();
@@ -244,7 +244,7 @@ TEST_CASE("registry: a blob HEAD redirected to storage counts as present") {
     CHECK(r.method == "HEAD");
     return resp(307, {{"location", "https://storage.test/blob?sig=x"}});
   };
-  PushOptions o;
+  RegistryOptions o;
   RegistryClient client(ref("reg.test/team/app"), o, RegistryClient::Access::PullPush, std::move(t));
   client.ping();
   UploadSettings s;

@@ -19,7 +19,7 @@ TEST_CASE("registry: live pull_to_layout", "[.live]") {
   REQUIRE(addr);
   REQUIRE(dir);
   REQUIRE(digest);
-  registry::PushOptions o;
+  registry::RegistryOptions o;
   o.insecure_registry = true;
   const char* repo = std::getenv("SLIMBUILD_TEST_REPO");  // default: the image test_push_plain pushed
   const std::string ref = std::string(addr) + "/" + (repo ? repo : "team/app:1.0");

@@ -30,7 +30,7 @@ struct OpenedImage {
 };
 
 // Throws Error saying which forms are accepted when `spec` is none of them.
-OpenedImage open_image(const std::string& spec, const registry::PushOptions& registry_options);
+OpenedImage open_image(const std::string& spec, const registry::RegistryOptions& registry_options);
 
 // True for a registry reference with an explicit registry host.
 bool looks_like_registry_reference(const std::string& spec);

@@ -36,7 +36,7 @@ const char* tier_name(CacheTier tier);  // "", "local", "registry"
 struct LayerCacheSettings {
   std::optional<fs::path> dir;         // the local cache; none: no cache at all
   std::optional<std::string> ref;      // a registry repository (REGISTRY/REPO) shared by runners
-  registry::PushOptions registry;      // trust and credentials for `ref`
+  registry::RegistryOptions registry;      // trust and credentials for `ref`
   fs::path mount_cache_file;           // registry::MountCache to record the repository in
 };
 

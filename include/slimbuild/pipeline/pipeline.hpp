@@ -41,7 +41,7 @@ struct BuildOptions {
   // shared second tier (registry/cache_repository.hpp), reached with these
   // options; registry problems are warnings.
   std::optional<std::string> cache_ref;
-  registry::PushOptions cache_registry;
+  registry::RegistryOptions cache_registry;
   util::ProgressSink* progress = nullptr;  // the layer's progress line (the CLI decides); none: silent
   layer::BlobObserver* layer_observer = nullptr;  // told about each layer blob as it is written (build --push streams it)
   std::shared_ptr<const sign::PrivateKey> signing_key;  // also attach a signed provenance bundle

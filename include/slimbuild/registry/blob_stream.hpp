@@ -48,7 +48,7 @@ class BlobStreamer : public layer::BlobObserver {
  public:
   // `reference` is the push destination (parsed already: Error otherwise);
   // `transport` = nullptr uses curl. Nothing is sent before opened().
-  BlobStreamer(const std::string& reference, const PushOptions& options, std::unique_ptr<Transport> transport = nullptr);
+  BlobStreamer(const std::string& reference, const RegistryOptions& options, std::unique_ptr<Transport> transport = nullptr);
   ~BlobStreamer() override;  // abandons what is still streaming and joins the worker
   BlobStreamer(const BlobStreamer&) = delete;
   BlobStreamer& operator=(const BlobStreamer&) = delete;

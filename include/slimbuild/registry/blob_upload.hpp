@@ -24,8 +24,8 @@ struct UploadSettings {
   uint64_t chunk_size = 64u << 20;
   bool progress = true;
 
-  // Defaults with PushOptions and SLIMBUILD_CHUNK_SIZE / SLIMBUILD_MONOLITHIC_MAX applied.
-  static UploadSettings from(const PushOptions& options);
+  // Defaults with RegistryOptions and SLIMBUILD_CHUNK_SIZE / SLIMBUILD_MONOLITHIC_MAX applied.
+  static UploadSettings from(const RegistryOptions& options);
 };
 
 // `open_blob` is called only when the blob must be uploaded; it returns the

@@ -69,7 +69,7 @@ class CacheRepository {
   // holds the layer (MountCache), so a push to another repository of the
   // same registry mounts it; empty = record nothing. `transport` = nullptr
   // uses curl.
-  CacheRepository(Reference repository, const PushOptions& options, fs::path mount_cache_file,
+  CacheRepository(Reference repository, const RegistryOptions& options, fs::path mount_cache_file,
                   std::unique_ptr<Transport> transport = nullptr);
   ~CacheRepository();
   CacheRepository(const CacheRepository&) = delete;
@@ -89,7 +89,7 @@ class CacheRepository {
   RegistryClient& client();  // pinged on first use
 
   Reference repository_;
-  PushOptions options_;
+  RegistryOptions options_;
   std::unique_ptr<RegistryClient> client_;
   bool pinged_ = false;
   MountCache mounts_;

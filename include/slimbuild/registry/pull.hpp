@@ -21,10 +21,10 @@ struct PullResult {
 // whole (the index and every image, so readers go per platform); any other
 // list (a Docker manifest list, nested indexes) narrowed to the entry for
 // linux/`architecture`. `options` supplies trust and credentials.
-PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const PushOptions& options,
+PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const RegistryOptions& options,
                           const std::string& architecture = "amd64");
 
 // Only resolves the manifest digest of `reference` (HEAD/GET manifest).
-std::string resolve_digest(const std::string& reference, const PushOptions& options);
+std::string resolve_digest(const std::string& reference, const RegistryOptions& options);
 
 }  // namespace slimbuild::registry

@@ -8,24 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <slimbuild/registry/registry_options.hpp>
+
 namespace slimbuild::registry {
 
 namespace fs = std::filesystem;
-
-struct PushOptions {
-  std::optional<fs::path> ca_file;     // extra trust, besides the system store and SSL_CERT_FILE
-  bool insecure_registry = false;      // allow plain http://
-  std::optional<std::string> username; // with password (from --password-stdin)
-  std::optional<std::string> password;
-  bool progress = true;                // per-blob progress/lines on stderr
-  uint64_t chunk_size = 0;             // PATCH chunk size for large blobs; 0 = 64 MiB
-  // At most this many tries per request (0: the retry policy's, default 5),
-  // e.g. 2 for the layer cache, whose failures only cost speed.
-  int max_attempts = 0;
-  // For an image index: push only this platform's image ("linux/arm64"),
-  // as a plain image under the tag.
-  std::optional<std::string> platform;
-};
 
 struct BlobOutcome {
   std::string digest;
@@ -47,6 +34,6 @@ struct PushResult {
 // referrer artifacts in the layout whose subject is that image (e.g. SBOM).
 // Throws Error naming the step, HTTP status and registry error on failure.
 PushResult push_layout(const fs::path& layout, const std::optional<std::string>& layout_ref,
-                       const std::string& reference, const PushOptions& options);
+                       const std::string& reference, const RegistryOptions& options);
 
 }  // namespace slimbuild::registry

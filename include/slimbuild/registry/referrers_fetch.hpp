@@ -15,7 +15,7 @@ namespace slimbuild::registry {
 // repository of `reference` whose artifactType is `artifact_type`. Each
 // manifest and blob is digest-checked and capped at `max_size` bytes.
 std::vector<std::string> fetch_referrer_contents(const std::string& reference, const std::string& subject_digest,
-                                                 const std::string& artifact_type, const PushOptions& options,
+                                                 const std::string& artifact_type, const RegistryOptions& options,
                                                  std::size_t max_size = 16u << 20);
 
 }  // namespace slimbuild::registry

@@ -45,7 +45,7 @@ class RegistryClient {
   enum class Access { Pull, PullPush };
 
   // `transport` = nullptr builds the curl transport from `options`.
-  RegistryClient(Reference ref, const PushOptions& options, Access access, std::unique_ptr<Transport> transport = nullptr);
+  RegistryClient(Reference ref, const RegistryOptions& options, Access access, std::unique_ptr<Transport> transport = nullptr);
 
   // GET /v2/: picks the scheme and learns the auth challenge. Throws Error.
   void ping();
@@ -86,7 +86,7 @@ class RegistryClient {
   std::vector<std::string> scopes(const std::vector<std::string>& extra) const;
 
   Reference ref_;
-  PushOptions options_;
+  RegistryOptions options_;
   Access access_;
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<Authenticator> auth_;
