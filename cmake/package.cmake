@@ -1,5 +1,5 @@
 # `cmake --install` and the .deb (`cmake --build build --target package`).
-# The binary goes to <prefix>/bin, the man page and the bash completion to
+# The binary goes to <prefix>/bin, the man page (gzip -9n) and the bash completion to
 # their standard places. CPack's DEB generator names the package
 # slimbuild_<version>_<dpkg --print-architecture>.deb and runs dpkg-shlibdeps
 # on the binary, so Depends: lists the runtime libraries (LIEF, libarchive,
@@ -8,7 +8,15 @@
 include(GNUInstallDirs)
 
 install(TARGETS slimbuild RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${CMAKE_SOURCE_DIR}/docs/man/slimbuild.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Man pages go in compressed (Debian policy 12.1), with gzip -9n: no name or
+# time stamp in the header, so the package's bytes do not depend on when it was built.
+set(SLIMBUILD_MANPAGE_GZ ${CMAKE_BINARY_DIR}/slimbuild.1.gz)
+add_custom_command(OUTPUT ${SLIMBUILD_MANPAGE_GZ}
+                   COMMAND sh -c "gzip -9n -c \"$1\" > \"$2\"" gzip-man ${CMAKE_SOURCE_DIR}/docs/man/slimbuild.1
+                           ${SLIMBUILD_MANPAGE_GZ}
+                   DEPENDS ${CMAKE_SOURCE_DIR}/docs/man/slimbuild.1 VERBATIM)
+add_custom_target(manpage ALL DEPENDS ${SLIMBUILD_MANPAGE_GZ})
+install(FILES ${SLIMBUILD_MANPAGE_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_SOURCE_DIR}/completion/slimbuild.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME slimbuild)
 

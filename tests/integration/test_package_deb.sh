@@ -42,10 +42,15 @@ for lib in libc6 liblief0 libarchive13 libcurl4 libyaml-cpp libssl3 libdeflate0 
   assert_contains "$depends" "$lib" "Depends:"
 done
 listing=$(dpkg-deb -c "$deb") || fail "dpkg-deb -c $deb"
-for f in ./usr/bin/slimbuild ./usr/share/man/man1/slimbuild.1 ./usr/share/bash-completion/completions/slimbuild; do
+for f in ./usr/bin/slimbuild ./usr/share/man/man1/slimbuild.1.gz ./usr/share/bash-completion/completions/slimbuild; do
   grep -q " $f\$" <<<"$listing" || fail "$f is not in the package: $listing"
 done
 grep -q '^-rwxr-xr-x root/root .* ./usr/bin/slimbuild$' <<<"$listing" || fail "the binary is not 0755 root: $listing"
+# The packaged man page is the source's, gzip -n (no name, no time stamp: bytes 4-7 are zero).
+x_man=$(sb_tmpdir man)
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/man/man1/slimbuild.1.gz >"$x_man/page.gz"
+cmp <(gzip -dc "$x_man/page.gz") "$SLIMBUILD_SOURCE_DIR/docs/man/slimbuild.1" || fail "the packaged man page is not docs/man/slimbuild.1"
+assert_eq "00000000" "$(od -An -tx1 -j4 -N4 "$x_man/page.gz" | tr -d ' \n')" "gzip MTIME of the packaged man page"
 
 # 2. The completion script from the package completes commands, flags and manifests.
 x=$(sb_tmpdir deb)
@@ -100,7 +105,7 @@ apt-get update -qq >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; exit 
 apt-get install -y /tmp/slimbuild_*.deb >/tmp/apt-install.log 2>&1 || { cat /tmp/apt-install.log; exit 1; }
 echo "version=$(slimbuild --version)"
 if command -v man >/dev/null; then echo "man=$(man -w slimbuild)"; else
-  test -f /usr/share/man/man1/slimbuild.1 && echo "man=/usr/share/man/man1/slimbuild.1"; fi
+  test -f /usr/share/man/man1/slimbuild.1.gz && echo "man=/usr/share/man/man1/slimbuild.1.gz"; fi
 test -f /usr/share/bash-completion/completions/slimbuild && echo "completion=yes"
 cd /tmp
 SLIMBUILD_NO_CACHE=1 SOURCE_DATE_EPOCH=0 slimbuild build /tmp/true.yml -o /tmp/out >/tmp/true.out 2>/tmp/true.err || { cat /tmp/true.err; exit 1; }
@@ -121,7 +126,7 @@ note "apt-get install + two builds in the chroot: $((SECONDS - start)) s"
 out=$(cat "$SB_TMP/inside.log")
 awk -v r="$root" '$2 ~ "^"r {print; found=1} END {exit found}' /proc/self/mounts || fail "something is still mounted under $root"
 assert_contains "$out" "version=slimbuild $version" "slimbuild --version in the chroot"
-assert_contains "$out" "man=/usr/share/man/man1/slimbuild.1" "man page in the chroot"
+assert_contains "$out" "man=/usr/share/man/man1/slimbuild.1.gz" "man page in the chroot"
 assert_contains "$out" "completion=yes" "completion in the chroot"
 assert_match "$out" "true_digest=sha256:[0-9a-f]{64}" "digest of the /usr/bin/true image"
 [[ -f $root/tmp/out/index.json && -f $root/tmp/out/oci-layout ]] || fail "no OCI layout at /tmp/out in the chroot"
