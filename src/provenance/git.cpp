@@ -18,14 +18,14 @@ namespace slimbuild::provenance {
 
 namespace {
 
-util::ProcessResult git(const fs::path& dir, std::vector<std::string> args) {
+util::ProcessResult git(util::ProcessRunner& runner, const fs::path& dir, std::vector<std::string> args) {
   std::vector<std::string> argv{"git", "--literal-pathspecs", "-C", dir.string()};
   argv.insert(argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
   util::ProcessOptions options;
   // Stable, parseable output whatever the user's locale and pager settings.
   options.env_set = {{"LC_ALL", "C"}, {"GIT_OPTIONAL_LOCKS", "0"}, {"GIT_TERMINAL_PROMPT", "0"},
                      {"GIT_PAGER", "cat"}};
-  return util::run_process(argv, options);
+  return runner.run(argv, options);
 }
 
 std::string trim(std::string s) {
@@ -67,8 +67,8 @@ struct TopLevel {
   std::optional<Error> refused;
 };
 
-TopLevel toplevel(const fs::path& dir) {
-  auto r = git(dir, {"rev-parse", "--show-toplevel"});
+TopLevel toplevel(util::ProcessRunner& runner, const fs::path& dir) {
+  auto r = git(runner, dir, {"rev-parse", "--show-toplevel"});
   if (!r.ok()) {
     if (r.err.find("not a git repository") != std::string::npos) return {};
     return {std::nullopt, git_refused(dir, r.err)};
@@ -78,8 +78,8 @@ TopLevel toplevel(const fs::path& dir) {
   return {fs::path(top), std::nullopt};
 }
 
-std::string remote_url(const fs::path& top) {
-  auto names = git(top, {"remote"});
+std::string remote_url(util::ProcessRunner& runner, const fs::path& top) {
+  auto names = git(runner, top, {"remote"});
   if (!names.ok()) return {};
   std::vector<std::string> remotes;
   std::string line;
@@ -94,7 +94,7 @@ std::string remote_url(const fs::path& top) {
   if (!line.empty()) remotes.push_back(line);
   if (remotes.empty()) return {};
   std::string chosen = std::find(remotes.begin(), remotes.end(), "origin") != remotes.end() ? "origin" : remotes.front();
-  auto url = git(top, {"remote", "get-url", chosen});
+  auto url = git(runner, top, {"remote", "get-url", chosen});
   return url.ok() ? strip_credentials(trim(url.out)) : std::string{};
 }
 
@@ -142,10 +142,10 @@ std::string strip_credentials(const std::string& url) {
   return url.substr(0, auth_start) + authority + rest;
 }
 
-std::optional<GitInfo> git_info(const fs::path& dir) {
-  if (!util::program_in_path("git")) return std::nullopt;
+std::optional<GitInfo> git_info(const fs::path& dir, util::ProcessRunner& runner) {
+  if (!runner.has_program("git")) return std::nullopt;
   fs::path start = existing_dir_for(dir);
-  auto [top, refused] = toplevel(start);
+  auto [top, refused] = toplevel(runner, start);
   if (refused) {
     // Falling back to time 0 without a word would silently change the digest.
     if (!util::environment().value("SOURCE_DATE_EPOCH")) throw *refused;
@@ -154,7 +154,7 @@ std::optional<GitInfo> git_info(const fs::path& dir) {
   }
   if (!top) return std::nullopt;
 
-  auto head = git(*top, {"log", "-1", "--format=%H %ct", "HEAD"});
+  auto head = git(runner, *top, {"log", "-1", "--format=%H %ct", "HEAD"});
   if (!head.ok()) return std::nullopt;  // a repository without commits names no revision
   std::string out = trim(head.out);
   auto space = out.find(' ');
@@ -168,15 +168,15 @@ std::optional<GitInfo> git_info(const fs::path& dir) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
-  info.source_url = remote_url(*top);
-  if (auto tag = git(*top, {"describe", "--tags", "--exact-match", "HEAD"}); tag.ok()) info.tag = trim(tag.out);
+  info.source_url = remote_url(runner, *top);
+  if (auto tag = git(runner, *top, {"describe", "--tags", "--exact-match", "HEAD"}); tag.ok()) info.tag = trim(tag.out);
   return info;
 }
 
-std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
-                                            const std::vector<fs::path>& build_outputs) {
+std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs, const std::vector<fs::path>& build_outputs,
+                                            util::ProcessRunner& runner) {
   std::set<std::string> found;
-  bool have_git = util::program_in_path("git");
+  bool have_git = runner.has_program("git");
   std::vector<std::pair<fs::path, bool>> all;  // path, ignored is fine
   for (const auto& p : inputs) all.emplace_back(p, false);
   for (const auto& p : build_outputs) all.emplace_back(p, true);
@@ -184,7 +184,7 @@ std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
     std::error_code ec;
     fs::path abs = fs::weakly_canonical(fs::absolute(input, ec), ec);
     if (ec) abs = input;
-    TopLevel found_top = have_git ? toplevel(existing_dir_for(abs)) : TopLevel{};
+    TopLevel found_top = have_git ? toplevel(runner, existing_dir_for(abs)) : TopLevel{};
     if (found_top.refused) throw Error("--require-clean: " + std::string(found_top.refused->what()), found_top.refused->hint());
     std::optional<fs::path> top = found_top.path;
     if (!top) {
@@ -193,7 +193,7 @@ std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
     }
     fs::path rel = abs.lexically_relative(fs::weakly_canonical(*top, ec));
     std::string pathspec = rel.empty() || rel == "." ? std::string(".") : rel.generic_string();
-    auto st = git(*top, {"status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--",
+    auto st = git(runner, *top, {"status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--",
                          pathspec});
     if (!st.ok()) {
       found.insert(abs.string() + " (git status failed: " + trim(st.err) + ")");

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -34,31 +35,42 @@ std::optional<std::string> base64_decode(const std::string& in) {
   return out;
 }
 
+// A helper that prompts (a locked keychain, gpg's pinentry without a tty)
+// must not hang a build or push for ever.
+constexpr std::chrono::milliseconds kHelperTimeout{60'000};
+
 bool is_docker_hub(const std::string& key) {
   return key == "docker.io" || key == "index.docker.io" || key == "registry-1.docker.io";
 }
 
-Result<std::optional<Credentials>> from_helper(const std::string& helper, const std::string& registry) {
+Result<std::optional<Credentials>> from_helper(util::ProcessRunner& runner, const std::string& helper,
+                                               const std::string& registry) {
   std::string program = "docker-credential-" + helper;
   if (helper.empty() || helper.find('/') != std::string::npos)
     return std::unexpected(Error("invalid credential helper name '" + helper + "'"));
-  if (!util::program_in_path(program))
+  if (!runner.has_program(program))
     return std::unexpected(Error("credential helper " + program + " is configured but not found in PATH",
                                  "install it, or remove credsStore/credHelpers from your docker config"));
   util::ProcessOptions opts;
   opts.input = credential_server_url(registry) + "\n";
-  util::ProcessResult r = util::run_process({program, "get"}, opts);
+  opts.timeout = kHelperTimeout;
+  util::ProcessResult r = runner.run({program, "get"}, opts);
+  const std::string check = "check that the helper works: echo " + credential_server_url(registry) + " | " + program + " get";
+  if (r.timed_out)
+    return std::unexpected(Error(program + " get did not answer within " + std::to_string(kHelperTimeout.count() / 1000) +
+                                     " seconds (it may be waiting for a prompt or an unlocked keychain)",
+                                 check));
+  if (r.exit_code == -1)
+    return std::unexpected(Error(program + " could not be started: " + r.err.substr(0, 200), check));
   if (!r.ok()) {
     // Helpers say "credentials not found in native keychain" for a miss.
     if (r.out.find("not found") != std::string::npos || r.err.find("not found") != std::string::npos)
       return std::optional<Credentials>();
-    return std::unexpected(Error(program + " get failed with exit code " + std::to_string(r.exit_code),
-                                 "check that the helper works: echo " + credential_server_url(registry) + " | " +
-                                     program + " get"));
+    return std::unexpected(Error(program + " get failed with exit code " + std::to_string(r.exit_code), check));
   }
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
   if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string())
-    return std::unexpected(Error(program + " get did not print a JSON object with a Secret"));
+    return std::unexpected(Error(program + " get did not print a JSON object with a Secret", check));
   Credentials c;
   c.username = j.value("Username", "");
   if (c.username == "<token>") {
@@ -118,7 +130,8 @@ std::string normalize_auth_key(std::string_view key) {
   return is_docker_hub(k) ? kDockerHubDomain : k;
 }
 
-Result<std::optional<Credentials>> lookup_credentials(const std::string& registry, const std::vector<fs::path>& files) {
+Result<std::optional<Credentials>> lookup_credentials(const std::string& registry, const std::vector<fs::path>& files,
+                                                      util::ProcessRunner& runner) {
   const std::string want = normalize_auth_key(registry);
   for (const auto& file : files) {
     std::error_code ec;
@@ -130,7 +143,7 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& registr
     if (cfg.contains("credHelpers") && cfg["credHelpers"].is_object())
       for (auto& [key, helper] : cfg["credHelpers"].items())
         if (normalize_auth_key(key) == want && helper.is_string()) {
-          auto c = from_helper(helper.get<std::string>(), want);
+          auto c = from_helper(runner, helper.get<std::string>(), want);
           if (!c)  // say which file configured the helper, so the user knows what to edit
             return std::unexpected(Error(std::string(c.error().what()) + " (credHelpers[\"" + key + "\"] in " +
                                              file.string() + ")",
@@ -154,13 +167,13 @@ Result<std::optional<Credentials>> lookup_credentials(const std::string& registr
       const std::string store = cfg["credsStore"].get<std::string>();
       // A global store left behind by Docker Desktop must not block pushes to
       // registries that need no login; a helper named for this host does (credHelpers).
-      if (!util::program_in_path("docker-credential-" + store)) {
+      if (!runner.has_program("docker-credential-" + store)) {
         util::warn("credsStore \"" + store + "\" in " + file.string() + " names docker-credential-" + store +
                    ", which is not in PATH; ignoring it");
         if (inline_entry) return inline_entry;
         continue;
       }
-      auto c = from_helper(store, want);
+      auto c = from_helper(runner, store, want);
       if (!c) return c;
       if (*c) return c;
     }

@@ -73,8 +73,13 @@ std::string resolve_digest(const std::string& reference, const RegistryOptions& 
   Reference ref = parse(reference);
   if (ref.digest) return *ref.digest;
   RegistryClient client(ref, options, RegistryClient::Access::Pull);
+  return resolve_digest(client);
+}
+
+std::string resolve_digest(RegistryClient& client) {
+  if (client.reference().digest) return *client.reference().digest;
   client.ping();
-  return get_manifest(client, ref.manifest_ref()).digest;
+  return get_manifest(client, client.reference().manifest_ref()).digest;
 }
 
 namespace {
@@ -105,8 +110,12 @@ std::optional<std::vector<image::Descriptor>> whole_index(const Fetched& f) {
 
 PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const RegistryOptions& options,
                           const std::string& architecture) {
-  Reference ref = parse(reference);
-  RegistryClient client(ref, options, RegistryClient::Access::Pull);
+  RegistryClient client(parse(reference), options, RegistryClient::Access::Pull);
+  return pull_to_layout(client, out_dir, options.progress, architecture);
+}
+
+PullResult pull_to_layout(RegistryClient& client, const fs::path& out_dir, bool progress, const std::string& architecture) {
+  const Reference& ref = client.reference();
   client.ping();
 
   Fetched top = get_manifest(client, ref.manifest_ref());
@@ -139,7 +148,7 @@ PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir,
   for (const auto& b : blobs) {
     fs::path dest = blob_dir / b.digest.substr(7);
     if (fs::exists(dest)) continue;  // the same blob listed twice (layers shared by platforms)
-    download_blob(client, b, dest, options.progress);
+    download_blob(client, b, dest, progress);
   }
   const Fetched& listed = entries ? top : manifests.front();
   image::Descriptor d;

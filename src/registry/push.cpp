@@ -107,6 +107,15 @@ std::string push_manifest(RegistryClient& client, const ManifestToPush& m, const
 
 PushResult push_layout(const fs::path& layout_dir, const std::optional<std::string>& layout_ref, const std::string& reference,
                        const RegistryOptions& options) {
+  auto parsed = parse_reference(reference);
+  if (!parsed) throw parsed.error();
+  RegistryClient client(*parsed, options, RegistryClient::Access::PullPush);
+  MountCache cache(MountCache::default_path());
+  return push_layout(client, layout_dir, layout_ref, options, cache);
+}
+
+PushResult push_layout(RegistryClient& client, const fs::path& layout_dir, const std::optional<std::string>& layout_ref,
+                       const RegistryOptions& options, MountCache& cache) {
   // 1. What to push: the image manifest (or an index and its images), their
   //    blobs, and their referrers.
   image::LayoutReader layout(layout_dir);
@@ -121,18 +130,14 @@ PushResult push_layout(const fs::path& layout_dir, const std::optional<std::stri
   std::optional<ManifestToPush> index;
   if (is_index) index = load_index(layout, top);
 
-  auto parsed = parse_reference(reference);
-  if (!parsed) throw parsed.error();
-  Reference ref = *parsed;
+  const Reference& ref = client.reference();
   if (ref.digest && *ref.digest != top.digest)
     throw Error("the reference names digest " + *ref.digest + " but the image is " + top.digest, "", kExitUsage);
 
   // 2. Reach the registry and learn how it authenticates.
-  RegistryClient client(ref, options, RegistryClient::Access::PullPush);
   client.ping();
 
   // 3. Blobs, each once even when shared between images and referrers.
-  MountCache cache(MountCache::default_path());
   UploadSettings settings = UploadSettings::from(options);
   PushResult result;
   std::set<std::string> done;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -82,13 +83,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   if (options.input.empty()) in.write.reset();
   else ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
   char buf[8192];
+  using Clock = std::chrono::steady_clock;
+  const std::optional<Clock::time_point> deadline =
+      options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
   while (out.read || err.read) {
     pollfd fds[3];
     int n = 0;
     if (out.read) fds[n++] = {out.read.get(), POLLIN, 0};
     if (err.read) fds[n++] = {err.read.get(), POLLIN, 0};
     if (in.write) fds[n++] = {in.write.get(), POLLOUT, 0};
-    if (::poll(fds, n, -1) < 0) {
+    int wait_ms = -1;
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+      if (left <= 0) {
+        ::kill(pid, SIGKILL);
+        result.timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<long long>(left, 60'000));
+    }
+    if (::poll(fds, n, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -137,5 +151,20 @@ std::optional<std::filesystem::path> find_program(std::string_view name) {
 }
 
 bool program_in_path(std::string_view name) { return find_program(name).has_value(); }
+
+namespace {
+class RealProcessRunner final : public ProcessRunner {
+ public:
+  ProcessResult run(const std::vector<std::string>& argv, const ProcessOptions& options) override {
+    return run_process(argv, options);
+  }
+  bool has_program(std::string_view name) override { return program_in_path(name); }
+};
+}  // namespace
+
+ProcessRunner& real_process_runner() {
+  static RealProcessRunner runner;
+  return runner;
+}
 
 }  // namespace slimbuild::util

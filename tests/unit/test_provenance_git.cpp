@@ -1,9 +1,13 @@
 // git metadata on a real temporary repository: commit, commit time (fixed via
 // GIT_COMMITTER_DATE), remote with credentials stripped, exact tag, and the
-// uncommitted-input report; plus SOURCE_DATE_EPOCH parsing.
+// uncommitted-input report; plus SOURCE_DATE_EPOCH parsing. The same readers
+// over a fake ProcessRunner for what a real git will not print on demand
+// (refusals, corrupt indexes, unparseable output, no git at all).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <fstream>
 
 #include <slimbuild/provenance/git.hpp>
@@ -12,7 +16,10 @@
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/process.hpp>
 
+#include "unit/fake_process_runner.hpp"
+
 using namespace slimbuild;
+using namespace std::string_literals;
 namespace fs = std::filesystem;
 
 namespace {
@@ -166,4 +173,102 @@ TEST_CASE("provenance: SOURCE_DATE_EPOCH wins, must be a non-negative integer, e
       CHECK_FALSE(e.hint().empty());
     }
   }
+}
+
+namespace {
+
+// git answers for a checkout at /src/repo, scripted by subcommand.
+struct FakeGit {
+  fake_process::FakeProcessRunner runner;
+  std::map<std::string, fake_process::ProcessResult> answers;  // "rev-parse", "remote", ... -> result
+  FakeGit() {
+    runner.programs = {"git"};
+    runner.handler = [this](const std::vector<std::string>& argv, const fake_process::ProcessOptions&) {
+      // argv: git --literal-pathspecs -C DIR SUBCOMMAND ...
+      REQUIRE(argv.size() > 4);
+      std::string key = argv[4] == "remote" && argv.size() > 5 ? "remote " + argv[5] : argv[4];
+      auto it = answers.find(key);
+      return it == answers.end() ? fake_process::result(1, "", "fatal: unexpected") : it->second;
+    };
+    answers["rev-parse"] = fake_process::result(0, "/src/repo\n");
+    answers["remote"] = fake_process::result(0, "upstream\nmirror\n");
+    answers["remote get-url"] = fake_process::result(0, "https://bot:tok3n@git.example/team/app.git\n");
+    answers["log"] = fake_process::result(0, "0123456789abcdef0123456789abcdef01234567 1700000000\n");
+    answers["describe"] = fake_process::result(128, "", "fatal: no tag exactly matches");
+  }
+};
+
+util::ScopedEnvironment no_environment() { return util::ScopedEnvironment(std::map<std::string, std::string, std::less<>>{}); }
+
+}  // namespace
+
+TEST_CASE("provenance: git_info parses what git prints, through the process runner") {
+  auto env = no_environment();
+  FakeGit g;
+  auto info = provenance::git_info("/src/repo/app", g.runner);
+  REQUIRE(info);
+  CHECK(info->top_level == "/src/repo");
+  CHECK(info->commit == "0123456789abcdef0123456789abcdef01234567");
+  CHECK(info->commit_time == 1700000000);
+  CHECK(info->source_url == "https://git.example/team/app.git");  // no origin: the first remote, token stripped
+  CHECK(info->tag.empty());
+  REQUIRE_FALSE(g.runner.calls.empty());
+  for (const auto& c : g.runner.calls) {
+    CHECK(std::vector<std::string>(c.argv.begin(), c.argv.begin() + 3) ==
+          std::vector<std::string>{"git", "--literal-pathspecs", "-C"});
+    CHECK(c.options.env_set.at("LC_ALL") == "C");
+    CHECK(c.options.env_set.at("GIT_OPTIONAL_LOCKS") == "0");
+  }
+  CHECK(g.runner.calls.back().argv == std::vector<std::string>{"git", "--literal-pathspecs", "-C", "/src/repo", "describe",
+                                                                "--tags", "--exact-match", "HEAD"});
+
+  g.answers["describe"] = fake_process::result(0, "v1.2\n");
+  g.answers["log"] = fake_process::result(0, "garbage-without-a-time\n");
+  CHECK_FALSE(provenance::git_info("/src/repo", g.runner));  // unparseable HEAD: no revision, no crash
+}
+
+TEST_CASE("provenance: git_info without git, outside a checkout, and refused by git") {
+  auto env = no_environment();
+  FakeGit g;
+  g.runner.programs.clear();
+  CHECK_FALSE(provenance::git_info("/src/repo", g.runner));
+  CHECK(g.runner.calls.empty());
+
+  g.runner.programs = {"git"};
+  g.answers["rev-parse"] = fake_process::result(128, "", "fatal: not a git repository (or any of the parent directories): .git\n");
+  CHECK_FALSE(provenance::git_info("/src/repo", g.runner));
+
+  g.answers["rev-parse"] =
+      fake_process::result(128, "", "fatal: detected dubious ownership in repository at '/src/repo'\nmore text\n");
+  try {
+    provenance::git_info("/src/repo", g.runner);
+    FAIL("a refused checkout was accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("git refuses the checkout") && Catch::Contains("detected dubious ownership"));
+    CHECK_THAT(e.hint(), Catch::Contains("safe.directory") && Catch::Contains("SOURCE_DATE_EPOCH"));
+  }
+}
+
+TEST_CASE("provenance: uncommitted_inputs reads git status -z records from the runner") {
+  auto env = no_environment();
+  FakeGit g;
+  g.answers["status"] = fake_process::result(0, " M app.cpp\0?? new file.txt\0R  moved.h\0old.h\0!! out/bin\0"s);
+  // Sorted; the rename's origin (old.h) is skipped, not reported.
+  CHECK(provenance::uncommitted_inputs({"/src/repo"}, {}, g.runner) ==
+        std::vector<std::string>{"app.cpp (modified)", "moved.h (staged but not committed)", "new file.txt (untracked)",
+                                 "out/bin (ignored, so not committed)"});
+  CHECK(g.runner.calls.back().argv.back() == ".");
+
+  // A build output that git ignores is fine; the pathspec is relative to the top level.
+  g.answers["status"] = fake_process::result(0, "!! out/bin\0"s);
+  CHECK(provenance::uncommitted_inputs({}, {"/src/repo/out/bin"}, g.runner).empty());
+  CHECK(g.runner.calls.back().argv.back() == "out/bin");
+
+  g.answers["status"] = fake_process::result(128, "", "fatal: index file corrupt\n");
+  CHECK(provenance::uncommitted_inputs({"/src/repo/app.cpp"}, {}, g.runner) ==
+        std::vector<std::string>{"/src/repo/app.cpp (git status failed: fatal: index file corrupt)"});
+
+  g.runner.programs.clear();  // no git: every input is "not in a git checkout"
+  CHECK(provenance::uncommitted_inputs({"/src/repo/app.cpp"}, {}, g.runner) ==
+        std::vector<std::string>{"/src/repo/app.cpp (not in a git checkout)"});
 }

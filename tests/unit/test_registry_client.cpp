@@ -20,6 +20,8 @@
 #include <slimbuild/util/redact.hpp>
 #include <slimbuild/util/sha256.hpp>
 
+#include "unit/scripted_transport.hpp"
+
 using namespace slimbuild;
 using namespace slimbuild::registry;
 
@@ -29,35 +31,10 @@ OpenBlob open_file(const fs::path& p) {
   return [p] { return util::Fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)); };
 }
 
-class ScriptedTransport : public Transport {
- public:
-  std::function<HttpResponse(const HttpRequest&)> handler;
-  std::vector<HttpRequest> seen;
-  std::expected<HttpResponse, TransportError> perform(const HttpRequest& r) override {
-    seen.push_back(r);
-    return handler(r);
-  }
-};
-
-HttpResponse resp(long status, std::multimap<std::string, std::string> headers = {}, std::string body = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.headers = std::move(headers);
-  r.body = std::move(body);
-  return r;
-}
-
-std::string header(const HttpRequest& r, const std::string& name) {
-  for (const auto& [k, v] : r.headers)
-    if (k == name) return v;
-  return {};
-}
-
-std::string read_range(const FileRange& f) {
-  std::string out(f.length, '\0');
-  REQUIRE(::pread(f.fd, out.data(), f.length, static_cast<off_t>(f.offset)) == static_cast<ssize_t>(f.length));
-  return out;
-}
+using scripted::header;
+using scripted::read_range;
+using scripted::resp;
+using scripted::ScriptedTransport;
 
 // No credentials from the host (an empty DOCKER_CONFIG), fast retries; the
 // previous environment comes back afterwards.

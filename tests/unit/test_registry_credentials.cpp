@@ -1,5 +1,6 @@
 // Credential lookup: docker config.json variants, podman auth.json, host
-// matching, and credential helpers (a fake docker-credential-* on PATH).
+// matching, and credential helpers: a script docker-credential-* on PATH, and
+// a fake ProcessRunner for helpers that print garbage, fail or hang.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -9,6 +10,8 @@
 #include <slimbuild/registry/credentials.hpp>
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
+
+#include "unit/fake_process_runner.hpp"
 
 using namespace slimbuild;
 using namespace slimbuild::registry;
@@ -182,4 +185,84 @@ TEST_CASE("registry: auth file candidates follow the environment") {
   auto files = auth_file_candidates();
   REQUIRE(files.size() == 1);
   CHECK(files[0] == "/home/u/.docker/config.json");
+}
+
+namespace {
+
+// A config whose credHelpers send reg.example to docker-credential-fake,
+// and the fake runner that answers for it.
+struct FakeHelper {
+  util::TempDir tmp{"registry-creds-fake"};
+  fs::path cfg = tmp.path() / "config.json";
+  fake_process::FakeProcessRunner runner;
+  FakeHelper() {
+    write(cfg, R"({"credHelpers": {"reg.example": "fake"}})");
+    runner.programs = {"docker-credential-fake"};
+  }
+  Result<std::optional<Credentials>> lookup() { return lookup_credentials("reg.example", {cfg}, runner); }
+};
+
+}  // namespace
+
+TEST_CASE("registry: a credential helper runs through the process runner with the server on stdin and a deadline") {
+  FakeHelper f;
+  f.runner.handler = [](const auto&, const auto&) {
+    return fake_process::result(0, R"({"ServerURL":"reg.example","Username":"u","Secret":"s3cret"})");
+  };
+  auto c = f.lookup();
+  REQUIRE(c);
+  REQUIRE(*c);
+  CHECK((*c)->username == "u");
+  CHECK((*c)->password == "s3cret");
+  REQUIRE(f.runner.calls.size() == 1);
+  CHECK(f.runner.calls[0].argv == std::vector<std::string>{"docker-credential-fake", "get"});
+  CHECK(f.runner.calls[0].options.input == "reg.example\n");
+  REQUIRE(f.runner.calls[0].options.timeout);
+  CHECK(f.runner.calls[0].options.timeout->count() == 60'000);
+}
+
+TEST_CASE("registry: a credential helper that prints garbage, fails or hangs is a clear error without secrets") {
+  FakeHelper f;
+  fake_process::ProcessResult answer;
+  f.runner.handler = [&](const auto&, const auto&) { return answer; };
+  auto error_of = [&] {
+    auto c = f.lookup();
+    REQUIRE_FALSE(c);
+    std::string what = c.error().what();
+    CHECK_THAT(what, Catch::Contains("docker-credential-fake") && Catch::Contains("credHelpers[\"reg.example\"]"));
+    CHECK_THAT(what, !Catch::Contains("s3cret"));
+    CHECK_THAT(c.error().hint(), Catch::Contains("echo reg.example | docker-credential-fake get"));
+    return what;
+  };
+
+  answer = fake_process::result(0, R"({"Username":"u","Secret":42,"Password":"s3cret"})");
+  CHECK_THAT(error_of(), Catch::Contains("did not print a JSON object with a Secret"));
+  answer = fake_process::result(0, "s3cret\n");
+  CHECK_THAT(error_of(), Catch::Contains("did not print a JSON object with a Secret"));
+
+  answer = fake_process::result(1, "", "error getting credentials - err: exit status 1, out: `s3cret`");
+  CHECK_THAT(error_of(), Catch::Contains("failed with exit code 1"));
+
+  answer = fake_process::result(137, "", "");
+  answer.timed_out = true;
+  CHECK_THAT(error_of(), Catch::Contains("did not answer within 60 seconds"));
+
+  answer = fake_process::result(-1, "", "cannot run docker-credential-fake: Permission denied");
+  CHECK_THAT(error_of(), Catch::Contains("could not be started: cannot run docker-credential-fake: Permission denied"));
+
+  // "not found" is a miss, not an error: the lookup goes on (and finds nothing).
+  answer = fake_process::result(1, "credentials not found in native keychain\n");
+  auto miss = f.lookup();
+  REQUIRE(miss);
+  CHECK_FALSE(*miss);
+}
+
+TEST_CASE("registry: a credsStore the runner cannot find is skipped for the inline entry; never run") {
+  FakeHelper f;
+  write(f.cfg, R"({"credsStore": "gone", "auths": {"reg.example": {"auth": "dTpw"}}})");
+  auto c = f.lookup();
+  REQUIRE(c);
+  REQUIRE(*c);
+  CHECK((*c)->username == "u");
+  CHECK(f.runner.calls.empty());
 }

@@ -1,7 +1,8 @@
 // What version control says about the build inputs: the commit, where it came
 // from (credentials stripped), when it was made, and whether the inputs are
-// committed. Runs `git` as a subprocess; absent git or no checkout is not an
-// error (nullopt), only --require-clean turns it into one.
+// committed. Runs `git` through a util::ProcessRunner (the real one unless a
+// test passes a fake); absent git or no checkout is not an error (nullopt),
+// only --require-clean turns it into one.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <slimbuild/util/process.hpp>
 
 namespace slimbuild::provenance {
 
@@ -22,7 +25,7 @@ struct GitInfo {
   std::string tag;          // exact tag on HEAD, "" if none
 };
 
-std::optional<GitInfo> git_info(const fs::path& dir);
+std::optional<GitInfo> git_info(const fs::path& dir, util::ProcessRunner& runner = util::real_process_runner());
 
 // Inputs (files or directories) that are modified, staged-but-uncommitted or
 // untracked in their git checkout, as paths relative to the repository root.
@@ -34,7 +37,8 @@ std::optional<GitInfo> git_info(const fs::path& dir);
 // same way except that git-ignored is fine: the compiled binary is a product
 // of the commit, kept out of git by .gitignore, not an uncommitted input.
 std::vector<std::string> uncommitted_inputs(const std::vector<fs::path>& inputs,
-                                            const std::vector<fs::path>& build_outputs = {});
+                                            const std::vector<fs::path>& build_outputs = {},
+                                            util::ProcessRunner& runner = util::real_process_runner());
 
 // SOURCE_DATE_EPOCH if set (Error if it is not a non-negative integer), else
 // the commit time, else 0.

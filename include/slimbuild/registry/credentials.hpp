@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/process.hpp>
 
 namespace slimbuild::registry {
 
@@ -38,7 +39,9 @@ std::string normalize_auth_key(std::string_view key);
 
 // Looks `registry` up in `files` (first match wins). A file that cannot be
 // parsed, or a helper that fails for a reason other than "not found", is an
-// error value naming the file or helper.
-Result<std::optional<Credentials>> lookup_credentials(const std::string& registry, const std::vector<fs::path>& files);
+// error value naming the file or helper. Helpers run through `runner`; one
+// that fails, prints garbage or does not answer within a minute is an error.
+Result<std::optional<Credentials>> lookup_credentials(const std::string& registry, const std::vector<fs::path>& files,
+                                                      util::ProcessRunner& runner = util::real_process_runner());
 
 }  // namespace slimbuild::registry

@@ -1,5 +1,7 @@
 // Fetching an image from a registry into a local OCI layout, digest-verified
 // and streamed to disk, so inspect/verify/diff can treat a REF like a LAYOUT.
+// Each call has a form over a given RegistryClient (what unit tests drive
+// over a scripted Transport) and a wrapper that builds the curl one.
 #pragma once
 
 #include <filesystem>
@@ -23,8 +25,13 @@ struct PullResult {
 // linux/`architecture`. `options` supplies trust and credentials.
 PullResult pull_to_layout(const std::string& reference, const fs::path& out_dir, const RegistryOptions& options,
                           const std::string& architecture = "amd64");
+// The same pull of `client.reference()` over `client` (pinged here: it must
+// be fresh); `progress` shows blob downloads.
+PullResult pull_to_layout(RegistryClient& client, const fs::path& out_dir, bool progress,
+                          const std::string& architecture = "amd64");
 
 // Only resolves the manifest digest of `reference` (HEAD/GET manifest).
 std::string resolve_digest(const std::string& reference, const RegistryOptions& options);
+std::string resolve_digest(RegistryClient& client);
 
 }  // namespace slimbuild::registry

@@ -1,5 +1,8 @@
 // Publishing an OCI layout to a registry (distribution spec): ping, auth,
 // HEAD/mount/upload each blob, PUT the manifest, check Docker-Content-Digest.
+// The whole push runs over a RegistryClient it is given (so a unit test can
+// drive it over a scripted Transport); the wrapper taking a reference string
+// builds the curl-backed client and the on-disk mount cache for the CLI.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,9 @@
 namespace slimbuild::registry {
 
 namespace fs = std::filesystem;
+
+class RegistryClient;
+class MountCache;
 
 struct BlobOutcome {
   std::string digest;
@@ -35,5 +41,11 @@ struct PushResult {
 // Throws Error naming the step, HTTP status and registry error on failure.
 PushResult push_layout(const fs::path& layout, const std::optional<std::string>& layout_ref,
                        const std::string& reference, const RegistryOptions& options);
+
+// The same push to the repository and tag (or digest) `client.reference()`
+// names, over `client` (pinged here: it must be fresh), recording mountable
+// blobs in `cache`. `options` supplies --platform and the upload settings.
+PushResult push_layout(RegistryClient& client, const fs::path& layout, const std::optional<std::string>& layout_ref,
+                       const RegistryOptions& options, MountCache& cache);
 
 }  // namespace slimbuild::registry
