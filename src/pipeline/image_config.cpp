@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/trace/loader.hpp>
+#include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::pipeline {

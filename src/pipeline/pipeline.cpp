@@ -10,6 +10,7 @@
 #include <future>
 #include <optional>
 
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/cached_layer.hpp>

@@ -16,14 +16,9 @@
 #include <vector>
 
 #include <slimbuild/trace/elf_reader.hpp>
+#include <slimbuild/trace/sysroot_path.hpp>
 
 namespace slimbuild::trace {
-
-// One symlink met while resolving an image path inside the sysroot.
-struct SymlinkHop {
-  std::string image_path;  // absolute path of the link inside the image ("/lib")
-  std::string target;      // its target exactly as stored ("usr/lib")
-};
 
 struct TraceOptions {
   fs::path sysroot = "/";
@@ -82,17 +77,5 @@ struct TraceResult {
 // Throws Error listing every missing soname and which ELF needs it, or naming
 // a malformed ELF. A static binary yields an empty closure.
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options);
-
-// Resolves an absolute image path the way a chroot would (every component,
-// following symlinks; ".." cannot climb above the sysroot). Returns the final
-// host path and records every symlink crossed, in order, so the image can
-// recreate the same chain (e.g. /lib -> usr/lib, libz.so.1 -> libz.so.1.2.13).
-// Throws Error for loops or dangling links.
-struct ResolvedPath {
-  fs::path host_path;          // real file on the host
-  std::string image_path;      // canonical image path of that file ("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13")
-  std::vector<SymlinkHop> hops;
-};
-ResolvedPath resolve_in_sysroot(const fs::path& sysroot, const std::string& image_path);
 
 }  // namespace slimbuild::trace
