@@ -47,14 +47,23 @@ std::string platform_string(const trace::ElfInfo& elf) {
   }
 }
 
+// Who asked for a library, first the one that loaded it: image paths of
+// ELFs, and the word "manifest" for the manifest's libraries: list.
+std::vector<std::string> requesters(const trace::TracedObject& lib) {
+  std::vector<std::string> by = lib.needed_by;
+  if (lib.manifest_request == trace::ManifestRequest::First) by.insert(by.begin(), "manifest");
+  if (lib.manifest_request == trace::ManifestRequest::After) by.push_back("manifest");
+  return by;
+}
+
 nlohmann::json to_json(const trace::TraceResult& r) {
   nlohmann::json libs = nlohmann::json::array();
   for (const auto& lib : r.libraries)
     libs.push_back({{"soname", lib.requested},
                     {"path", lib.image_path},
                     {"host_path", lib.host_path.string()},
-                    {"needed_by", lib.needed_by},
-                    {"found_via", lib.found_via},
+                    {"needed_by", requesters(lib)},
+                    {"found_via", trace::found_via_name(lib.found_via)},
                     {"symlinks", hops_json(lib.symlinks)},
                     {"build_id", lib.elf.build_id}});
   nlohmann::json doc = {{"binary", r.binary.image_path},
@@ -81,7 +90,7 @@ std::string chain(const std::vector<trace::SymlinkHop>& hops) {
 // like a process tree; later requesters are listed after it.
 void print_tree(const trace::TraceResult& r) {
   std::map<std::string, std::vector<const trace::TracedObject*>> children;
-  for (const auto& lib : r.libraries) children[lib.needed_by.front()].push_back(&lib);
+  for (const auto& lib : r.libraries) children[requesters(lib).front()].push_back(&lib);
 
   std::cout << r.binary.image_path;
   if (r.binary.host_path.string() != r.binary.image_path) std::cout << "  (from " << r.binary.host_path.string() << ")";
@@ -93,11 +102,11 @@ void print_tree(const trace::TraceResult& r) {
   auto print = [&](auto& self, const std::string& parent, int depth) -> void {
     for (const auto* lib : children[parent]) {
       std::string indent(2 * depth, ' ');
-      std::cout << indent << lib->requested << " => " << lib->image_path << "  [" << lib->found_via << "]\n";
+      std::cout << indent << lib->requested << " => " << lib->image_path << "  [" << trace::found_via_name(lib->found_via) << "]\n";
       if (!lib->symlinks.empty()) std::cout << indent << "    symlinks: " << chain(lib->symlinks) << "\n";
-      if (lib->needed_by.size() > 1) {
+      if (auto by = requesters(*lib); by.size() > 1) {
         std::cout << indent << "    also needed by:";
-        for (size_t i = 1; i < lib->needed_by.size(); ++i) std::cout << " " << lib->needed_by[i];
+        for (size_t i = 1; i < by.size(); ++i) std::cout << " " << by[i];
         std::cout << "\n";
       }
       self(self, lib->image_path, depth + 1);

@@ -13,8 +13,9 @@
 
 #include <slimbuild/layer/deflate_block.hpp>
 #include <slimbuild/layer/parallel_gzip.hpp>
-#include <slimbuild/layer/zstd_writer.hpp>
 #include <slimbuild/util/error.hpp>
+
+#include "layer/zstd_writer.hpp"
 
 namespace slimbuild::layer {
 

@@ -1,6 +1,6 @@
 // ZstdWriter: ZSTD_compressStream2 with pinned parameters, output through a
 // fixed buffer into the BlobSink.
-#include <slimbuild/layer/zstd_writer.hpp>
+#include "layer/zstd_writer.hpp"
 
 #include <zstd.h>
 

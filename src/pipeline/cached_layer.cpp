@@ -2,7 +2,7 @@
 // when a registry tier is on), a verified local hit, a verified registry hit
 // (also stored locally), or a build whose blob and per-file hashes then go
 // into both tiers.
-#include <slimbuild/pipeline/cached_layer.hpp>
+#include "pipeline/cached_layer.hpp"
 
 #include <map>
 #include <string>

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/registry/reference.hpp>
 #include <slimbuild/trace/loader.hpp>
+#include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::pipeline {
@@ -21,7 +23,7 @@ namespace {
 std::string ld_so_conf_only_dirs(const trace::TraceResult& trace) {
   std::vector<std::string> dirs;
   for (const auto& lib : trace.libraries) {
-    if (lib.found_via != "ld.so.conf") continue;
+    if (lib.found_via != trace::FoundVia::LdSoConf) continue;
     std::string dir = lib.image_path.substr(0, lib.image_path.rfind('/'));
     if (dir.empty()) dir = "/";
     if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);

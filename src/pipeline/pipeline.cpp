@@ -10,9 +10,9 @@
 #include <future>
 #include <optional>
 
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/pipeline/cached_layer.hpp>
 #include <slimbuild/pipeline/image_config.hpp>
 #include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/provenance/dpkg_records.hpp>
@@ -29,6 +29,8 @@
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/stage_timer.hpp>
+
+#include "pipeline/cached_layer.hpp"
 
 namespace slimbuild::pipeline {
 

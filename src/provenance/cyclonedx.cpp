@@ -7,7 +7,7 @@
 // so the same image always yields the same bytes.
 #include <slimbuild/provenance/sbom.hpp>
 
-#include <slimbuild/image/layout_writer.hpp>
+#include <slimbuild/image/image_json.hpp>
 
 #include "provenance/sbom_model.hpp"
 

@@ -18,6 +18,8 @@
 
 namespace slimbuild::provenance {
 
+using rootfs::EntryOrigin;
+
 namespace {
 
 // `source` as an image path when it lies inside `sysroot`, else "".
@@ -49,7 +51,7 @@ rootfs::Entry generated(const std::string& path, std::string content) {
   e.mode = 0644;
   e.size = content.size();
   e.content = std::move(content);
-  e.origin = kRecordOrigin;
+  e.origin = EntryOrigin::DpkgRecord;
   return e;
 }
 
@@ -58,17 +60,17 @@ void add_os_identity(rootfs::Rootfs& rootfs, const fs::path& sysroot) {
   auto os_release = sysroot_file(sysroot, "/usr/lib/os-release");
   if (!os_release) os_release = sysroot_file(sysroot, "/etc/os-release");
   if (os_release && !rootfs.contains("/etc/os-release")) {
-    add_if_absent(rootfs, rootfs::file_entry(*os_release, "/usr/lib/os-release", 0644, kOsReleaseOrigin));
+    add_if_absent(rootfs, rootfs::file_entry(*os_release, "/usr/lib/os-release", 0644, EntryOrigin::OsRelease));
     rootfs::Entry link;
     link.path = "/etc/os-release";
     link.type = rootfs::EntryType::Symlink;
     link.mode = 0777;
     link.link_target = "../usr/lib/os-release";
-    link.origin = kOsReleaseOrigin;
+    link.origin = EntryOrigin::OsRelease;
     rootfs.add(std::move(link));
   }
   if (auto v = sysroot_file(sysroot, "/etc/debian_version"))
-    add_if_absent(rootfs, rootfs::file_entry(*v, "/etc/debian_version", 0644, kOsReleaseOrigin));
+    add_if_absent(rootfs, rootfs::file_entry(*v, "/etc/debian_version", 0644, EntryOrigin::OsRelease));
 }
 
 std::string md5_of(const rootfs::Entry& e) {
@@ -79,14 +81,14 @@ std::string md5_of(const rootfs::Entry& e) {
 
 const DpkgPackage* entry_owner(const DpkgDb& db, const rootfs::Entry& e, const fs::path& sysroot) {
   if (db.empty() || (e.type != rootfs::EntryType::File && e.type != rootfs::EntryType::Symlink)) return nullptr;
-  if (e.origin == kCopyrightOrigin) {
+  if (e.origin == EntryOrigin::Copyright) {
     if (!e.needed_by.empty())
       if (const DpkgPackage* p = db.package(e.needed_by.front())) return p;
     // /usr/share/doc/<name>/copyright
     std::string rest = e.path.substr(std::string("/usr/share/doc/").size());
     return db.package(rest.substr(0, rest.find('/')));
   }
-  if (e.origin == "generated" || e.origin == "directory" || e.origin == kRecordOrigin) return nullptr;
+  if (e.origin == EntryOrigin::Generated || e.origin == EntryOrigin::ImplicitDirectory || e.origin == EntryOrigin::DpkgRecord) return nullptr;
   if (e.type == rootfs::EntryType::Symlink) {
     // A link to a directory (/lib -> usr/lib) stands for a directory, which
     // dpkg lists under every package that installs something below it.
@@ -94,7 +96,7 @@ const DpkgPackage* entry_owner(const DpkgDb& db, const rootfs::Entry& e, const f
     std::error_code ec;
     if (found && fs::is_directory(found->host_path, ec)) return nullptr;
   }
-  bool own_file = e.origin == "binary" || e.origin == "files";
+  bool own_file = e.origin == EntryOrigin::Binary || e.origin == EntryOrigin::Files;
   if (!own_file)
     if (const DpkgPackage* p = db.owner(e.path)) return p;
   std::string host = path_in_sysroot(e.source, sysroot);
@@ -147,7 +149,7 @@ std::vector<RecordedPackage> add_dpkg_records(rootfs::Rootfs& rootfs, const Dpkg
     std::string copyright = "/usr/share/doc/" + rec.package.name + "/copyright";
     if (!rootfs.contains(copyright))
       if (auto host = sysroot_file(sysroot, copyright)) {
-        rootfs::Entry e = rootfs::file_entry(*host, copyright, 0644, kCopyrightOrigin);
+        rootfs::Entry e = rootfs::file_entry(*host, copyright, 0644, EntryOrigin::Copyright);
         // The package it documents, by key: "libc6:arm64" in an arm64 image
         // built on an amd64 multiarch host, where the name alone is ambiguous.
         e.needed_by = {rec.package.key};

@@ -11,7 +11,7 @@
 
 #include <cctype>
 
-#include <slimbuild/image/layout_writer.hpp>
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 #include "provenance/sbom_model.hpp"

@@ -13,6 +13,8 @@
 
 namespace slimbuild::provenance {
 
+using rootfs::EntryOrigin;
+
 namespace {
 
 // purl components are percent-encoded except unreserved characters.
@@ -37,7 +39,7 @@ std::string file_sha256(const rootfs::Entry& e, const SbomInput& input) {
 }
 
 bool is_application(const rootfs::Entry& e) {
-  return e.origin == "binary" || e.origin == "files" || e.origin == "library" || e.origin == "interpreter";
+  return e.origin == EntryOrigin::Binary || e.origin == EntryOrigin::Files || e.origin == EntryOrigin::Library || e.origin == EntryOrigin::Interpreter;
 }
 
 }  // namespace
@@ -79,7 +81,7 @@ SbomModel sbom_model(const rootfs::Rootfs& rootfs, const SbomInput& input) {
     if (const DpkgPackage* owner = entry_owner(dpkg, e, input.sysroot)) {
       f.package = owner->key;
       auto& pkg = add_package(*owner);
-      if (e.origin == "library" || e.origin == "interpreter") pkg.library = true;
+      if (e.origin == EntryOrigin::Library || e.origin == EntryOrigin::Interpreter) pkg.library = true;
     } else {
       // Libraries no package installed ship from the application's own build.
       f.application = is_application(e);

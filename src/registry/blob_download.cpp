@@ -5,11 +5,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <slimbuild/registry/progress.hpp>
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/sha256.hpp>
+
+#include "registry/progress.hpp"
 
 namespace slimbuild::registry {
 

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/registry/progress.hpp>
 #include <slimbuild/registry/registry_error.hpp>
 #include <slimbuild/registry/url.hpp>
 #include <slimbuild/util/environment.hpp>
@@ -17,6 +16,8 @@
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/log.hpp>
+
+#include "registry/progress.hpp"
 
 namespace slimbuild::registry {
 

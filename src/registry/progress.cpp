@@ -1,6 +1,6 @@
 // Progress output. Redraws are throttled (10/s) so a fast local registry does
 // not spend its time printing; the line is cleared before the final message.
-#include <slimbuild/registry/progress.hpp>
+#include "registry/progress.hpp"
 
 #include <cstdio>
 #include <iostream>

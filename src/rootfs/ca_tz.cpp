@@ -31,7 +31,7 @@ void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zo
   if (ec || !fs::exists(st)) fail("no such file under /usr/share/zoneinfo");
   if (fs::is_directory(st)) fail("it is a region directory, not a zone");
   if (!manifest::is_tzif_file(host)) fail("not a TZif zone file");
-  add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, "tzdata");
+  add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, EntryOrigin::Tzdata);
 }
 
 }  // namespace
@@ -68,7 +68,7 @@ void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m) {
                                   "point ca_certificates: at a PEM file with one or more certificates");
   // A bundle is public by definition; one that also carries a key (a
   // cert+key PEM picked by mistake) would publish the key in the image.
-  Entry e = file_entry(bundle, kCaBundlePath, 0644, "ca-certificates");
+  Entry e = file_entry(bundle, kCaBundlePath, 0644, EntryOrigin::CaCertificates);
   util::Fd fd = util::open_checked(bundle, e.identity);
   if (auto why = secret_reason(bundle, "ca-certificates.crt", fd.get()))
     throw manifest::ManifestError(m.ca_certificates.where, "CA bundle " + bundle.string() + " " + *why,
@@ -79,7 +79,7 @@ void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m) {
 void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
   if (m.tzdata.all) {
     TreeOptions opts;
-    opts.origin = "tzdata";
+    opts.origin = EntryOrigin::Tzdata;
     // Debian's zoneinfo/localtime -> /etc/localtime is the host's setting, not data.
     opts.skip = [](std::string_view rel, bool) { return rel == "right" || rel == "posix" || rel == "localtime"; };
     add_tree(rootfs, m.sysroot / "usr/share/zoneinfo", kZoneinfoDir, opts);
@@ -103,7 +103,7 @@ void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
   link.type = EntryType::Symlink;
   link.mode = 0777;
   link.link_target = std::string(kZoneinfoDir) + "/" + zone;
-  link.origin = "tzdata";
+  link.origin = EntryOrigin::Tzdata;
   rootfs.add(std::move(link));
 }
 

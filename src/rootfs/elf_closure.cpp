@@ -11,12 +11,12 @@
 namespace slimbuild::rootfs {
 
 void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const trace::TraceResult& trace) {
-  Entry binary = file_entry(manifest.binary.path, manifest.binary.dest, 0755, "binary");
+  Entry binary = file_entry(manifest.binary.path, manifest.binary.dest, 0755, EntryOrigin::Binary);
   binary.xattrs = binary_xattrs(manifest);  // capabilities:
   rootfs.add(std::move(binary));
 
   if (trace.interpreter)
-    add_from_sysroot(rootfs, manifest.sysroot, trace.interpreter->image_path, "interpreter",
+    add_from_sysroot(rootfs, manifest.sysroot, trace.interpreter->image_path, EntryOrigin::Interpreter,
                      {manifest.binary.dest});
   for (const auto& lib : trace.libraries) {
     // The trace names the loading ELF by its host-side image path; in the
@@ -24,15 +24,15 @@ void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const t
     std::vector<std::string> needed_by;
     for (const auto& who : lib.needed_by)
       needed_by.push_back(who == trace.binary.image_path ? manifest.binary.dest : who);
-    if (lib.found_via == "origin") {
+    if (lib.found_via == trace::FoundVia::Origin) {
       // Found beside a binary that lives outside the sysroot (e.g. a build
       // tree with RUNPATH $ORIGIN): there is no sysroot chain to recreate;
       // the file goes where the loader will look for it in the image.
-      rootfs::Entry e = file_entry(lib.host_path, lib.image_path, mode_from_exec_bit(lib.host_path), "library");
+      rootfs::Entry e = file_entry(lib.host_path, lib.image_path, mode_from_exec_bit(lib.host_path), EntryOrigin::Library);
       e.needed_by = needed_by;
       rootfs.add(std::move(e));
     } else {
-      add_from_sysroot(rootfs, manifest.sysroot, lib.image_path, "library", needed_by);
+      add_from_sysroot(rootfs, manifest.sysroot, lib.image_path, EntryOrigin::Library, needed_by);
     }
   }
 }

@@ -59,6 +59,24 @@ const Entry* Rootfs::find(const std::string& path) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+std::string_view origin_name(EntryOrigin origin) {
+  switch (origin) {
+    case EntryOrigin::ImplicitDirectory: return "directory";
+    case EntryOrigin::Binary: return "binary";
+    case EntryOrigin::Interpreter: return "interpreter";
+    case EntryOrigin::Library: return "library";
+    case EntryOrigin::Files: return "files";
+    case EntryOrigin::CaCertificates: return "ca-certificates";
+    case EntryOrigin::Tzdata: return "tzdata";
+    case EntryOrigin::Generated: return "generated";
+    case EntryOrigin::Writable: return "writable";
+    case EntryOrigin::DpkgRecord: return "dpkg-record";
+    case EntryOrigin::Copyright: return "copyright";
+    case EntryOrigin::OsRelease: return "os-release";
+  }
+  return "?";
+}
+
 void Rootfs::add(Entry entry) {
   entry.path = normalise(entry.path);
   if (entry.path.empty()) throw Error("the image root itself cannot be added as an entry");
@@ -74,11 +92,11 @@ void Rootfs::add(Entry entry) {
       dir.path = parent;
       dir.type = EntryType::Directory;
       dir.mode = 0755;
-      dir.origin = "directory";
+      dir.origin = EntryOrigin::ImplicitDirectory;
       entries_.emplace(parent, std::move(dir));
     } else if (it->second.type != EntryType::Directory) {
-      throw Error("cannot add " + entry.path + " (" + entry.origin + "): " + parent + " is a " +
-                  type_name(it->second.type) + " (" + it->second.origin + "), not a directory");
+      throw Error("cannot add " + entry.path + " (" + std::string(origin_name(entry.origin)) + "): " + parent + " is a " +
+                  type_name(it->second.type) + " (" + std::string(origin_name(it->second.origin)) + "), not a directory");
     }
   }
 
@@ -90,14 +108,14 @@ void Rootfs::add(Entry entry) {
   }
   Entry& existing = it->second;
   // An implicit parent may be given its real attributes later (e.g. the home).
-  if (existing.type == EntryType::Directory && entry.type == EntryType::Directory && existing.origin == "directory") {
+  if (existing.type == EntryType::Directory && entry.type == EntryType::Directory && existing.origin == EntryOrigin::ImplicitDirectory) {
     existing = std::move(entry);
     return;
   }
-  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && entry.origin == "directory")
+  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && entry.origin == EntryOrigin::ImplicitDirectory)
     return;
   // A `writable:` directory keeps its owner when `files:` also puts a tree there.
-  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && existing.origin == "writable")
+  if (entry.type == EntryType::Directory && existing.type == EntryType::Directory && existing.origin == EntryOrigin::Writable)
     return;
   if (same_content(existing, entry)) {
     for (auto& n : entry.needed_by)
@@ -106,7 +124,7 @@ void Rootfs::add(Entry entry) {
     return;
   }
   throw Error(entry.path + " would be added twice with different content: as a " + type_name(existing.type) +
-                  " from " + existing.origin + " and as a " + type_name(entry.type) + " from " + entry.origin,
+                  " from " + std::string(origin_name(existing.origin)) + " and as a " + type_name(entry.type) + " from " + std::string(origin_name(entry.origin)),
               "change one of the destinations in the manifest");
 }
 

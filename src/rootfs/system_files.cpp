@@ -29,7 +29,7 @@ Entry generated(const std::string& path, std::string content) {
   e.mode = 0644;
   e.size = content.size();
   e.content = std::move(content);
-  e.origin = "generated";
+  e.origin = EntryOrigin::Generated;
   return e;
 }
 
@@ -70,7 +70,7 @@ void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user, bool arbit
   tmp.path = "/tmp";
   tmp.type = EntryType::Directory;
   tmp.mode = 01777;
-  tmp.origin = "generated";
+  tmp.origin = EntryOrigin::Generated;
   rootfs.add(std::move(tmp));
 
   Entry home;
@@ -79,7 +79,7 @@ void add_system_files(Rootfs& rootfs, const manifest::UserSpec& user, bool arbit
   home.mode = arbitrary_uid ? 0770 : 0700;
   home.uid = user.uid;
   home.gid = arbitrary_uid ? 0 : user.gid;
-  home.origin = "generated";
+  home.origin = EntryOrigin::Generated;
   rootfs.add(std::move(home));
 }
 
@@ -91,7 +91,7 @@ void add_writable_dirs(Rootfs& rootfs, const manifest::Manifest& manifest) {
     dir.mode = manifest.arbitrary_uid ? 0775 : 0755;
     dir.uid = manifest.user.uid;
     dir.gid = manifest.arbitrary_uid ? 0 : manifest.user.gid;
-    dir.origin = "writable";
+    dir.origin = EntryOrigin::Writable;
     rootfs.add(std::move(dir));
   }
 }

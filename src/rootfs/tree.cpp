@@ -110,9 +110,9 @@ std::vector<std::string> split(std::string_view rel) { return lexical_parts({}, 
 
 // A tree merges into directories that already exist (like `COPY dir/ /`):
 // /tmp keeps its sticky bit and the home keeps its owner.
-void add_directory(Rootfs& rootfs, const std::string& path, const std::string& origin) {
+void add_directory(Rootfs& rootfs, const std::string& path, EntryOrigin origin) {
   const Entry* existing = rootfs.find(path);
-  if (existing && existing->type == EntryType::Directory && existing->origin != "directory") return;
+  if (existing && existing->type == EntryType::Directory && existing->origin != EntryOrigin::ImplicitDirectory) return;
   Entry e;
   e.path = path;
   e.type = EntryType::Directory;
@@ -183,7 +183,7 @@ uint32_t mode_from_exec_bit(const fs::path& host_file) {
   return (st.st_mode & S_IXUSR) ? 0755u : 0644u;
 }
 
-Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, std::string origin) {
+Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin) {
   struct stat st {};
   if (::stat(host_file.c_str(), &st) != 0)
     throw Error("cannot read " + host_file.string() + ": " + std::strerror(errno));
@@ -197,7 +197,7 @@ Entry file_entry(const fs::path& host_file, const std::string& image_path, uint3
   e.source = host_file;
   e.size = static_cast<uint64_t>(st.st_size);
   e.identity = util::FileIdentity::of(st);
-  e.origin = std::move(origin);
+  e.origin = origin;
   return e;
 }
 
@@ -234,7 +234,7 @@ std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::stri
 }
 
 std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std::string& image_path,
-                             const std::string& origin, const std::vector<std::string>& needed_by) {
+                             EntryOrigin origin, const std::vector<std::string>& needed_by) {
   trace::ResolvedPath resolved = trace::resolve_in_sysroot(sysroot, image_path);
   for (const auto& hop : resolved.hops) {
     Entry link;

@@ -54,7 +54,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
     if (S_ISDIR(st.st_mode)) {
       ExcludeMatcher matcher(spec.exclude);
       TreeOptions opts;
-      opts.origin = "files";
+      opts.origin = EntryOrigin::Files;
       opts.file_mode = spec.mode;
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
       std::vector<std::string> secrets;
@@ -82,7 +82,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
     if (auto why = secret_reason(spec.src, name))
       util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
     uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
-    rootfs.add(file_entry(spec.src, dest, mode, "files"));
+    rootfs.add(file_entry(spec.src, dest, mode, EntryOrigin::Files));
   } catch (const manifest::ManifestError&) {
     throw;
   } catch (const Error& e) {

@@ -88,8 +88,7 @@ std::vector<std::string> Baseline::drop_dependencies(const std::vector<std::stri
   }
   std::set<std::string> dependencies;
   for (const auto& lib : traced.libraries)
-    for (const auto& by : lib.needed_by)
-      if (by != "manifest") dependencies.insert(real_or_self(lib.host_path));
+    if (!lib.needed_by.empty()) dependencies.insert(real_or_self(lib.host_path));  // an ELF needs it
   std::vector<std::string> out;
   for (const auto& p : proposed)
     if (!dependencies.count(real_or_self(fs::path(sysroot_) / fs::path(p).relative_path()))) out.push_back(p);

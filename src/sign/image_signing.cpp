@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <slimbuild/image/image_json.hpp>
 #include <slimbuild/image/layout_append.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/sign/bundle.hpp>

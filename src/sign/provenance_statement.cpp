@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include <slimbuild/image/layout_writer.hpp>
+#include <slimbuild/image/image_json.hpp>
 
 namespace slimbuild::sign {
 

@@ -75,7 +75,7 @@ class Loader {
     if (uint8_t abi = root.obj.elf.osabi; abi != 0 && abi != 3)
       throw Error(binary.string() + " is not a Linux program (its ELF OS/ABI byte is " + std::to_string(abi) + ")",
                   "build it for Linux");
-    root.obj.found_via = "binary";
+    root.obj.found_via = FoundVia::Binary;
     place_root(binary, root);
     nodes_.push_back(std::move(root));
     search_ = std::make_unique<LibrarySearchPath>(options_.sysroot, nodes_[0].obj.elf);
@@ -141,7 +141,7 @@ class Loader {
     n.obj.image_path = interp;
     n.obj.host_path = found->host_path;
     n.obj.symlinks = found->hops;
-    n.obj.found_via = "interpreter";
+    n.obj.found_via = FoundVia::Interpreter;
     n.obj.needed_by = {nodes_[0].obj.image_path};
     n.origin_image = parent_dir(interp);
     n.loader = 0;
@@ -157,15 +157,14 @@ class Loader {
     std::string requester = from_manifest ? "manifest" : nodes_[who].obj.image_path;
     if (nodes_[0].names.count(name)) return;  // the program itself (glibc matches it by soname too)
     for (size_t i = 1; i < nodes_.size(); ++i)
-      if (nodes_[i].names.count(name)) return add_needed_by(nodes_[i], requester);
+      if (nodes_[i].names.count(name)) return add_needed_by(nodes_[i], requester, from_manifest);
 
     std::vector<std::pair<SearchDir, int>> dirs;  // directory and the object whose $ORIGIN it used
-    std::vector<std::string> vias;
+    std::vector<FoundVia> vias;
     std::optional<Candidate> hit;
-    std::string via;
+    FoundVia via = FoundVia::Path;
     Missing report;
     if (name.find('/') != std::string::npos) {
-      via = "path";
       hit = probe_path(util::clamp_image_path(name.front() == '/' ? name : nodes_[0].origin_image + "/" + name), report);
       report.searched.push_back(name);
     } else {
@@ -173,7 +172,7 @@ class Loader {
       for (size_t i = 0; i < dirs.size() && !hit; ++i) {
         hit = probe(dirs[i].first, dirs[i].second, name, requester, report);
         report.searched.push_back(dirs[i].first.dir);
-        if (hit) via = hit->beside_host_file ? "origin" : vias[i];
+        if (hit) via = hit->beside_host_file ? FoundVia::Origin : vias[i];
       }
     }
     if (!hit) {
@@ -186,7 +185,7 @@ class Loader {
     FileId id = file_id(hit->host_path);
     if (auto it = by_file_.find(id); it != by_file_.end()) {
       nodes_[it->second].names.insert(name);
-      return add_needed_by(nodes_[it->second], requester);
+      return add_needed_by(nodes_[it->second], requester, from_manifest);
     }
     Node n;
     n.obj.elf = read_checked(hit->host_path, hit->image_path, requester);
@@ -195,25 +194,30 @@ class Loader {
     n.obj.symlinks = std::move(hit->hops);
     n.obj.requested = name;
     n.obj.found_via = via;
-    n.obj.needed_by = {requester};
+    if (from_manifest) n.obj.manifest_request = ManifestRequest::First;
+    else n.obj.needed_by = {requester};
     n.origin_image = parent_dir(hit->image_path);
-    if (via == "origin") n.origin_host = hit->host_path.parent_path();
+    if (via == FoundVia::Origin) n.origin_host = hit->host_path.parent_path();
     n.loader = who;
     n.names = {name, hit->image_path};
     if (!n.obj.elf.soname.empty()) n.names.insert(n.obj.elf.soname);
     by_file_[id] = static_cast<int>(nodes_.size());
-    util::debug(name + " => " + hit->image_path + " (" + via + ", needed by " + requester + ")");
+    util::debug(name + " => " + hit->image_path + " (" + std::string(found_via_name(via)) + ", needed by " + requester + ")");
     nodes_.push_back(std::move(n));
   }
 
-  static void add_needed_by(Node& n, const std::string& requester) {
+  static void add_needed_by(Node& n, const std::string& requester, bool from_manifest) {
+    if (from_manifest) {
+      if (n.obj.manifest_request == ManifestRequest::None) n.obj.manifest_request = ManifestRequest::After;
+      return;
+    }
     auto& v = n.obj.needed_by;
     if (std::find(v.begin(), v.end(), requester) == v.end()) v.push_back(requester);
   }
 
   void search_order(const std::string& name, int who, std::vector<std::pair<SearchDir, int>>& dirs,
-                    std::vector<std::string>& vias) const {
-    auto add = [&](const std::vector<SearchDir>& list, int owner, const char* via) {
+                    std::vector<FoundVia>& vias) const {
+    auto add = [&](const std::vector<SearchDir>& list, int owner, FoundVia via) {
       for (const auto& d : list)
         if (std::none_of(dirs.begin(), dirs.end(), [&](const auto& e) { return e.first.dir == d.dir && e.second == owner; })) {
           dirs.emplace_back(d, owner);
@@ -225,8 +229,8 @@ class Loader {
     // whole inherited RPATH chain when the requester has DT_RUNPATH.
     if (elf.runpath.empty())
       for (int l = who; l >= 0; l = nodes_[l].loader)
-        if (nodes_[l].obj.elf.runpath.empty()) add(search_->expand(nodes_[l].obj.elf.rpath, nodes_[l].origin_image), l, "rpath");
-    add(search_->expand(elf.runpath, nodes_[who].origin_image), who, "runpath");
+        if (nodes_[l].obj.elf.runpath.empty()) add(search_->expand(nodes_[l].obj.elf.rpath, nodes_[l].origin_image), l, FoundVia::Rpath);
+    add(search_->expand(elf.runpath, nodes_[who].origin_image), who, FoundVia::Runpath);
     if (elf.nodeflib) return;  // linked with -z nodefaultlib: no cache, no default directories
     std::vector<SearchDir> conf, defaults;
     // A conf directory that is also a default one is labelled "default": the
@@ -235,8 +239,8 @@ class Loader {
     for (const auto& d : search_->conf_dirs())
       if (std::find(def.begin(), def.end(), d) == def.end()) conf.push_back({d, std::nullopt});
     for (const auto& d : def) defaults.push_back({d, std::nullopt});
-    add(conf, -1, "ld.so.conf");
-    add(defaults, -1, "default");
+    add(conf, -1, FoundVia::LdSoConf);
+    add(defaults, -1, FoundVia::Default);
   }
 
   std::optional<Candidate> probe(const SearchDir& dir, int owner, const std::string& name, const std::string& requester,
@@ -310,6 +314,20 @@ class Loader {
 };
 
 }  // namespace
+
+std::string_view found_via_name(FoundVia via) {
+  switch (via) {
+    case FoundVia::Binary: return "binary";
+    case FoundVia::Interpreter: return "interpreter";
+    case FoundVia::Path: return "path";
+    case FoundVia::Rpath: return "rpath";
+    case FoundVia::Runpath: return "runpath";
+    case FoundVia::LdSoConf: return "ld.so.conf";
+    case FoundVia::Default: return "default";
+    case FoundVia::Origin: return "origin";
+  }
+  return "?";
+}
 
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options) {
   for (const auto& lib : options.extra_libraries)

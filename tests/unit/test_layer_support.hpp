@@ -42,7 +42,7 @@ inline Entry file_from(const std::string& path, const fs::path& source, uint32_t
   e.mode = mode;
   e.uid = uid;
   e.gid = gid;
-  e.origin = "files";
+  e.origin = slimbuild::rootfs::EntryOrigin::Files;
   return e;
 }
 
@@ -53,7 +53,7 @@ inline Entry generated(const std::string& path, const std::string& content, uint
   e.content = content;
   e.size = content.size();
   e.mode = mode;
-  e.origin = "generated";
+  e.origin = slimbuild::rootfs::EntryOrigin::Generated;
   return e;
 }
 
@@ -64,7 +64,7 @@ inline Entry dir(const std::string& path, uint32_t mode = 0755, uint32_t uid = 0
   e.mode = mode;
   e.uid = uid;
   e.gid = gid;
-  e.origin = "generated";
+  e.origin = slimbuild::rootfs::EntryOrigin::Generated;
   return e;
 }
 
@@ -74,7 +74,7 @@ inline Entry link_entry(const std::string& path, const std::string& target) {
   e.type = EntryType::Symlink;
   e.link_target = target;
   e.mode = 0777;
-  e.origin = "library";
+  e.origin = slimbuild::rootfs::EntryOrigin::Library;
   return e;
 }
 

@@ -90,14 +90,14 @@ TEST_CASE("build: libraries found only through ld.so.conf get LD_LIBRARY_PATH, t
   auto m = rootfs_test::minimal_manifest("/src");
   trace::TraceResult t;
   t.binary.elf.machine = 62;
-  auto lib = [](std::string path, std::string via) {
+  auto lib = [](std::string path, trace::FoundVia via) {
     trace::TracedObject o;
     o.image_path = std::move(path);
-    o.found_via = std::move(via);
+    o.found_via = via;
     return o;
   };
-  t.libraries = {lib("/usr/local/lib/libfoo.so.1", "ld.so.conf"), lib("/lib/x86_64-linux-gnu/libc.so.6", "default"),
-                 lib("/opt/vendor/lib/libbar.so.2", "ld.so.conf"), lib("/usr/local/lib/libbaz.so.3", "ld.so.conf")};
+  t.libraries = {lib("/usr/local/lib/libfoo.so.1", trace::FoundVia::LdSoConf), lib("/lib/x86_64-linux-gnu/libc.so.6", trace::FoundVia::Default),
+                 lib("/opt/vendor/lib/libbar.so.2", trace::FoundVia::LdSoConf), lib("/usr/local/lib/libbaz.so.3", trace::FoundVia::LdSoConf)};
   auto c = pipeline::make_image_config(m, t, {}, 0);
   CHECK(std::find(c.env.begin(), c.env.end(), "LD_LIBRARY_PATH=/usr/local/lib:/opt/vendor/lib") != c.env.end());
 

@@ -63,25 +63,25 @@ struct Sysroot {
     lib.path = "/usr/lib/aarch64-linux-gnu/libfoo.so.1.2";
     lib.source = root / "usr/lib/aarch64-linux-gnu/libfoo.so.1.2";
     lib.size = 9;
-    lib.origin = "library";
+    lib.origin = rootfs::EntryOrigin::Library;
     r.add(lib);
     rootfs::Entry link;
     link.path = "/usr/lib/aarch64-linux-gnu/libfoo.so.1";
     link.type = rootfs::EntryType::Symlink;
     link.link_target = "libfoo.so.1.2";
-    link.origin = "library";
+    link.origin = rootfs::EntryOrigin::Library;
     r.add(link);
     rootfs::Entry conf;  // a conffile: dpkg keeps no md5sums line for it
     conf.path = "/etc/foo.conf";
     conf.source = root / "etc/foo.conf";
     conf.size = 5;
-    conf.origin = "library";
+    conf.origin = rootfs::EntryOrigin::Library;
     r.add(conf);
     rootfs::Entry app;
     app.path = "/app/server";
     app.content = "my app";
     app.size = 6;
-    app.origin = "binary";
+    app.origin = rootfs::EntryOrigin::Binary;
     r.add(app);
     return r;
   }

@@ -25,7 +25,7 @@ namespace {
 // their canonical paths; plus a files: entry and a generated file.
 rootfs::Rootfs curl_rootfs() {
   rootfs::Rootfs r;
-  auto add_file = [&](const std::string& path, const fs::path& src, const std::string& origin) {
+  auto add_file = [&](const std::string& path, const fs::path& src, rootfs::EntryOrigin origin) {
     rootfs::Entry e;
     e.path = path;
     e.source = src;
@@ -34,7 +34,7 @@ rootfs::Rootfs curl_rootfs() {
     e.mode = 0755;
     r.add(e);
   };
-  add_file("/usr/bin/curl", "/usr/bin/curl", "binary");
+  add_file("/usr/bin/curl", "/usr/bin/curl", rootfs::EntryOrigin::Binary);
   auto ldd = util::run_process({"ldd", "/usr/bin/curl"});
   REQUIRE(ldd.ok());
   std::istringstream in(ldd.out);
@@ -44,19 +44,19 @@ rootfs::Rootfs curl_rootfs() {
     if (slash == std::string::npos) continue;
     std::string host = line.substr(slash, line.find(' ', slash) - slash);
     fs::path real = fs::canonical(host);
-    add_file(real.string(), real, host.find("ld-linux") != std::string::npos ? "interpreter" : "library");
+    add_file(real.string(), real, host.find("ld-linux") != std::string::npos ? rootfs::EntryOrigin::Interpreter : rootfs::EntryOrigin::Library);
   }
   rootfs::Entry passwd;
   passwd.path = "/etc/passwd";
   passwd.content = "app:x:65532:65532::/home/app:/sbin/nologin\n";
   passwd.size = passwd.content.size();
-  passwd.origin = "generated";
+  passwd.origin = rootfs::EntryOrigin::Generated;
   r.add(passwd);
   rootfs::Entry conf;
   conf.path = "/etc/curl/curlrc";
   conf.content = "silent\n";
   conf.size = conf.content.size();
-  conf.origin = "files";
+  conf.origin = rootfs::EntryOrigin::Files;
   r.add(conf);
   return r;
 }
@@ -174,7 +174,7 @@ TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's 
   rootfs::Entry extra;
   extra.path = "/etc/extra";
   extra.content = "x";
-  extra.origin = "files";
+  extra.origin = rootfs::EntryOrigin::Files;
   r2.add(extra);
   CHECK(provenance::make_spdx(r2, in)["documentNamespace"] != doc["documentNamespace"]);
 }
@@ -217,7 +217,7 @@ TEST_CASE("provenance: dpkg ownership follows the sysroot's merged-/usr links") 
   rootfs::Entry e;
   e.path = "/usr/lib/x86_64-linux-gnu/libfoo.so.1.2";
   e.source = root / "usr/lib/x86_64-linux-gnu/libfoo.so.1.2";
-  e.origin = "library";
+  e.origin = rootfs::EntryOrigin::Library;
   r.add(e);
   provenance::SbomInput in;
   in.name = "foo";

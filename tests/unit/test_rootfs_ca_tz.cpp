@@ -44,7 +44,7 @@ TEST_CASE("rootfs: the system CA bundle goes to /etc/ssl/certs/ca-certificates.c
   const auto& ca = entry(r, "/etc/ssl/certs/ca-certificates.crt");
   CHECK(ca.source == tmp.path() / "etc/ssl/certs/ca-certificates.crt");
   CHECK(ca.mode == 0644);
-  CHECK(ca.origin == "ca-certificates");
+  CHECK(ca.origin == rootfs::EntryOrigin::CaCertificates);
   CHECK(ca.size == 2 * kPem.size());
 
   m.ca_certificates.enabled = false;
@@ -93,7 +93,7 @@ TEST_CASE("rootfs: zones keep Debian's links, timezone adds /etc/localtime") {
   CHECK(entry(r, "/usr/share/zoneinfo/UTC").type == EntryType::Symlink);
   CHECK(entry(r, "/usr/share/zoneinfo/UTC").link_target == "Etc/UTC");
   CHECK(entry(r, "/usr/share/zoneinfo/Etc/UTC").type == EntryType::File);
-  CHECK(entry(r, "/usr/share/zoneinfo/Europe/Ljubljana").origin == "tzdata");
+  CHECK(entry(r, "/usr/share/zoneinfo/Europe/Ljubljana").origin == rootfs::EntryOrigin::Tzdata);
   const auto& lt = entry(r, "/etc/localtime");
   CHECK(lt.type == EntryType::Symlink);
   CHECK(lt.link_target == "/usr/share/zoneinfo/Europe/Ljubljana");

@@ -91,7 +91,7 @@ TEST_CASE("rootfs: a merged-/usr sysroot keeps /lib, /lib64 and soname links so 
 
   const auto& bin = entry(r, "/app/hello");
   CHECK(bin.mode == 0755);  // the entrypoint is executable whatever its mode on disk
-  CHECK(bin.origin == "binary");
+  CHECK(bin.origin == rootfs::EntryOrigin::Binary);
   CHECK(bin.source == m.binary.path);
 
   CHECK(entry(r, "/lib").link_target == "usr/lib");
@@ -104,7 +104,7 @@ TEST_CASE("rootfs: a merged-/usr sysroot keeps /lib, /lib64 and soname links so 
   CHECK(ld.mode == 0755);
   const auto& z = entry(r, "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13");
   CHECK(z.mode == 0644);
-  CHECK(z.origin == "library");
+  CHECK(z.origin == rootfs::EntryOrigin::Library);
   CHECK(z.needed_by == std::vector<std::string>{"/app/hello"});
   CHECK(entry(r, "/usr/lib/x86_64-linux-gnu/libc.so.6").needed_by ==
         std::vector<std::string>{"/app/hello", "/lib/x86_64-linux-gnu/libz.so.1"});

@@ -7,24 +7,25 @@
 
 using namespace slimbuild;
 using rootfs::Entry;
+using rootfs::EntryOrigin;
 using rootfs::EntryType;
 
 namespace {
-Entry content_file(const std::string& path, const std::string& content, std::string origin = "generated") {
+Entry content_file(const std::string& path, const std::string& content, EntryOrigin origin = EntryOrigin::Generated) {
   Entry e;
   e.path = path;
   e.content = content;
   e.size = content.size();
-  e.origin = std::move(origin);
+  e.origin = origin;
   return e;
 }
-Entry symlink_entry(const std::string& path, const std::string& target, std::string origin = "library") {
+Entry symlink_entry(const std::string& path, const std::string& target, EntryOrigin origin = EntryOrigin::Library) {
   Entry e;
   e.path = path;
   e.type = EntryType::Symlink;
   e.mode = 0777;
   e.link_target = target;
-  e.origin = std::move(origin);
+  e.origin = origin;
   return e;
 }
 }  // namespace
@@ -68,25 +69,25 @@ TEST_CASE("rootfs: an identical duplicate is a no-op and merges needed_by") {
 
 TEST_CASE("rootfs: a conflicting duplicate names both origins") {
   rootfs::Rootfs r;
-  r.add(content_file("/etc/passwd", "app:x:1:1::/home/app:/sbin/nologin\n", "generated"));
+  r.add(content_file("/etc/passwd", "app:x:1:1::/home/app:/sbin/nologin\n", EntryOrigin::Generated));
   try {
-    r.add(content_file("/etc/passwd", "root:x:0:0::/root:/bin/sh\n", "files"));
+    r.add(content_file("/etc/passwd", "root:x:0:0::/root:/bin/sh\n", EntryOrigin::Files));
     FAIL("expected a conflict");
   } catch (const Error& e) {
     std::string msg = e.what();
     CHECK_THAT(msg, Catch::Contains("/etc/passwd") && Catch::Contains("generated") && Catch::Contains("files"));
   }
-  CHECK_THROWS_WITH(r.add(symlink_entry("/etc/passwd", "/x", "files")), Catch::Contains("twice"));
+  CHECK_THROWS_WITH(r.add(symlink_entry("/etc/passwd", "/x", EntryOrigin::Files)), Catch::Contains("twice"));
 }
 
 TEST_CASE("rootfs: adding below a symlink is refused") {
   rootfs::Rootfs r;
   r.add(symlink_entry("/lib", "usr/lib"));
-  CHECK_THROWS_WITH(r.add(content_file("/lib/x86_64-linux-gnu/libc.so.6", "elf", "files")),
+  CHECK_THROWS_WITH(r.add(content_file("/lib/x86_64-linux-gnu/libc.so.6", "elf", EntryOrigin::Files)),
                     Catch::Contains("/lib is a symlink") && Catch::Contains("library"));
   // And a file where a directory is needed.
-  r.add(content_file("/app", "binary", "binary"));
-  CHECK_THROWS_WITH(r.add(content_file("/app/conf", "x", "files")), Catch::Contains("not a directory"));
+  r.add(content_file("/app", "binary", EntryOrigin::Binary));
+  CHECK_THROWS_WITH(r.add(content_file("/app/conf", "x", EntryOrigin::Files)), Catch::Contains("not a directory"));
 }
 
 TEST_CASE("rootfs: setuid, setgid and sticky bits are always stripped except /tmp's sticky bit") {
@@ -99,7 +100,7 @@ TEST_CASE("rootfs: setuid, setgid and sticky bits are always stripped except /tm
   d.path = "/data";
   d.type = EntryType::Directory;
   d.mode = 07777;
-  d.origin = "files";
+  d.origin = rootfs::EntryOrigin::Files;
   r.add(d);
   CHECK(r.find("/data")->mode == 0777);
   Entry tmp = d;
@@ -111,15 +112,15 @@ TEST_CASE("rootfs: setuid, setgid and sticky bits are always stripped except /tm
 
 TEST_CASE("rootfs: an implicit parent takes the attributes of a later explicit directory") {
   rootfs::Rootfs r;
-  r.add(content_file("/home/app/.config", "x", "files"));
+  r.add(content_file("/home/app/.config", "x", EntryOrigin::Files));
   Entry home;
   home.path = "/home/app";
   home.type = EntryType::Directory;
   home.mode = 0700;
   home.uid = home.gid = 65532;
-  home.origin = "generated";
+  home.origin = rootfs::EntryOrigin::Generated;
   r.add(home);
   CHECK(r.find("/home/app")->mode == 0700);
   CHECK(r.find("/home/app")->uid == 65532);
-  CHECK(r.find("/home/app")->origin == "generated");
+  CHECK(r.find("/home/app")->origin == EntryOrigin::Generated);
 }

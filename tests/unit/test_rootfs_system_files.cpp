@@ -31,7 +31,7 @@ TEST_CASE("rootfs: passwd, group and nsswitch.conf have exactly the distroless-s
     CHECK(e.uid == 0);
     CHECK(e.size == e.content.size());
     CHECK(e.source.empty());
-    CHECK(e.origin == "generated");
+    CHECK(e.origin == rootfs::EntryOrigin::Generated);
   }
   // No root entry: nothing in the image is meant to run as root.
   CHECK(entry(r, "/etc/passwd").content.find("root") == std::string::npos);

@@ -58,7 +58,7 @@ TEST_CASE("rootfs: a files: tree lands below dest in sorted order with exec-bit 
   CHECK(entry(r, "/etc/hello/empty").type == EntryType::Directory);
   CHECK(entry(r, "/etc/hello/sub/A").source == src / "sub/A");
   CHECK(entry(r, "/etc/hello/sub/A").size == 1);
-  CHECK(entry(r, "/etc/hello/sub/A").origin == "files");
+  CHECK(entry(r, "/etc/hello/sub/A").origin == rootfs::EntryOrigin::Files);
   CHECK(entry(r, "/etc/hello/sub/A").uid == 0);
 }
 
@@ -240,7 +240,7 @@ TEST_CASE("rootfs: a files: dest over a generated file is a conflict naming the 
   gen.path = "/etc/passwd";
   gen.content = "app:x:1:1::/home/app:/sbin/nologin\n";
   gen.size = gen.content.size();
-  gen.origin = "generated";
+  gen.origin = rootfs::EntryOrigin::Generated;
   r.add(gen);
   manifest::FileSpec spec = tree_spec(f, "/etc/passwd");
   spec.dest_is_dir = false;

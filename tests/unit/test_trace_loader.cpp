@@ -78,7 +78,7 @@ TEST_CASE("trace: RUNPATH $ORIGIN/../lib finds a library beside the binary") {
   const TracedObject* foo = find_lib(r, "libfoo.so");
   REQUIRE(foo);
   CHECK(foo->image_path == (root / "lib" / "libfoo.so").string());
-  CHECK(foo->found_via == "runpath");
+  CHECK(foo->found_via == slimbuild::trace::FoundVia::Runpath);
   CHECK(foo->needed_by == std::vector<std::string>{exe.string()});
   REQUIRE(r.interpreter);
   CHECK(find_lib(r, "libc.so.6"));
@@ -92,7 +92,7 @@ TEST_CASE("trace: RUNPATH $ORIGIN/../lib finds a library beside the binary") {
     REQUIRE(f);
     CHECK(f->image_path == "/app/lib/libfoo.so");
     CHECK(f->host_path == root / "lib" / "libfoo.so");
-    CHECK(f->found_via == "origin");
+    CHECK(f->found_via == slimbuild::trace::FoundVia::Origin);
     CHECK(f->needed_by == std::vector<std::string>{"/app/bin/app"});
   }
 }
@@ -109,7 +109,7 @@ TEST_CASE("trace: DT_RPATH is inherited by the libraries the binary loads") {
   const TracedObject* b = find_lib(r, "libB.so");
   REQUIRE(b);
   CHECK(b->image_path == (root / "b" / "libB.so").string());
-  CHECK(b->found_via == "rpath");
+  CHECK(b->found_via == slimbuild::trace::FoundVia::Rpath);
   CHECK(b->needed_by == std::vector<std::string>{(root / "a" / "libA.so").string()});
 }
 
@@ -144,10 +144,10 @@ TEST_CASE("trace: the RPATH chain passes through an object with RUNPATH") {
   REQUIRE(run_process({exe.string()}).exit_code == 3);  // the real loader resolves the chain
 
   TraceResult r = trace_binary(exe, {});
-  CHECK(find_lib(r, "libM.so")->found_via == "runpath");
+  CHECK(find_lib(r, "libM.so")->found_via == slimbuild::trace::FoundVia::Runpath);
   const TracedObject* lb = find_lib(r, "libB.so");
   REQUIRE(lb);
-  CHECK(lb->found_via == "rpath");
+  CHECK(lb->found_via == slimbuild::trace::FoundVia::Rpath);
   CHECK(lb->needed_by == std::vector<std::string>{(m / "libM.so").string()});
 }
 
@@ -215,7 +215,8 @@ TEST_CASE("trace: dlopen()ed libraries from the manifest are resolved with their
   for (const auto& l : r.libraries)
     if (l.image_path == (plugins / "libplug.so").string()) plug = &l;
   REQUIRE(plug);
-  CHECK(plug->needed_by == std::vector<std::string>{"manifest"});
+  CHECK(plug->needed_by.empty());  // no ELF needs it: the manifest's libraries: loaded it
+  CHECK(plug->manifest_request == slimbuild::trace::ManifestRequest::First);
   const TracedObject* dep = find_lib(r, "libdep.so");
   REQUIRE(dep);
   CHECK(dep->needed_by == std::vector<std::string>{(plugins / "libplug.so").string()});

@@ -101,10 +101,10 @@ TEST_CASE("trace: a whole trace stays inside an assembled sysroot") {
   REQUIRE(r.libraries.size() == 2);
   CHECK(r.libraries[0].requested == "libfoo.so");
   CHECK(r.libraries[0].image_path == "/opt/custom/lib/libfoo.so");
-  CHECK(r.libraries[0].found_via == "ld.so.conf");
+  CHECK(r.libraries[0].found_via == slimbuild::trace::FoundVia::LdSoConf);
   CHECK(r.libraries[1].requested == "libc.so.6");
   CHECK(r.libraries[1].image_path == "/lib/x86_64-linux-gnu/libc.so.6");
-  CHECK(r.libraries[1].found_via == "default");
+  CHECK(r.libraries[1].found_via == slimbuild::trace::FoundVia::Default);
   CHECK(r.libraries[1].symlinks.front().image_path == "/lib");
   // libc's DT_NEEDED on ld-linux-x86-64.so.2 is the interpreter itself.
   CHECK(r.interpreter->needed_by.size() == 2);

@@ -45,4 +45,7 @@ nlohmann::json artifact_manifest_json(const std::string& artifact_type, const De
                                       const Descriptor& layer, const Descriptor& subject,
                                       const std::map<std::string, std::string>& annotations);
 
+// RFC 3339 UTC with seconds, e.g. "2024-01-02T03:04:05Z".
+std::string rfc3339(int64_t epoch_seconds);
+
 }  // namespace slimbuild::image

@@ -113,7 +113,4 @@ class LayoutWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// RFC 3339 UTC with seconds, e.g. "2024-01-02T03:04:05Z".
-std::string rfc3339(int64_t epoch_seconds);
-
 }  // namespace slimbuild::image

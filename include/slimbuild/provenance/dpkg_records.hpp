@@ -20,10 +20,6 @@ namespace slimbuild::provenance {
 
 namespace fs = std::filesystem;
 
-// Entry::origin of what add_dpkg_records adds.
-inline constexpr const char* kRecordOrigin = "dpkg-record";        // status.d stanzas and md5sums
-inline constexpr const char* kCopyrightOrigin = "copyright";       // /usr/share/doc/<pkg>/copyright
-inline constexpr const char* kOsReleaseOrigin = "os-release";      // os-release, debian_version
 inline constexpr const char* kStatusDir = "/var/lib/dpkg/status.d";
 
 // The Debian package that installed `entry` (a file or symlink of the

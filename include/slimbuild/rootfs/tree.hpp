@@ -24,7 +24,7 @@ namespace slimbuild::rootfs {
 uint32_t mode_from_exec_bit(const fs::path& host_file);
 
 // A regular host file as an image entry (source streamed later by the layer).
-Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, std::string origin);
+Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin);
 
 // Adds the sysroot file that `image_path` names, recreating every symlink met
 // on the way (via trace::resolve_in_sysroot: /lib -> usr/lib, libz.so.1 ->
@@ -32,10 +32,10 @@ Entry file_entry(const fs::path& host_file, const std::string& image_path, uint3
 // on the host, then the real file with its exec-bit mode. Returns the image
 // path of the real file.
 std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std::string& image_path,
-                             const std::string& origin, const std::vector<std::string>& needed_by = {});
+                             EntryOrigin origin, const std::vector<std::string>& needed_by = {});
 
 struct TreeOptions {
-  std::string origin;                   // Entry::origin for everything added
+  EntryOrigin origin = EntryOrigin::Files;  // Entry::origin for everything added
   std::optional<uint32_t> file_mode;    // overrides the exec-bit rule for files
   // Called with the path relative to the tree root ('/'-separated, no leading
   // slash); true skips the entry (and, for a directory, everything below it).

@@ -41,12 +41,4 @@ ElfInfo read_elf(const fs::path& file);
 // Cheap check of the first bytes ("\x7f" "ELF"); never throws.
 bool has_elf_magic(const fs::path& file);
 
-// OCI platform of an ELF: architecture ("amd64", "arm64", "arm", "386",
-// "ppc64le", "s390x", "riscv64", ...) and variant ("v7", "v8", or empty).
-struct Platform {
-  std::string architecture;
-  std::string variant;
-};
-Platform oci_platform(const ElfInfo& elf);
-
 }  // namespace slimbuild::trace

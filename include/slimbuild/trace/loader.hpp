@@ -8,20 +8,17 @@
 // resolved inside the sysroot (an absolute link target means sysroot + target).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <slimbuild/trace/elf_reader.hpp>
+#include <slimbuild/trace/sysroot_path.hpp>
 
 namespace slimbuild::trace {
-
-// One symlink met while resolving an image path inside the sysroot.
-struct SymlinkHop {
-  std::string image_path;  // absolute path of the link inside the image ("/lib")
-  std::string target;      // its target exactly as stored ("usr/lib")
-};
 
 struct TraceOptions {
   fs::path sysroot = "/";
@@ -36,17 +33,36 @@ struct TraceOptions {
   std::string binary_image_path;
 };
 
+// How the loader found an object. Origin: a library found through the
+// $ORIGIN of an object outside the sysroot; host_path is then the file to
+// copy and no symlink chain applies.
+enum class FoundVia : uint8_t {
+  Binary,       // the traced program itself
+  Interpreter,  // PT_INTERP
+  Path,         // a name with '/'
+  Rpath,        // DT_RPATH (inherited down the chain)
+  Runpath,      // DT_RUNPATH
+  LdSoConf,     // a directory only /etc/ld.so.conf names
+  Default,      // the default and multiarch directories
+  Origin,       // beside a host file outside the sysroot ($ORIGIN)
+};
+
+// The word the trace output uses: "binary", "rpath", "ld.so.conf", "origin", ...
+std::string_view found_via_name(FoundVia via);
+
+// Whether the manifest's libraries: list (what the program dlopen()s) asked
+// for an object: First when that list loaded it before any ELF needed it
+// (the tree shows it under "dlopen()ed"), After when an ELF loaded it first.
+enum class ManifestRequest : uint8_t { None, First, After };
+
 struct TracedObject {
   std::string image_path;  // absolute path as the loader opens it ("/lib/x86_64-linux-gnu/libc.so.6")
   fs::path host_path;      // the real file: image_path resolved inside the sysroot (no symlink left)
   std::string requested;   // the DT_NEEDED / libraries: name that found it; empty for the root binary
   ElfInfo elf;
-  std::vector<std::string> needed_by;  // image paths of the objects that need it; "manifest" for libraries:
-  // How the loader found it: "binary", "interpreter", "rpath", "runpath",
-  // "ld.so.conf", "default", "path" (a name with '/'), or "origin" for a
-  // library found through the $ORIGIN of an object outside the sysroot:
-  // host_path is then the file to copy and no symlink chain applies.
-  std::string found_via;
+  std::vector<std::string> needed_by;  // image paths of the ELFs that need it, loader first
+  ManifestRequest manifest_request = ManifestRequest::None;  // asked for by the manifest's libraries:
+  FoundVia found_via = FoundVia::Binary;
   // Symlinks crossed from image_path to the real file, in order (what
   // resolve_in_sysroot(sysroot, image_path).hops returns).
   std::vector<SymlinkHop> symlinks;
@@ -61,17 +77,5 @@ struct TraceResult {
 // Throws Error listing every missing soname and which ELF needs it, or naming
 // a malformed ELF. A static binary yields an empty closure.
 TraceResult trace_binary(const fs::path& binary, const TraceOptions& options);
-
-// Resolves an absolute image path the way a chroot would (every component,
-// following symlinks; ".." cannot climb above the sysroot). Returns the final
-// host path and records every symlink crossed, in order, so the image can
-// recreate the same chain (e.g. /lib -> usr/lib, libz.so.1 -> libz.so.1.2.13).
-// Throws Error for loops or dangling links.
-struct ResolvedPath {
-  fs::path host_path;          // real file on the host
-  std::string image_path;      // canonical image path of that file ("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13")
-  std::vector<SymlinkHop> hops;
-};
-ResolvedPath resolve_in_sysroot(const fs::path& sysroot, const std::string& image_path);
 
 }  // namespace slimbuild::trace

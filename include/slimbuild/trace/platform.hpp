@@ -29,4 +29,12 @@ std::string describe_abi(const ElfInfo& elf);
 // True if the loader would accept `candidate` for a process running `binary`.
 bool compatible_abi(const ElfInfo& binary, const ElfInfo& candidate);
 
+// OCI platform of an ELF: architecture ("amd64", "arm64", "arm", "386",
+// "ppc64le", "s390x", "riscv64", ...) and variant ("v7", "v8", or empty).
+struct Platform {
+  std::string architecture;
+  std::string variant;
+};
+Platform oci_platform(const ElfInfo& elf);
+
 }  // namespace slimbuild::trace

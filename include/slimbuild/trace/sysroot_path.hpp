@@ -2,7 +2,7 @@
 // every component resolved in turn, absolute symlink targets restarted at the
 // sysroot, ".." stopped at the sysroot. The loader probes many candidates
 // that legitimately do not exist, so the non-throwing lookup says why a path
-// failed; resolve_in_sysroot (loader.hpp) is the throwing form.
+// failed; resolve_in_sysroot is the throwing form.
 #pragma once
 
 #include <expected>
@@ -10,9 +10,27 @@
 #include <string>
 #include <vector>
 
-#include <slimbuild/trace/loader.hpp>
-
 namespace slimbuild::trace {
+
+namespace fs = std::filesystem;
+
+// One symlink met while resolving an image path inside the sysroot.
+struct SymlinkHop {
+  std::string image_path;  // absolute path of the link inside the image ("/lib")
+  std::string target;      // its target exactly as stored ("usr/lib")
+};
+
+// Resolves an absolute image path the way a chroot would (every component,
+// following symlinks; ".." cannot climb above the sysroot). Returns the final
+// host path and records every symlink crossed, in order, so the image can
+// recreate the same chain (e.g. /lib -> usr/lib, libz.so.1 -> libz.so.1.2.13).
+// Throws Error for loops or dangling links.
+struct ResolvedPath {
+  fs::path host_path;          // real file on the host
+  std::string image_path;      // canonical image path of that file ("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13")
+  std::vector<SymlinkHop> hops;
+};
+ResolvedPath resolve_in_sysroot(const fs::path& sysroot, const std::string& image_path);
 
 // Linux's limit (MAXSYMLINKS) before open() fails with ELOOP.
 inline constexpr int kMaxSymlinkHops = 40;
