@@ -134,7 +134,7 @@ python3 - "$work" "$runs" $tools <<'PY'
 import gzip, json, os, statistics, subprocess, sys, time
 work, runs, tools = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 names = {"slimbuild": "slimbuild build (cold, --no-cache)", "cached": "slimbuild build (cache hit)",
-         "umoci": "umoci init+new+insert", "pigz": "tar | pigz -6 | sha256sum",
+         "umoci": "umoci init+new+insert", "pigz": "tar \\| pigz -6 \\| sha256sum",
          "skopeo": "skopeo copy oci: -> oci:", "buildah": "buildah from+copy+commit"}
 # Peak RSS comes from GNU time (-f %M: the largest process among the
 # command's descendants), not from this script's wait4: Linux carries the
