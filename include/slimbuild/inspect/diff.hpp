@@ -26,7 +26,7 @@ struct Difference {
   std::string path;    // image path, or JSON field path for config/annotation ("config.Env")
   std::string before;  // human-readable old value ("" for added)
   std::string after;   // new value ("" for removed)
-  std::string platform;  // "linux/arm64/v8" when comparing image indexes, else ""
+  std::string platform = {};  // "linux/arm64/v8" when comparing image indexes, else ""
 };
 
 struct ImageComparison {
