@@ -88,7 +88,7 @@ grep -q -- "--insecure-registry" "$W/err5" || fail "no --insecure-registry hint:
 
 # 6. Pull the image back through pull_to_layout and check it with skopeo.
 SLIMBUILD_TEST_REGISTRY="$REG_ADDR" SLIMBUILD_TEST_PULL_DIR="$W/pulled" SLIMBUILD_TEST_DIGEST="$want" \
-  "$SLIMBUILD_BUILD_DIR/tests/unit_tests" "registry: live pull_to_layout" > "$W/pull.log" 2>&1 ||
+  "$SLIMBUILD_BUILD_DIR/tests/peer_tests" "registry: live pull_to_layout" > "$W/pull.log" 2>&1 ||
   { cat "$W/pull.log"; fail "pull_to_layout failed"; }
 [ "$(skopeo inspect --format '{{.Digest}}' "oci:$W/pulled:1.0")" = "$want" ] || fail "pulled layout has another digest"
 # A multi-arch OCI index (pushed by skopeo) is pulled whole: the layout lists
@@ -98,7 +98,7 @@ skopeo copy -q --all --dest-tls-verify=false "oci:$W/multi:m" "docker://$REG_ADD
 want_index=sha256:$(skopeo inspect --raw --tls-verify=false "docker://$REG_ADDR/team/multi:1" | sha256sum | cut -d' ' -f1)
 SLIMBUILD_TEST_REGISTRY="$REG_ADDR" SLIMBUILD_TEST_PULL_DIR="$W/pulled-multi" SLIMBUILD_TEST_DIGEST="$want_index" \
   SLIMBUILD_TEST_PLATFORM_DIGEST="$want_amd64" SLIMBUILD_TEST_REPO=team/multi:1 \
-  "$SLIMBUILD_BUILD_DIR/tests/unit_tests" "registry: live pull_to_layout" > "$W/pull2.log" 2>&1 ||
+  "$SLIMBUILD_BUILD_DIR/tests/peer_tests" "registry: live pull_to_layout" > "$W/pull2.log" 2>&1 ||
   { cat "$W/pull2.log"; fail "pull_to_layout of an index failed"; }
 
 # 7. Layouts from other tools push too: an empty image made by umoci.

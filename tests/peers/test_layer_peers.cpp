@@ -24,7 +24,7 @@ std::vector<json> go_read(const fs::path& layer) {
   slimbuild::util::ProcessOptions opt;
   opt.env_set = {{"GOCACHE", cache.path().string()}, {"GOFLAGS", "-mod=mod"}, {"GOPROXY", "off"},
                  {"GO111MODULE", "off"}, {"HOME", cache.path().string()}};
-  std::string program = std::string(SLIMBUILD_SOURCE_DIR) + "/tests/unit/test_layer_go_reader.go";
+  std::string program = std::string(SLIMBUILD_SOURCE_DIR) + "/tests/peers/test_layer_go_reader.go";
   auto r = slimbuild::util::run_process({"go", "run", program, layer.string()}, opt);
   INFO("go run stderr: " << r.err);
   REQUIRE(r.ok());
