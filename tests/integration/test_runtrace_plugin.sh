@@ -53,14 +53,16 @@ assert_contains "$out" "caught TERM" "a forwarded, handled signal"
 marker=sb-runtrace-$$-$RANDOM
 start=$(date +%s)
 rc=0
-err=$("$SLIMBUILD" trace --run --timeout 1 -- /bin/sh -c "sleep 300 & sleep 301; echo $marker" 2>&1 >/dev/null) || rc=$?
+# Durations no other process on the machine uses, so pgrep finds only ours.
+naps="$((300 + RANDOM % 600)).$$"
+err=$("$SLIMBUILD" trace --run --timeout 1 -- /bin/sh -c "sleep ${naps}1 & sleep ${naps}2; echo $marker" 2>&1 >/dev/null) || rc=$?
 elapsed=$(($(date +%s) - start))
 assert_eq 1 "$rc" "exit code of trace --run after a timeout"
 assert_contains "$err" "timed out" "trace --run's report of a timeout"
 ((elapsed < 60)) || fail "the timeout of 1 s took ${elapsed}s"
 sleep 0.5
-if pgrep -f "sleep 30[01]" >/dev/null; then
-  pgrep -af "sleep 30[01]" >&2
+if pgrep -f "sleep ${naps}[12]" >/dev/null; then
+  pgrep -af "sleep ${naps}[12]" >&2
   fail "the traced program's children outlived the timeout"
 fi
 # check's timeout works inside the image's pid namespace too.
