@@ -29,8 +29,8 @@ assert_not_contains "$SB_STDERR" $'\r' "stderr of a non-terminal build"
 assert_not_contains "$SB_STDERR" "B/s" "stderr of a non-terminal build"
 pipe_digest=$SB_DIGEST
 # -v in a log: whole lines with the rate, no carriage returns or escapes.
-# (zstd:12 on one thread: a layer of about 3 s, so there is something to report.)
-CI=true "$SLIMBUILD" -v build "$work/m.yml" -o "$work/pipe-v" --threads 1 --compression zstd:12 \
+# (zstd:16 on one thread: a layer of several seconds even on an idle machine, so there is something to report; at zstd:12 an idle machine read the input in under the 1 s line interval.)
+CI=true "$SLIMBUILD" -v build "$work/m.yml" -o "$work/pipe-v" --threads 1 --compression zstd:16 \
   >"$work/v.out" 2>"$work/v.err" || fail "the -v build failed: $(cat "$work/v.err")"
 assert_not_contains "$(cat "$work/v.err")" $'\r' "stderr of a -v build in a log"
 assert_not_contains "$(cat "$work/v.err")" $'\e[K' "stderr of a -v build in a log"
