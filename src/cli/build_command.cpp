@@ -23,6 +23,7 @@
 #include <slimbuild/registry/cache_repository.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/reference.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/human_size.hpp>
@@ -120,12 +121,13 @@ int run_build(BuildFlags& flags) {
   if (!flags.compression.empty()) options.compression = layer::parse_compression(flags.compression);
   options.threads = flags.threads;
   // The cache is on unless --no-cache or SLIMBUILD_NO_CACHE=1 (the tests set it).
-  const char* no_cache_env = std::getenv("SLIMBUILD_NO_CACHE");
-  if (!flags.no_cache && !(no_cache_env && std::string_view(no_cache_env) == "1"))
+  const util::Environment& env = util::environment();  // the snapshot cli::run took
+  if (!flags.no_cache && env.value("SLIMBUILD_NO_CACHE") != "1")
     options.cache_dir = flags.cache_dir.empty() ? layer::default_cache_dir() : std::filesystem::path(flags.cache_dir);
   if (!flags.platform.empty()) options.platform = flags.platform;
   std::optional<util::TerminalProgress> progress;
-  if (auto style = progress_style(std::getenv("CI"))) options.progress = &progress.emplace("layer", *style);
+  const std::optional<std::string> ci = env.value("CI");
+  if (auto style = progress_style(ci ? ci->c_str() : nullptr)) options.progress = &progress.emplace("layer", *style);
   // Usage problems with --push fail before the (slow) build, not after it.
   std::optional<registry::BlobStreamer> streamer;
   if (flags.push) {
@@ -137,8 +139,7 @@ int run_build(BuildFlags& flags) {
     flags.registry_options = to_registry_options(flags.registry);  // reads --password-stdin once
     // Each layer goes to the registry while it is compressed; the push then
     // finds it there. SLIMBUILD_STREAM_PUSH=0 uploads after the build instead.
-    const char* stream_env = std::getenv("SLIMBUILD_STREAM_PUSH");
-    if (!(stream_env && std::string_view(stream_env) == "0"))
+    if (env.value("SLIMBUILD_STREAM_PUSH") != "0")
       options.layer_observer = &streamer.emplace(*destination, flags.registry_options);
   }
   // --cache-ref: checked before building even when the cache is off.

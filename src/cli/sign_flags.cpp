@@ -4,6 +4,7 @@
 #include <iostream>
 #include <iterator>
 
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::cli {
@@ -24,8 +25,8 @@ sign::PrivateKey load_signing_key(const SigningKeyFlags& flags, bool stdin_taken
     std::string p((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
     passphrase = std::move(p);
-  } else if (const char* env = std::getenv("SLIMBUILD_KEY_PASSPHRASE")) {
-    passphrase = env;
+  } else if (auto env = util::environment().value("SLIMBUILD_KEY_PASSPHRASE")) {
+    passphrase = std::move(*env);
   }
   return sign::PrivateKey::load_pem_file(flags.key, passphrase);
 }
