@@ -11,8 +11,8 @@
 #include <cstring>
 #include <thread>
 
-#include <slimbuild/layer/deflate_block.hpp>
-#include <slimbuild/layer/parallel_gzip.hpp>
+#include "layer/deflate_block.hpp"
+#include "layer/parallel_gzip.hpp"
 #include <slimbuild/util/error.hpp>
 
 #include "layer/zstd_writer.hpp"

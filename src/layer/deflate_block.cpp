@@ -1,7 +1,7 @@
 // BlockDeflater: libdeflate for the compressible runs, stored blocks for the
 // random-looking ones, and the bit surgery that makes a libdeflate stream
 // non-final (see the header for why).
-#include <slimbuild/layer/deflate_block.hpp>
+#include "layer/deflate_block.hpp"
 
 #include <libdeflate.h>
 #include <zlib.h>

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <slimbuild/layer/compressor.hpp>
-#include <slimbuild/layer/tar_stream.hpp>
+#include "layer/tar_stream.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/handles.hpp>

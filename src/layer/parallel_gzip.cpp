@@ -3,7 +3,7 @@
 // reusing a slot writes the oldest finished block; workers only compress.
 // A worker's failure is parked in its block and rethrown when that block's
 // turn to be written comes, so errors surface in the caller's thread.
-#include <slimbuild/layer/parallel_gzip.hpp>
+#include "layer/parallel_gzip.hpp"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include <slimbuild/layer/deflate_block.hpp>
+#include "layer/deflate_block.hpp"
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::layer {

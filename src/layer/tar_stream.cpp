@@ -1,6 +1,6 @@
 // TarStream: libarchive pax_restricted writer with custom callbacks, fed only
 // the fields we choose; see the header for what ends up in the bytes.
-#include <slimbuild/layer/tar_stream.hpp>
+#include "layer/tar_stream.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,6 +1,6 @@
 // Image config and annotations from the manifest, trace and git. Kept apart
 // from the pipeline so the mapping can be unit-tested without building.
-#include <slimbuild/pipeline/image_config.hpp>
+#include "pipeline/image_config.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -13,7 +13,7 @@
 #include <slimbuild/image/image_json.hpp>
 #include <slimbuild/image/layout_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/pipeline/image_config.hpp>
+#include "pipeline/image_config.hpp"
 #include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/provenance/dpkg_records.hpp>
 #include <slimbuild/provenance/git.hpp>

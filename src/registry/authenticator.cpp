@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/registry/retry_policy.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 #include <slimbuild/util/redact.hpp>
 
 namespace slimbuild::registry {

@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/sha256.hpp>

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
 

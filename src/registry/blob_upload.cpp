@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include <slimbuild/registry/registry_error.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/registry_error.hpp"
+#include "registry/url.hpp"
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>

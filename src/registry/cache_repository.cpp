@@ -17,7 +17,7 @@
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/blob_upload.hpp>
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/json.hpp>

@@ -18,7 +18,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>

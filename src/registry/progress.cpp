@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/human_size.hpp>
 #include <slimbuild/util/log.hpp>
 

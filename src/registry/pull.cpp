@@ -10,7 +10,7 @@
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/sha256.hpp>
 

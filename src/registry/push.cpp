@@ -9,9 +9,9 @@
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/blob_upload.hpp>
-#include <slimbuild/registry/referrers_tag.hpp>
+#include "registry/referrers_tag.hpp"
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/limits.hpp>
 #include <slimbuild/util/log.hpp>
 

@@ -5,9 +5,9 @@
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/reference.hpp>
-#include <slimbuild/registry/referrers_tag.hpp>
+#include "registry/referrers_tag.hpp"
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/util/sha256.hpp>
 
 namespace slimbuild::registry {

@@ -1,9 +1,9 @@
 // Referrers tag index maintenance (OCI distribution spec 1.1, "Pushing
 // Manifests with Subject": the fallback for registries without the API).
-#include <slimbuild/registry/referrers_tag.hpp>
+#include "registry/referrers_tag.hpp"
 
 #include <slimbuild/image/layout.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 
 namespace slimbuild::registry {
 

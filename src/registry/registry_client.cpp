@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <slimbuild/registry/registry_error.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/registry_error.hpp"
+#include "registry/url.hpp"
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>

@@ -1,6 +1,6 @@
 // Error text for registry failures. Registry bodies are untrusted: only the
 // JSON fields we know are shown, capped in length, control characters dropped.
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // Minimal RFC 3986 reference resolution: enough for the Location values
 // registries really send, with "." and ".." segments removed from relative ones.
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 
 #include <cctype>
 #include <vector>

@@ -5,10 +5,10 @@
 #include <slimbuild/rootfs/rootfs.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/ca_tz.hpp>
-#include <slimbuild/rootfs/elf_closure.hpp>
-#include <slimbuild/rootfs/system_files.hpp>
-#include <slimbuild/rootfs/user_files.hpp>
+#include "rootfs/ca_tz.hpp"
+#include "rootfs/elf_closure.hpp"
+#include "rootfs/system_files.hpp"
+#include "rootfs/user_files.hpp"
 #include <slimbuild/trace/loader.hpp>
 
 namespace slimbuild::rootfs {

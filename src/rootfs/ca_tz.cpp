@@ -1,7 +1,7 @@
 // CA bundle and zoneinfo into the Rootfs. Both are read from the sysroot (or
 // a path the manifest names), validated enough that a typo fails the build
 // instead of shipping an image that fails TLS or time conversion at runtime.
-#include <slimbuild/rootfs/ca_tz.hpp>
+#include "rootfs/ca_tz.hpp"
 
 #include <cctype>
 #include <fstream>

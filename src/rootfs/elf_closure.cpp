@@ -1,10 +1,10 @@
 // Binary, interpreter and libraries into the Rootfs. The trace stage decided
 // which files the loader opens and from where; this only recreates those
 // paths, hop by hop, so nothing here re-implements the loader's rules.
-#include <slimbuild/rootfs/elf_closure.hpp>
+#include "rootfs/elf_closure.hpp"
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/system_files.hpp>
+#include "rootfs/system_files.hpp"
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/trace/loader.hpp>
 

@@ -1,6 +1,6 @@
 // Generated /etc files, /tmp and the home directory. The content is a pure
 // function of the manifest's user, so it is identical on every machine.
-#include <slimbuild/rootfs/system_files.hpp>
+#include "rootfs/system_files.hpp"
 
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/util/capabilities.hpp>

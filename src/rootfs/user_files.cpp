@@ -2,7 +2,7 @@
 // kept only inside the tree) lives in tree.cpp; this adds what is specific to
 // user input: exclude patterns, the secret guard, and error messages that
 // point back at the manifest entry.
-#include <slimbuild/rootfs/user_files.hpp>
+#include "rootfs/user_files.hpp"
 
 #include <sys/stat.h>
 

@@ -1,5 +1,5 @@
 // Lexical path handling for traced paths (see paths.hpp).
-#include <slimbuild/runtrace/paths.hpp>
+#include "runtrace/paths.hpp"
 
 #include <vector>
 

@@ -32,7 +32,7 @@
 #include <set>
 
 #include "runtrace/syscalls.hpp"
-#include <slimbuild/runtrace/paths.hpp>
+#include "runtrace/paths.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/interrupt.hpp>

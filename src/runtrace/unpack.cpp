@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-#include <slimbuild/runtrace/paths.hpp>
+#include "runtrace/paths.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/interrupt.hpp>

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <map>
 
-#include <slimbuild/runtrace/paths.hpp>
+#include "runtrace/paths.hpp"
 
 namespace slimbuild::runtrace {
 

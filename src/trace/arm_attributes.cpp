@@ -3,7 +3,7 @@
 // sub-subsections [u8 tag, u32 size, attributes]]. Attributes are ULEB128
 // tags; tags 4, 5 and 67 and odd tags above 32 carry NUL-terminated strings,
 // Tag_compatibility (32) a number and a string, the others a ULEB128 number.
-#include <slimbuild/trace/arm_attributes.hpp>
+#include "trace/arm_attributes.hpp"
 
 #include <cstdint>
 

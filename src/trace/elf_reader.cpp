@@ -17,7 +17,7 @@
 #include <LIEF/exception.hpp>
 #include <LIEF/logging.hpp>
 
-#include <slimbuild/trace/elf_validate.hpp>
+#include "trace/elf_validate.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 

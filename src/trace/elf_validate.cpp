@@ -3,7 +3,7 @@
 // the real file size before it is read (LIEF 0.9 does not do that), and the
 // first bytes of a non-ELF file are used to say what it is instead (script,
 // text, archive), because "not an ELF" alone does not tell the user what to fix.
-#include <slimbuild/trace/elf_validate.hpp>
+#include "trace/elf_validate.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <optional>
 
-#include <slimbuild/trace/arm_attributes.hpp>
+#include "trace/arm_attributes.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/handles.hpp>
 

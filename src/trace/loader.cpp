@@ -16,7 +16,7 @@
 #include <set>
 
 #include <slimbuild/trace/platform.hpp>
-#include <slimbuild/trace/search_path.hpp>
+#include "trace/search_path.hpp"
 #include <slimbuild/trace/sysroot_path.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/image_path.hpp>

@@ -4,7 +4,7 @@
 // three cannot disagree.
 #include <slimbuild/trace/platform.hpp>
 
-#include <slimbuild/trace/arm_attributes.hpp>
+#include "trace/arm_attributes.hpp"
 #include <slimbuild/util/error.hpp>
 
 namespace slimbuild::trace {

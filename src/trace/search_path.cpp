@@ -13,7 +13,7 @@
 // library in `dir`, which we always ship. The image stays minimal and works
 // on every CPU; only a library that exists solely in a hwcaps directory is
 // reported missing.
-#include <slimbuild/trace/search_path.hpp>
+#include "trace/search_path.hpp"
 
 #include <fnmatch.h>
 #include <sys/stat.h>

@@ -3,7 +3,7 @@
 // and also every library it could find in a scratch sysroot (the dynamic
 // loader path and libc), so DT_NEEDED, RPATH/RUNPATH and PT_INTERP of
 // arbitrary bytes are followed.
-#include <slimbuild/trace/elf_validate.hpp>
+#include "trace/elf_validate.hpp"
 #include <slimbuild/trace/loader.hpp>
 
 #include "fuzz_support.hpp"

@@ -1,7 +1,7 @@
 // Fuzz target: image references as docker normalises them, and the Location
 // and query plumbing that registry answers feed into.
 #include <slimbuild/registry/reference.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include <slimbuild/registry/auth_challenge.hpp>
-#include <slimbuild/registry/registry_error.hpp>
+#include "registry/registry_error.hpp"
 #include <slimbuild/registry/retry_policy.hpp>
 
 #include "fuzz_support.hpp"

@@ -11,8 +11,8 @@
 #include <random>
 
 #include <slimbuild/layer/compressor.hpp>
-#include <slimbuild/layer/deflate_block.hpp>
-#include <slimbuild/layer/parallel_gzip.hpp>
+#include "layer/deflate_block.hpp"
+#include "layer/parallel_gzip.hpp"
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/process.hpp>

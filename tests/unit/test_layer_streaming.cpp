@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include <slimbuild/layer/parallel_gzip.hpp>
+#include "layer/parallel_gzip.hpp"
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/util/sha256.hpp>
 

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <slimbuild/layer/layer_writer.hpp>
-#include <slimbuild/layer/tar_stream.hpp>
+#include "layer/tar_stream.hpp"
 
 #include "unit/test_layer_support.hpp"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/pipeline/image_config.hpp>
+#include "pipeline/image_config.hpp"
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 

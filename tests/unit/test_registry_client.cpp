@@ -14,7 +14,7 @@
 
 #include <slimbuild/registry/blob_upload.hpp>
 #include <slimbuild/registry/registry_client.hpp>
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/redact.hpp>

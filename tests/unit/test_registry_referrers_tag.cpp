@@ -1,7 +1,7 @@
 // Referrers tag schema naming and the descriptors it lists.
 #include <catch2/catch.hpp>
 
-#include <slimbuild/registry/referrers_tag.hpp>
+#include "registry/referrers_tag.hpp"
 
 using namespace slimbuild::registry;
 

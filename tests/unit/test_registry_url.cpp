@@ -1,7 +1,7 @@
 // Location resolution and query building for upload sessions.
 #include <catch2/catch.hpp>
 
-#include <slimbuild/registry/url.hpp>
+#include "registry/url.hpp"
 
 using namespace slimbuild::registry;
 

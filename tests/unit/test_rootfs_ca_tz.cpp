@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/ca_tz.hpp>
+#include "rootfs/ca_tz.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 

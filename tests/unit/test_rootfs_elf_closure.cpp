@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/elf_closure.hpp>
+#include "rootfs/elf_closure.hpp"
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>

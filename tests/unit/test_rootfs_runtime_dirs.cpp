@@ -10,7 +10,7 @@
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
-#include <slimbuild/rootfs/system_files.hpp>
+#include "rootfs/system_files.hpp"
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/capabilities.hpp>
 #include <slimbuild/util/fs.hpp>

@@ -8,7 +8,7 @@
 
 #include <slimbuild/manifest/manifest.hpp>
 #include "rootfs/secrets.hpp"
-#include <slimbuild/rootfs/ca_tz.hpp>
+#include "rootfs/ca_tz.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/system_files.hpp>
+#include "rootfs/system_files.hpp"
 #include <slimbuild/util/error.hpp>
 
 #include "unit/test_rootfs_support.hpp"

@@ -10,7 +10,7 @@
 
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/user_files.hpp>
+#include "rootfs/user_files.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 

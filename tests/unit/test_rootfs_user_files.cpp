@@ -7,7 +7,7 @@
 
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/rootfs/tree.hpp>
-#include <slimbuild/rootfs/user_files.hpp>
+#include "rootfs/user_files.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <map>
 
-#include <slimbuild/runtrace/paths.hpp>
+#include "runtrace/paths.hpp"
 #include <slimbuild/runtrace/usage.hpp>
 
 using namespace slimbuild;

@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include <slimbuild/trace/arm_attributes.hpp>
+#include "trace/arm_attributes.hpp"
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/platform.hpp>
 #include <slimbuild/util/error.hpp>

@@ -5,7 +5,7 @@
 #include "unit/test_trace_fixtures.hpp"
 
 #include <slimbuild/trace/elf_reader.hpp>
-#include <slimbuild/trace/search_path.hpp>
+#include "trace/search_path.hpp"
 
 using namespace trace_fixtures;
 using slimbuild::trace::expand_tokens;
