@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "manifest/did_you_mean.hpp"
-#include "manifest/yaml_reader.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
+#include <slimbuild/manifest/yaml_reader.hpp>
 
 namespace slimbuild::audit {
 

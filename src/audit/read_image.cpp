@@ -12,7 +12,7 @@
 #include <slimbuild/util/log.hpp>
 
 #include <slimbuild/inspect/image_files.hpp>
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 
 namespace slimbuild::audit {
 

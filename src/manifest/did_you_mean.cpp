@@ -1,7 +1,7 @@
 // Optimal-string-alignment distance and the suggestion rule built on it.
 // Words here are short (keys, zone names), so the quadratic table is cheap;
 // very long inputs are cut off early because no key is that long.
-#include "manifest/did_you_mean.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
 
 #include <algorithm>
 #include <cctype>

@@ -19,8 +19,8 @@
 #include "manifest/runtime_keys.hpp"
 #include "manifest/sections.hpp"
 #include "manifest/validate.hpp"
-#include "manifest/yaml_reader.hpp"
-#include "manifest/yaml_tree.hpp"
+#include <slimbuild/manifest/yaml_reader.hpp>
+#include <slimbuild/manifest/yaml_tree.hpp>
 
 namespace slimbuild::manifest {
 

@@ -8,7 +8,7 @@
 
 #include <slimbuild/util/capabilities.hpp>
 
-#include "manifest/did_you_mean.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
 #include "manifest/validate.hpp"
 
 namespace slimbuild::manifest {

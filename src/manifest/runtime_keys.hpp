@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "manifest/yaml_reader.hpp"
+#include <slimbuild/manifest/yaml_reader.hpp>
 
 namespace slimbuild::manifest {
 

@@ -12,7 +12,7 @@
 
 #include <slimbuild/manifest/manifest.hpp>
 
-#include "manifest/yaml_reader.hpp"
+#include <slimbuild/manifest/yaml_reader.hpp>
 
 namespace slimbuild::manifest {
 

@@ -1,13 +1,13 @@
 // Diagnostics collection, key checking and the scalar/list/map readers.
 // Scalars are resolved the way YAML 1.2's core schema does (plain true/false
 // are booleans, plain digits are numbers); quoted scalars are always strings.
-#include "manifest/yaml_reader.hpp"
+#include <slimbuild/manifest/yaml_reader.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <map>
 
-#include "manifest/did_you_mean.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
 
 namespace slimbuild::manifest {
 

@@ -1,7 +1,7 @@
 // Builds the YamlNode tree from yaml-cpp's parser events, after a pass over
 // the raw bytes that turns "this is not a text file" into one clear error
 // instead of a confusing syntax error somewhere in the middle.
-#include "manifest/yaml_tree.hpp"
+#include <slimbuild/manifest/yaml_tree.hpp>
 
 #include <sstream>
 

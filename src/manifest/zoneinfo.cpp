@@ -11,7 +11,7 @@
 
 #include <slimbuild/manifest/zone_name.hpp>
 
-#include "manifest/did_you_mean.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
 
 namespace slimbuild::manifest {
 

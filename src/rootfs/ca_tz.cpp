@@ -9,7 +9,7 @@
 
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/manifest/zone_name.hpp>
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
 

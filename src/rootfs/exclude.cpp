@@ -5,7 +5,7 @@
 // directories, patterns without a slash matching at any depth, a slash in the
 // middle anchoring the pattern, a trailing slash meaning "directories only",
 // and "a file inside an excluded directory cannot be re-included".
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 
 namespace slimbuild::rootfs {
 

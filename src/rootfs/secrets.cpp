@@ -20,7 +20,7 @@
 //     ASCII/UTF-8 or UTF-16 (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP ...
 //     PRIVATE KEY BLOCK); the whole file is streamed in chunks, not a prefix
 //     (an image's file in `audit`: its first kSecretScanBytes)
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>

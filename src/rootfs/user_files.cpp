@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/log.hpp>

@@ -9,6 +9,13 @@ and those of stages above its row, never one listed after it. A folder
 under src/ or include/slimbuild/ that the table does not name is an error
 too, so a new stage cannot land without its row.
 
+Headers follow ARCHITECTURE.md's "Other folders" rule: include/slimbuild/
+holds only what another stage uses, internals sit beside their .cpp. So
+also an error: a quoted "NAME/x.hpp" (an internal header) included from
+another stage or from a public header; and a public header that no other
+stage includes, directly or through a public header of its own stage that
+another stage includes (move it to src/NAME/).
+
 Usage: check_layering.py SOURCE_DIR   (ctest runs it; exit 1 on a violation)
 """
 import pathlib
@@ -16,7 +23,7 @@ import re
 import sys
 
 ROW = re.compile(r"^\|\s*`src/([a-z0-9_]+)/`")
-INCLUDE = re.compile(r'^\s*#\s*include\s*[<"](?:slimbuild/)?([a-z0-9_]+)/[^>"]+[>"]')
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])(slimbuild/)?(([a-z0-9_]+)/[^>"]+)[>"]')
 
 
 def stage_order(architecture):
@@ -55,19 +62,51 @@ def main():
                 f"add one where the stage belongs" for f in sorted(folders - rank.keys())]
     files = sorted(p for base in ("src", "include") for p in (root / base).rglob("*")
                    if p.suffix in (".cpp", ".hpp", ".h", ".cc"))
+    public_users = {}  # "NAME/x.hpp" -> the paths that include <slimbuild/NAME/x.hpp>
     for path in files:
         stage = stage_of(root, path)
         if stage not in rank:
             continue
+        rel = path.relative_to(root)
+        is_public = rel.parts[0] == "include"
         for lineno, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
             m = INCLUDE.match(line)
-            if not m or m.group(1) not in folders:
+            if not m or m.group(4) not in folders:
                 continue  # a system or third-party header (<nlohmann/json.hpp>, <CLI/CLI.hpp>)
-            target = m.group(1)
+            target, header = m.group(4), m.group(3)
+            if m.group(2):
+                public_users.setdefault(header, set()).add(rel)
+            elif m.group(1) == '"' and (is_public or (target != stage and rel != pathlib.Path("src/main.cpp"))):
+                where = "a public header" if is_public else f"stage {stage}"
+                problems.append(f"{rel}:{lineno}: {where} includes \"{header}\", an internal header of {target}: "
+                                f"move it to include/slimbuild/{header} if another stage needs it")
             if target in rank and rank[target] > rank[stage]:
-                problems.append(f"{path.relative_to(root)}:{lineno}: {stage} (stage {rank[stage] + 1}) includes "
+                problems.append(f"{rel}:{lineno}: {stage} (stage {rank[stage] + 1}) includes "
                                 f"{target} (stage {rank[target] + 1}), which comes after it in ARCHITECTURE.md: "
                                 f"move the shared part down to {stage} or below, or pass it in as data")
+    # Public headers another stage reaches, directly or through its own stage's reached public headers.
+    reached, changed = set(), True
+    while changed:
+        changed = False
+        for header, users in public_users.items():
+            if header in reached:
+                continue
+            owner = header.split("/")[0]
+            for user in users:
+                ustage = stage_of(root, root / user)
+                upublic = user.parts[0] == "include"
+                if ustage != owner or (upublic and str(pathlib.PurePosixPath(*user.parts[2:])) in reached):
+                    reached.add(header)
+                    changed = True
+                    break
+    for path in files:
+        rel = path.relative_to(root)
+        if rel.parts[:2] != ("include", "slimbuild") or stage_of(root, path) not in rank:
+            continue
+        header = str(pathlib.PurePosixPath(*rel.parts[2:]))
+        if header not in reached:
+            problems.append(f"{rel}: no other stage includes this public header: move it to src/{header} "
+                            f"and include it as \"{header}\"")
     print("stage order (ARCHITECTURE.md): " + " < ".join(order))
     for p in problems:
         print("layering: " + p)

@@ -2,7 +2,7 @@
 // distance behind "did you mean", checked as tables of inputs and outputs.
 #include <catch2/catch.hpp>
 
-#include "manifest/did_you_mean.hpp"
+#include <slimbuild/manifest/did_you_mean.hpp>
 #include "manifest/validate.hpp"
 #include "manifest/zoneinfo.hpp"
 #include "unit/test_manifest_fixture.hpp"

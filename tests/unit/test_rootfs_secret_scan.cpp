@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 #include "rootfs/ca_tz.hpp"
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>

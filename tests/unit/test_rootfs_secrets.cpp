@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 #include <slimbuild/util/fs.hpp>
 
 using namespace slimbuild;

@@ -13,7 +13,7 @@
 
 #include <slimbuild/manifest/manifest.hpp>
 
-#include "manifest/yaml_tree.hpp"
+#include <slimbuild/manifest/yaml_tree.hpp>
 
 namespace slimbuild::manifest {
 
