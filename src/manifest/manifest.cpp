@@ -63,15 +63,7 @@ std::map<std::string, std::string> read_env(const YamlNode& node, Diagnostics& d
 }
 
 std::map<std::string, std::string> read_labels(const YamlNode& node, Diagnostics& diag) {
-  std::map<std::string, std::string> labels;
-  auto items = read_string_map(node, "labels", diag);
-  for (const auto& [key, value] : items.value_or(std::vector<KeyValueItem>{})) {
-    if (key.value.empty() || key.value.find_first_of("\n\r") != std::string::npos)
-      diag.error(*key.node, "labels keys must be non-empty single-line strings");
-    else
-      labels[key.value] = value.value;
-  }
-  return labels;
+  return read_named_strings(node, "labels", "\n\r", "labels keys must be non-empty single-line strings", diag);
 }
 
 // entrypoint defaults to the binary; cmd is optional. Together they must

@@ -84,15 +84,8 @@ std::vector<std::string> read_image_dirs(const YamlNode& node, std::string_view 
 }
 
 std::map<std::string, std::string> read_annotations(const YamlNode& node, Diagnostics& diag) {
-  std::map<std::string, std::string> out;
-  auto items = read_string_map(node, "annotations", diag);
-  for (const auto& [key, value] : items.value_or(std::vector<KeyValueItem>{})) {
-    if (key.value.empty() || key.value.find_first_of(" \t\n\r") != std::string::npos)
-      diag.error(*key.node, "annotations keys must be non-empty and without spaces, like org.example.owner");
-    else
-      out[key.value] = value.value;
-  }
-  return out;
+  return read_named_strings(node, "annotations", " \t\n\r",
+                            "annotations keys must be non-empty and without spaces, like org.example.owner", diag);
 }
 
 std::vector<std::string> read_capabilities(const YamlNode& node, Diagnostics& diag) {

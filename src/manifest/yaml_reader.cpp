@@ -231,4 +231,18 @@ std::optional<std::vector<KeyValueItem>> read_string_map(const YamlNode& node, s
   return out;
 }
 
+std::map<std::string, std::string> read_named_strings(const YamlNode& node, std::string_view what,
+                                                      std::string_view forbidden, const std::string& rule,
+                                                      Diagnostics& diag) {
+  std::map<std::string, std::string> out;
+  auto items = read_string_map(node, what, diag);
+  for (const auto& [key, value] : items.value_or(std::vector<KeyValueItem>{})) {
+    if (key.value.empty() || key.value.find_first_of(forbidden) != std::string::npos)
+      diag.error(*key.node, rule);
+    else
+      out[key.value] = value.value;
+  }
+  return out;
+}
+
 }  // namespace slimbuild::manifest

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +100,11 @@ std::optional<std::vector<ScalarItem>> read_string_list(const YamlNode& node, st
 // A mapping of scalars to scalars (env, labels); repeated keys are reported.
 std::optional<std::vector<KeyValueItem>> read_string_map(const YamlNode& node, std::string_view what,
                                                           Diagnostics& diag);
+// read_string_map for names with a key rule (labels, annotations): a key that is
+// empty or holds any of `forbidden` is reported as `rule`; the rest are kept.
+std::map<std::string, std::string> read_named_strings(const YamlNode& node, std::string_view what,
+                                                      std::string_view forbidden, const std::string& rule,
+                                                      Diagnostics& diag);
 // Reports a mapping that was expected to be something else, etc.
 void wrong_type(const YamlNode& node, std::string_view what, std::string_view expected, Diagnostics& diag,
                 std::string hint = {});
