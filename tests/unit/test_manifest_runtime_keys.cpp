@@ -78,3 +78,15 @@ TEST_CASE("manifest: arbitrary_uid is a boolean and annotations a mapping") {
   CHECK_THAT(p.error(kBase + "arbitrary_uid: yes\n").what(), Catch::Contains("arbitrary_uid must be true or false"));
   CHECK_THAT(p.error(kBase + "annotations: [a]\n").what(), Catch::Contains("annotations"));
 }
+
+TEST_CASE("manifest: label and annotation keys each follow their own rule") {
+  Project p;
+  CHECK_THAT(p.error(kBase + "labels: {\"a\\nb\": x}\n").what(), Catch::Contains("labels keys must be non-empty single-line"));
+  CHECK_THAT(p.error(kBase + "labels: {\"\": x}\n").what(), Catch::Contains("labels keys must be non-empty"));
+  CHECK_THAT(p.error(kBase + "annotations: {\"org.example owner\": x}\n").what(),
+             Catch::Contains("annotations keys must be non-empty and without spaces"));
+  // A space is fine in a label key, not in an annotation key.
+  auto m = p.load(kBase + "labels: {\"team name\": core}\nannotations: {org.example.owner: core}\n");
+  CHECK(m.labels.at("team name") == "core");
+  CHECK(m.annotations.at("org.example.owner") == "core");
+}
