@@ -28,6 +28,7 @@
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/process.hpp>
 #include <slimbuild/util/stage_timer.hpp>
 
 #include "pipeline/cached_layer.hpp"
@@ -64,13 +65,13 @@ void check_output(const fs::path& output, image::OutputFormat format) {
   image::check_replaceable_layout(output);
 }
 
-void check_clean(const manifest::Manifest& m) {
+void check_clean(const manifest::Manifest& m, util::ProcessRunner& runner) {
   // The binary may be a git-ignored build output of the commit; every other
   // input must be committed content.
   std::vector<fs::path> inputs{m.file};
   for (const auto& f : m.files) inputs.push_back(f.src);
   if (m.ca_certificates.enabled && !m.ca_certificates.bundle.empty()) inputs.push_back(m.ca_certificates.bundle);
-  auto dirty = provenance::uncommitted_inputs(inputs, {m.binary.path});
+  auto dirty = provenance::uncommitted_inputs(inputs, {m.binary.path}, runner);
   if (dirty.empty()) return;
   std::string list;
   for (const auto& d : dirty) list += "\n  " + d;
@@ -224,9 +225,10 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   // manifest is a plain one or --platform picked one entry.
   std::vector<manifest::Manifest> parts = platform_parts(m, options.platform);
   const bool index = !m.platforms.empty() && !options.platform;
+  util::ProcessRunner& runner = options.runner ? *options.runner : util::real_process_runner();
   // Refuse what would fail late or destroy something, before any work.
   if (options.require_clean)
-    for (const auto& part : parts) check_clean(part);
+    for (const auto& part : parts) check_clean(part, runner);
   if (index && options.format == image::OutputFormat::DockerArchive)
     throw Error("docker-archive holds one image per tag, and " + m.file.string() + " builds an image index (" +
                     platform_list(parts) + ")",
@@ -244,7 +246,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   result.reference = options.tag ? options.tag : m.image;
   std::optional<std::string> tag = result.reference ? reference_tag(*result.reference) : std::nullopt;
   result.ref_name = tag.value_or("latest");
-  std::optional<provenance::GitInfo> git = provenance::git_info(m.dir);
+  std::optional<provenance::GitInfo> git = provenance::git_info(m.dir, runner);
   int64_t epoch = source_date_epoch(options, git);
 
   std::optional<util::TempDir> staging;

@@ -11,6 +11,7 @@
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
+#include <slimbuild/util/process.hpp>
 
 namespace slimbuild::registry {
 
@@ -29,7 +30,8 @@ std::optional<Credentials> find_credentials(const Reference& ref, const Registry
     c.source = "--username/--password-stdin";
     return c;
   }
-  auto found = lookup_credentials(ref.registry, auth_file_candidates());
+  auto found = lookup_credentials(ref.registry, auth_file_candidates(),
+                                  options.runner ? *options.runner : util::real_process_runner());
   if (!found) throw found.error();
   return *found;
 }

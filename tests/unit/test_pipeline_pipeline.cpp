@@ -12,11 +12,13 @@
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/pipeline/pipeline.hpp>
+#include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/process.hpp>
 #include <slimbuild/util/sha256.hpp>
 
+#include "unit/fake_process_runner.hpp"
 #include "unit/test_rootfs_support.hpp"
 
 using namespace slimbuild;
@@ -235,4 +237,50 @@ TEST_CASE("build: --tag names the layout entry but does not change the image dig
   opts.output = tmp.path() / "c";
   CHECK_THROWS_WITH(build(manifest, opts), Catch::Contains("not a valid image tag"));
   CHECK_FALSE(fs::exists(tmp.path() / "c"));
+}
+
+TEST_CASE("build: the options' runner is the git the build asks for commit, time, source and cleanliness") {
+  util::TempDir tmp{"build-fake-git"};
+  fs::path manifest = make_project(tmp.path() / "proj");
+  fs::path top = fs::canonical(tmp.path() / "proj");
+  util::ScopedEnvironment no_epoch{util::Environment{}};  // the commit time must decide
+  fake_process::FakeProcessRunner git;
+  git.programs = {"git"};
+  const std::string commit(40, 'c');
+  git.handler = [&](const std::vector<std::string>& argv, const util::ProcessOptions&) {
+    auto has = [&](const std::string& word) { return std::find(argv.begin(), argv.end(), word) != argv.end(); };
+    if (has("--show-toplevel")) return fake_process::result(0, top.string() + "\n");
+    if (has("log")) return fake_process::result(0, commit + " 1700000777\n");
+    if (has("get-url")) return fake_process::result(0, "https://user:token@git.example.com/team/hello.git\n");
+    if (has("remote")) return fake_process::result(0, "origin\n");
+    if (has("status")) return fake_process::result(0, "");  // everything committed
+    return fake_process::result(128, "", "fatal: no tag exactly matches\n");
+  };
+  pipeline::BuildOptions o;
+  o.output = tmp.path() / "out";
+  o.runner = &git;
+  o.require_clean = true;
+  pipeline::BuildResult r = build(manifest, o);
+
+  image::LayoutReader layout(r.layout);
+  nlohmann::json m = layout.read_json_blob(layout.find_image("1.4.2"));
+  nlohmann::json config = layout.read_json_blob(image::Descriptor::from_json(m["config"]));
+  CHECK(config["created"] == "2023-11-14T22:26:17Z");  // 1700000777, the fake commit's time
+  CHECK(config["config"]["Labels"]["org.opencontainers.image.revision"] == commit);
+  CHECK(config["config"]["Labels"]["org.opencontainers.image.source"] == "https://git.example.com/team/hello.git");
+  bool asked_status = false;
+  for (const auto& call : git.calls) {
+    REQUIRE(call.argv.at(0) == "git");
+    asked_status = asked_status || std::find(call.argv.begin(), call.argv.end(), "status") != call.argv.end();
+  }
+  CHECK(asked_status);  // --require-clean went through the same runner
+
+  // A dirty input through the same runner refuses the build.
+  git.handler = [&, clean = git.handler](const std::vector<std::string>& argv, const util::ProcessOptions& opts) {
+    if (std::find(argv.begin(), argv.end(), "status") != argv.end()) return fake_process::result(0, "?? config/app.conf");
+    return clean(argv, opts);
+  };
+  o.output = tmp.path() / "out2";
+  CHECK_THROWS_WITH(build(manifest, o), Catch::Contains("not committed"));
+  CHECK(!fs::exists(o.output));
 }

@@ -13,10 +13,12 @@
 #include <slimbuild/registry/pull.hpp>
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/registry/registry_client.hpp>
+#include <slimbuild/util/base64.hpp>
 #include <slimbuild/util/environment.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/sha256.hpp>
 
+#include "unit/fake_process_runner.hpp"
 #include "unit/scripted_transport.hpp"
 #include "unit/test_layer_support.hpp"
 
@@ -245,4 +247,37 @@ TEST_CASE("pull scripted: a pushed image comes back as an identical layout; bad 
   auto third = connect(registry, "reg.test/team/app:1.0", RegistryClient::Access::Pull);
   CHECK_THROWS_WITH(pull_to_layout(*third.client, bad, false), Catch::Contains("do not match the digest"));
   CHECK_FALSE(fs::exists(bad));
+}
+
+TEST_CASE("push scripted: the options' runner answers for the credential helper, and its password authorises the push") {
+  Env env;
+  util::write_file_atomic(env.dir.path() / "config.json", R"({"credHelpers": {"reg.test": "fake"}})");
+  fake_process::FakeProcessRunner runner;
+  runner.programs = {"docker-credential-fake"};
+  runner.handler = [](const auto&, const auto&) {
+    return fake_process::result(0, R"({"ServerURL":"reg.test","Username":"u","Secret":"s3cret"})");
+  };
+  FakeRegistry registry;
+  Sample s = write_sample(env.dir.path() / "layout");
+  auto t = std::make_unique<ScriptedTransport>();
+  ScriptedTransport* tp = t.get();
+  const std::string expected = "Basic " + util::base64_encode("u:s3cret");
+  int refused = 0;
+  tp->handler = [&](const HttpRequest& r) {
+    if (scripted::header(r, "Authorization") != expected) {
+      ++refused;
+      return resp(401, {{"www-authenticate", R"(Basic realm="reg.test")"}});
+    }
+    return registry(r);
+  };
+  RegistryOptions o = quiet();
+  o.runner = &runner;
+  RegistryClient client(*parse_reference("reg.test/team/app:1.0"), o, RegistryClient::Access::PullPush, std::move(t));
+  MountCache cache(env.dir.path() / "mounts.json");
+  push_layout(client, s.dir, std::nullopt, o, cache);
+  CHECK(registry.manifests.count("1.0") == 1);
+  CHECK(refused <= 1);  // at most the first, unauthenticated ping
+  REQUIRE(!runner.calls.empty());
+  CHECK(runner.calls[0].argv == std::vector<std::string>{"docker-credential-fake", "get"});
+  CHECK(runner.calls[0].options.input == "reg.test\n");
 }

@@ -20,7 +20,7 @@
 namespace slimbuild::layer { class BlobObserver; }
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::sign { class PrivateKey; }
-namespace slimbuild::util { class ProgressSink; }
+namespace slimbuild::util { class ProcessRunner; class ProgressSink; }
 
 namespace slimbuild::pipeline {
 
@@ -48,6 +48,8 @@ struct BuildOptions {
   // "linux/arm64": build only that entry of a platforms: manifest, as a
   // plain image (for a single-image manifest: check its binary is for it).
   std::optional<std::string> platform;
+  // Runs git (commit, time, remote, --require-clean); none: util::real_process_runner().
+  util::ProcessRunner* runner = nullptr;
 };
 
 // One platform's image (the only one, or one entry of the index).

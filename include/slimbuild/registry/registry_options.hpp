@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+namespace slimbuild::util { class ProcessRunner; }
+
 namespace slimbuild::registry {
 
 struct RegistryOptions {
@@ -26,6 +28,8 @@ struct RegistryOptions {
   // For an image index: push only this platform's image ("linux/arm64"),
   // as a plain image under the tag.
   std::optional<std::string> platform;
+  // Runs docker/podman credential helpers; none: util::real_process_runner().
+  util::ProcessRunner* runner = nullptr;
 };
 
 }  // namespace slimbuild::registry
