@@ -104,10 +104,9 @@ int64_t source_date_epoch(const BuildOptions& options, const std::optional<prove
   return epoch;
 }
 
-std::string sbom_json(provenance::SbomFormat format, const manifest::Manifest& m,
-                      const std::optional<std::string>& reference, const trace::TraceResult& traced,
-                      const rootfs::Rootfs& rootfs, const layer::LayerResult& layer, const provenance::DpkgDb& dpkg,
-                      int64_t epoch) {
+provenance::SbomDocuments sboms(const manifest::Manifest& m, const std::optional<std::string>& reference,
+                                const trace::TraceResult& traced, const rootfs::Rootfs& rootfs,
+                                const layer::LayerResult& layer, const provenance::DpkgDb& dpkg, int64_t epoch) {
   provenance::SbomInput input;
   input.dpkg = &dpkg;
   input.name = m.name;
@@ -115,8 +114,8 @@ std::string sbom_json(provenance::SbomFormat format, const manifest::Manifest& m
   input.sysroot = m.sysroot;
   input.created = epoch;
   input.binary_build_id = traced.binary.elf.build_id;
-  input.file_sha256 = layer.file_sha256;
-  return util::canonical_json(provenance::make_sbom(format, rootfs, input));
+  input.file_sha256 = &layer.file_sha256;
+  return provenance::sbom_documents(rootfs, input);
 }
 
 // The provenance facts of the image just written, signed into a bundle that
@@ -313,16 +312,9 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
     // The SBOMs travel with each image as OCI 1.1 referrers, SPDX and CycloneDX.
     const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
     std::string sbom, sbom_file, spdx_digest, cyclonedx_digest;
-    // Both documents are made at once (they only read the rootfs and the
-    // database; a tree of 50,000 files spends a second on each), then added
-    // in a fixed order.
-    auto make_doc = [&](provenance::SbomFormat format) {
-      return sbom_json(format, part, result.reference, traced, rootfs, layer, dpkg, epoch);
-    };
-    std::future<std::string> cyclonedx_doc = std::async(std::launch::async, make_doc, provenance::SbomFormat::CycloneDx);
-    std::string spdx_doc = make_doc(provenance::SbomFormat::Spdx);
+    provenance::SbomDocuments docs = sboms(part, result.reference, traced, rootfs, layer, dpkg, epoch);
     for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
-      std::string doc = format == provenance::SbomFormat::Spdx ? std::move(spdx_doc) : cyclonedx_doc.get();
+      std::string doc = std::move(format == provenance::SbomFormat::Spdx ? docs.spdx : docs.cyclonedx);
       const char* type = provenance::media_type(format);
       std::string digest =
           writer.add_referrer(subject, type, doc, type, {{"org.opencontainers.image.created", image::rfc3339(epoch)}})

@@ -4,10 +4,12 @@
 // is what Grype and Dependency-Track match on), and every file is a nested
 // "file" component of whoever owns it, so containment reads the same as in
 // SPDX. The serial number is a name-based UUID derived from the file list,
-// so the same image always yields the same bytes.
+// so the same image always yields the same bytes. Written straight as
+// canonical JSON (util::JsonWriter), like the SPDX document.
 #include <slimbuild/provenance/sbom.hpp>
 
 #include <slimbuild/image/image_json.hpp>
+#include <slimbuild/util/json_writer.hpp>
 
 #include "provenance/sbom_model.hpp"
 
@@ -15,7 +17,7 @@ namespace slimbuild::provenance {
 
 namespace {
 
-using nlohmann::json;
+using util::JsonWriter;
 
 // RFC 4122 form (version 5 and variant bits set) from a hex digest.
 std::string serial_number(const std::string& hex) {
@@ -26,70 +28,98 @@ std::string serial_number(const std::string& hex) {
          u.substr(20, 12);
 }
 
-json file_component(const SbomFile& f) {
-  return {{"type", "file"},
-          {"bom-ref", "file:" + f.path},
-          {"name", f.path},
-          {"hashes", json::array({{{"alg", "SHA-256"}, {"content", f.sha256}}})}};
+void file_component(JsonWriter& w, const SbomFile& f) {
+  w.begin_object().member("bom-ref", "file:" + f.path);
+  w.key("hashes").begin_array().begin_object().member("alg", "SHA-256").member("content", f.sha256).end_object().end_array();
+  w.member("name", f.path).member("type", "file").end_object();
+}
+
+void files(JsonWriter& w, const SbomModel& model, const std::vector<std::size_t>& which) {
+  w.key("components").begin_array();
+  for (std::size_t i : which) file_component(w, model.files[i]);
+  w.end_array();
+}
+
+void property(JsonWriter& w, const char* name, const std::string& value) {
+  w.key("properties").begin_array().begin_object().member("name", name).member("value", value).end_object().end_array();
+}
+
+void dependency(JsonWriter& w, const std::string& ref, const std::vector<const std::string*>& on) {
+  w.begin_object().key("dependsOn").begin_array();
+  for (const std::string* r : on) w.value(*r);
+  w.end_array().member("ref", ref).end_object();
 }
 
 }  // namespace
 
-json make_cyclonedx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
-  SbomModel model = sbom_model(rootfs, input);
+std::string write_cyclonedx(const SbomModel& model, const SbomInput& input) {
   const std::string doc_name = input.image_reference.empty() ? input.name : input.image_reference;
   const std::string app_ref = "application:" + input.name;
-
-  json app = {{"type", "application"}, {"bom-ref", app_ref}, {"name", input.name}, {"components", json::array()}};
-  if (!input.binary_build_id.empty())
-    app["properties"] = json::array({{{"name", "slimbuild:gnu-build-id"}, {"value", input.binary_build_id}}});
-
-  std::map<std::string, json> debs;  // by dpkg key
-  for (const auto& [key, p] : model.packages) {
-    json c = {{"type", "library"},   {"bom-ref", p.purl},     {"name", p.deb.name},
-              {"version", p.deb.version}, {"purl", p.purl}, {"components", json::array()},
-              {"supplier", {{"name", model.distro == "ubuntu" ? "Ubuntu" : "Debian"}}}};
-    if (!p.deb.source_field.empty())
-      c["properties"] = json::array({{{"name", "slimbuild:deb:source"}, {"value", p.deb.source_field}}});
-    debs.emplace(key, std::move(c));
-  }
-  json loose = json::array();  // files neither the application nor a package owns
-  for (const auto& f : model.files) {
-    if (!f.package.empty())
-      debs.at(f.package)["components"].push_back(file_component(f));
-    else if (f.application)
-      app["components"].push_back(file_component(f));
-    else
-      loose.push_back(file_component(f));
-  }
-
   const std::string image_ref = "image:" + doc_name;
-  json components = json::array();
-  components.push_back(std::move(app));
-  json library_refs = json::array(), contained = json::array({app_ref});
-  json dependencies = json::array();
-  for (auto& [key, c] : debs) {
-    if (model.packages.at(key).library) library_refs.push_back(c["bom-ref"]);
-    dependencies.push_back({{"ref", c["bom-ref"]}, {"dependsOn", json::array()}});
-    contained.push_back(c["bom-ref"]);
-    components.push_back(std::move(c));
-  }
-  for (auto& f : loose) components.push_back(std::move(f));
-  dependencies.insert(dependencies.begin(), json{{"ref", app_ref}, {"dependsOn", library_refs}});
-  dependencies.insert(dependencies.begin(), json{{"ref", image_ref}, {"dependsOn", contained}});
 
-  json doc = {{"bomFormat", "CycloneDX"},
-          {"specVersion", "1.5"},
-          {"serialNumber", serial_number(model.file_list_hash)},
-          {"version", 1},
-          {"metadata",
-           {{"timestamp", image::rfc3339(input.created)},
-            {"tools", {{"components", json::array({{{"type", "application"}, {"name", "slimbuild"}, {"version", SLIMBUILD_VERSION}}})}}},
-            {"component", {{"type", "container"}, {"bom-ref", image_ref}, {"name", doc_name}}}}}};
-  // Moved in, not listed above: an initializer list copies, and these hold an entry per file.
-  doc["components"] = std::move(components);
-  doc["dependencies"] = std::move(dependencies);
-  return doc;
+  // Who holds each file: a package (by dpkg key), the application, or the image itself.
+  std::map<std::string, std::vector<std::size_t>> by_package;
+  std::vector<std::size_t> app_files, loose;
+  for (std::size_t i = 0; i < model.files.size(); ++i) {
+    const SbomFile& f = model.files[i];
+    if (!f.package.empty())
+      by_package[f.package].push_back(i);
+    else if (f.application)
+      app_files.push_back(i);
+    else
+      loose.push_back(i);
+  }
+
+  std::string out;
+  out.reserve(256 * (model.files.size() + 8));
+  JsonWriter w(out);
+  w.begin_object().member("bomFormat", "CycloneDX");
+
+  w.key("components").begin_array();
+  w.begin_object().member("bom-ref", app_ref);
+  files(w, model, app_files);
+  w.member("name", input.name);
+  if (!input.binary_build_id.empty()) property(w, "slimbuild:gnu-build-id", input.binary_build_id);
+  w.member("type", "application").end_object();
+  static const std::vector<std::size_t> kNone;
+  for (const auto& [key, p] : model.packages) {
+    auto held = by_package.find(key);
+    w.begin_object().member("bom-ref", p.purl);
+    files(w, model, held == by_package.end() ? kNone : held->second);
+    w.member("name", p.deb.name);
+    if (!p.deb.source_field.empty()) property(w, "slimbuild:deb:source", p.deb.source_field);
+    w.member("purl", p.purl);
+    w.key("supplier").begin_object().member("name", model.distro == "ubuntu" ? "Ubuntu" : "Debian").end_object();
+    w.member("type", "library").member("version", p.deb.version).end_object();
+  }
+  for (std::size_t i : loose) file_component(w, model.files[i]);
+  w.end_array();
+
+  std::vector<const std::string*> contained{&app_ref}, libraries;
+  for (const auto& [key, p] : model.packages) {
+    contained.push_back(&p.purl);
+    if (p.library) libraries.push_back(&p.purl);
+  }
+  w.key("dependencies").begin_array();
+  dependency(w, image_ref, contained);
+  dependency(w, app_ref, libraries);
+  for (const auto& [key, p] : model.packages) dependency(w, p.purl, {});
+  w.end_array();
+
+  w.key("metadata").begin_object();
+  w.key("component").begin_object().member("bom-ref", image_ref).member("name", doc_name).member("type", "container");
+  w.end_object();
+  w.member("timestamp", image::rfc3339(input.created));
+  w.key("tools").begin_object().key("components").begin_array();
+  w.begin_object().member("name", "slimbuild").member("type", "application").member("version", SLIMBUILD_VERSION);
+  w.end_object().end_array().end_object();
+  w.end_object();
+
+  w.member("serialNumber", serial_number(model.file_list_hash))
+      .member("specVersion", "1.5")
+      .member("version", int64_t{1})
+      .end_object();
+  return out;
 }
 
 }  // namespace slimbuild::provenance

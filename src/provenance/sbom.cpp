@@ -6,12 +6,15 @@
 // application (an APPLICATION package) and each Debian package; every
 // package CONTAINS its files, and files nobody owns (generated /etc files,
 // the CA bundle) are contained by the image itself. The application
-// DEPENDS_ON the packages its libraries came from.
+// DEPENDS_ON the packages its libraries came from. The document is written
+// straight as canonical JSON (util::JsonWriter, members in key order): it
+// holds an entry per file, too many for a DOM.
 #include <slimbuild/provenance/sbom.hpp>
 
 #include <cctype>
 
 #include <slimbuild/image/image_json.hpp>
+#include <slimbuild/util/json_writer.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 #include "provenance/sbom_model.hpp"
@@ -20,7 +23,7 @@ namespace slimbuild::provenance {
 
 namespace {
 
-using nlohmann::json;
+using util::JsonWriter;
 
 // SPDXIDs allow only letters, digits, '.' and '-'.
 std::string spdx_id(const std::string& prefix, const std::string& text) {
@@ -36,78 +39,107 @@ std::string file_id(const std::string& path) {
 
 std::string package_id(const DpkgPackage& p) { return spdx_id("SPDXRef-Package-deb-", p.name + "-" + p.architecture); }
 
-json relationship(const std::string& from, const char* type, const std::string& to) {
-  return {{"spdxElementId", from}, {"relationshipType", type}, {"relatedSpdxElement", to}};
+void relationship(JsonWriter& w, const std::string& from, const char* type, const std::string& to) {
+  w.begin_object()
+      .member("relatedSpdxElement", to)
+      .member("relationshipType", type)
+      .member("spdxElementId", from)
+      .end_object();
 }
 
-json package(const std::string& name, const std::string& id, const char* purpose) {
-  return {{"name", name},
-          {"SPDXID", id},
-          {"downloadLocation", "NOASSERTION"},
-          {"filesAnalyzed", false},
-          {"licenseConcluded", "NOASSERTION"},
-          {"licenseDeclared", "NOASSERTION"},
-          {"copyrightText", "NOASSERTION"},
-          {"primaryPackagePurpose", purpose}};
+// A package's members, in key order, with the optional ones where they sort.
+struct PackageFields {
+  std::string name, id;
+  const char* purpose = "";
+  std::string comment{}, purl{}, source_info{}, supplier{}, version{};
+};
+
+void package(JsonWriter& w, const PackageFields& p) {
+  w.begin_object().member("SPDXID", p.id);
+  if (!p.comment.empty()) w.member("comment", p.comment);
+  w.member("copyrightText", "NOASSERTION").member("downloadLocation", "NOASSERTION");
+  if (!p.purl.empty()) {
+    w.key("externalRefs").begin_array().begin_object();
+    w.member("referenceCategory", "PACKAGE-MANAGER").member("referenceLocator", p.purl).member("referenceType", "purl");
+    w.end_object().end_array();
+  }
+  w.member("filesAnalyzed", false)
+      .member("licenseConcluded", "NOASSERTION")
+      .member("licenseDeclared", "NOASSERTION")
+      .member("name", p.name)
+      .member("primaryPackagePurpose", p.purpose);
+  if (!p.source_info.empty()) w.member("sourceInfo", p.source_info);
+  if (!p.supplier.empty()) w.member("supplier", p.supplier);
+  if (!p.version.empty()) w.member("versionInfo", p.version);
+  w.end_object();
 }
 
-json deb_package(const SbomPackage& p, const std::string& distro) {
-  json j = package(p.deb.name, package_id(p.deb), "LIBRARY");
-  j["versionInfo"] = p.deb.version;
-  j["supplier"] = "Organization: " + std::string(distro == "ubuntu" ? "Ubuntu" : "Debian");
-  if (!p.deb.source.empty() || !p.deb.source_version.empty()) j["sourceInfo"] = "built from source package " + p.deb.source_field;
-  j["externalRefs"] = json::array({{{"referenceCategory", "PACKAGE-MANAGER"}, {"referenceType", "purl"}, {"referenceLocator", p.purl}}});
-  return j;
+PackageFields deb_package(const SbomPackage& p, const std::string& distro) {
+  PackageFields f{p.deb.name, package_id(p.deb), "LIBRARY"};
+  f.version = p.deb.version;
+  f.supplier = "Organization: " + std::string(distro == "ubuntu" ? "Ubuntu" : "Debian");
+  if (!p.deb.source.empty() || !p.deb.source_version.empty()) f.source_info = "built from source package " + p.deb.source_field;
+  f.purl = p.purl;
+  return f;
 }
-
 
 }  // namespace
 
-json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input) {
-  SbomModel model = sbom_model(rootfs, input);
+std::string write_spdx(const SbomModel& model, const SbomInput& input) {
   const std::string image_id = spdx_id("SPDXRef-Package-image-", input.name);
   const std::string app_id = spdx_id("SPDXRef-Package-app-", input.name);
   const std::string doc_name = input.image_reference.empty() ? input.name : input.image_reference;
+  std::vector<std::string> file_ids;
+  file_ids.reserve(model.files.size());
+  for (const auto& f : model.files) file_ids.push_back(file_id(f.path));
 
-  json image = package(doc_name, image_id, "CONTAINER");
-  json app = package(input.name, app_id, "APPLICATION");
-  if (!input.binary_build_id.empty()) app["comment"] = "application GNU build ID " + input.binary_build_id;
-  json packages = json::array({image, app});
-  json relationships = json::array({relationship("SPDXRef-DOCUMENT", "DESCRIBES", image_id),
-                                    relationship(image_id, "CONTAINS", app_id)});
-  for (const auto& [key, p] : model.packages) {
-    packages.push_back(deb_package(p, model.distro));
-    relationships.push_back(relationship(image_id, "CONTAINS", package_id(p.deb)));
+  std::string out;
+  out.reserve(512 * (model.files.size() + 8));
+  JsonWriter w(out);
+  w.begin_object().member("SPDXID", "SPDXRef-DOCUMENT");
+  w.key("creationInfo").begin_object().member("created", image::rfc3339(input.created));
+  w.key("creators").begin_array().value(std::string("Tool: slimbuild-") + SLIMBUILD_VERSION).end_array().end_object();
+  w.member("dataLicense", "CC0-1.0");
+  w.key("documentDescribes").begin_array().value(image_id).end_array();
+  w.member("documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + model.file_list_hash);
+
+  w.key("files").begin_array();
+  for (std::size_t i = 0; i < model.files.size(); ++i) {
+    const SbomFile& f = model.files[i];
+    w.begin_object().member("SPDXID", file_ids[i]);
+    w.key("checksums").begin_array().begin_object().member("algorithm", "SHA256").member("checksumValue", f.sha256);
+    w.end_object().end_array();
+    w.member("copyrightText", "NOASSERTION").member("fileName", "." + f.path).member("licenseConcluded", "NOASSERTION");
+    w.end_object();
   }
+  w.end_array();
+  w.member("name", doc_name);
 
-  json files = json::array();
-  for (const auto& f : model.files) {
-    std::string id = file_id(f.path);
-    files.push_back({{"fileName", "." + f.path},
-                     {"SPDXID", id},
-                     {"checksums", json::array({{{"algorithm", "SHA256"}, {"checksumValue", f.sha256}}})},
-                     {"licenseConcluded", "NOASSERTION"},
-                     {"copyrightText", "NOASSERTION"}});
+  w.key("packages").begin_array();
+  package(w, PackageFields{doc_name, image_id, "CONTAINER"});
+  PackageFields app{input.name, app_id, "APPLICATION"};
+  if (!input.binary_build_id.empty()) app.comment = "application GNU build ID " + input.binary_build_id;
+  package(w, app);
+  for (const auto& [key, p] : model.packages) package(w, deb_package(p, model.distro));
+  w.end_array();
+
+  w.key("relationships").begin_array();
+  relationship(w, "SPDXRef-DOCUMENT", "DESCRIBES", image_id);
+  relationship(w, image_id, "CONTAINS", app_id);
+  for (const auto& [key, p] : model.packages) relationship(w, image_id, "CONTAINS", package_id(p.deb));
+  for (std::size_t i = 0; i < model.files.size(); ++i) {
+    const SbomFile& f = model.files[i];
     const std::string& owner = !f.package.empty() ? package_id(model.packages.at(f.package).deb)
                                : f.application    ? app_id
                                                   : image_id;
-    relationships.push_back(relationship(owner, "CONTAINS", id));
+    relationship(w, owner, "CONTAINS", file_ids[i]);
   }
   for (const auto& [key, p] : model.packages)
-    if (p.library) relationships.push_back(relationship(app_id, "DEPENDS_ON", package_id(p.deb)));
+    if (p.library) relationship(w, app_id, "DEPENDS_ON", package_id(p.deb));
+  w.end_array();
 
-  json doc = {{"spdxVersion", "SPDX-2.3"},
-          {"dataLicense", "CC0-1.0"},
-          {"SPDXID", "SPDXRef-DOCUMENT"},
-          {"name", doc_name},
-          {"documentNamespace", "https://slimbuild.dev/spdx/" + spdx_id("", input.name) + "-" + model.file_list_hash},
-          {"creationInfo", {{"created", image::rfc3339(input.created)}, {"creators", json::array({std::string("Tool: slimbuild-") + SLIMBUILD_VERSION})}}},
-          {"documentDescribes", json::array({image_id})}};
-  // Moved in, not listed above: an initializer list copies, and these hold an entry per file.
-  doc["packages"] = std::move(packages);
-  doc["files"] = std::move(files);
-  doc["relationships"] = std::move(relationships);
-  return doc;
+  w.member("spdxVersion", "SPDX-2.3").end_object();
+  return out;
 }
 
 }  // namespace slimbuild::provenance

@@ -33,7 +33,8 @@ std::string purl_escape(const std::string& s) {
 }
 
 std::string file_sha256(const rootfs::Entry& e, const SbomInput& input) {
-  if (auto it = input.file_sha256.find(e.path); it != input.file_sha256.end()) return it->second;
+  if (input.file_sha256)
+    if (auto it = input.file_sha256->find(e.path); it != input.file_sha256->end()) return it->second;
   if (!e.source.empty()) return util::sha256_file_hex(e.source);
   return util::sha256_hex(e.content);
 }
@@ -102,8 +103,14 @@ const char* media_type(SbomFormat format) {
   return format == SbomFormat::Spdx ? kSpdxMediaType : kCycloneDxMediaType;
 }
 
-nlohmann::json make_sbom(SbomFormat format, const rootfs::Rootfs& rootfs, const SbomInput& input) {
-  return format == SbomFormat::Spdx ? make_spdx(rootfs, input) : make_cyclonedx(rootfs, input);
+std::string sbom_document(SbomFormat format, const rootfs::Rootfs& rootfs, const SbomInput& input) {
+  SbomModel model = sbom_model(rootfs, input);
+  return format == SbomFormat::Spdx ? write_spdx(model, input) : write_cyclonedx(model, input);
+}
+
+SbomDocuments sbom_documents(const rootfs::Rootfs& rootfs, const SbomInput& input) {
+  SbomModel model = sbom_model(rootfs, input);
+  return SbomDocuments{write_spdx(model, input), write_cyclonedx(model, input)};
 }
 
 }  // namespace slimbuild::provenance

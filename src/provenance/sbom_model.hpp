@@ -37,4 +37,8 @@ struct SbomModel {
 
 SbomModel sbom_model(const rootfs::Rootfs& rootfs, const SbomInput& input);
 
+// The two formats' writers (sbom.cpp, cyclonedx.cpp): canonical JSON text.
+std::string write_spdx(const SbomModel& model, const SbomInput& input);
+std::string write_cyclonedx(const SbomModel& model, const SbomInput& input);
+
 }  // namespace slimbuild::provenance

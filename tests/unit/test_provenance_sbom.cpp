@@ -76,7 +76,7 @@ TEST_CASE("provenance: SBOM has every SPDX 2.3 required field and consistent ref
   in.image_reference = "registry.example.com/tools/curl:8";
   in.created = 1700000000;
   in.binary_build_id = "0123abcd";
-  json doc = provenance::make_spdx(r, in);
+  json doc = json::parse(provenance::sbom_document(provenance::SbomFormat::Spdx, r, in));
 
   CHECK(doc["spdxVersion"] == "SPDX-2.3");
   CHECK(doc["dataLicense"] == "CC0-1.0");
@@ -138,7 +138,7 @@ TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's 
   rootfs::Rootfs r = curl_rootfs();
   provenance::SbomInput in;
   in.name = "curl";
-  json doc = provenance::make_spdx(r, in);
+  json doc = json::parse(provenance::sbom_document(provenance::SbomFormat::Spdx, r, in));
   auto names = names_of(doc["packages"]);
   for (const char* pkg : {"libcurl4", "libc6", "zlib1g", "libssl3", "libnghttp2-14"}) {
     INFO(pkg);
@@ -168,7 +168,7 @@ TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's 
   }
   CHECK(depends_on_libc);
   // Deterministic: the same inputs give the same bytes.
-  CHECK(provenance::make_spdx(r, in).dump() == doc.dump());
+  CHECK(json::parse(provenance::sbom_document(provenance::SbomFormat::Spdx, r, in)).dump() == doc.dump());
   // The namespace follows the content.
   rootfs::Rootfs r2 = curl_rootfs();
   rootfs::Entry extra;
@@ -176,7 +176,7 @@ TEST_CASE("provenance: SBOM of a curl image names the Debian packages of curl's 
   extra.content = "x";
   extra.origin = rootfs::EntryOrigin::Files;
   r2.add(extra);
-  CHECK(provenance::make_spdx(r2, in)["documentNamespace"] != doc["documentNamespace"]);
+  CHECK(json::parse(provenance::sbom_document(provenance::SbomFormat::Spdx, r2, in))["documentNamespace"] != doc["documentNamespace"]);
 }
 
 TEST_CASE("provenance: dpkg ownership follows the sysroot's merged-/usr links") {
@@ -222,8 +222,42 @@ TEST_CASE("provenance: dpkg ownership follows the sysroot's merged-/usr links") 
   provenance::SbomInput in;
   in.name = "foo";
   in.sysroot = root;
-  json doc = provenance::make_spdx(r, in);
+  json doc = json::parse(provenance::sbom_document(provenance::SbomFormat::Spdx, r, in));
   REQUIRE(doc["packages"].size() == 3);  // image, application, libfoo1
   CHECK(doc["packages"][2]["externalRefs"][0]["referenceLocator"] ==
         "pkg:deb/ubuntu/libfoo1@1%3A1.2-1%2Bb1?arch=amd64&distro=ubuntu&upstream=foo%401.2-1");
+}
+
+TEST_CASE("provenance: both SBOM documents are written already canonical (re-dumping them changes no byte)") {
+  rootfs::Rootfs r = curl_rootfs();
+  // Names that need escaping, and UTF-8 that must be kept as is.
+  for (const char* odd : {"/etc/curl/a \"quoted\" name", "/etc/curl/back\\slash", "/etc/curl/tab\there",
+                          "/etc/curl/caf\xc3\xa9", "/etc/curl/del\x7f", "/etc/curl/esc\x1b[0m"}) {
+    rootfs::Entry e;
+    e.path = odd;
+    e.content = std::string("x") + odd;
+    e.size = e.content.size();
+    e.origin = rootfs::EntryOrigin::Files;
+    r.add(e);
+  }
+  provenance::SbomInput in;
+  in.name = "curl";
+  in.image_reference = "registry.example.com/tools/curl:8";
+  in.created = 1700000000;
+  in.binary_build_id = "0123abcd";
+  std::map<std::string, std::string> hashes{{"/etc/curl/curlrc", std::string(64, 'a')}};
+  in.file_sha256 = &hashes;
+  provenance::SbomDocuments both = provenance::sbom_documents(r, in);
+  for (const std::string* doc : {&both.spdx, &both.cyclonedx}) {
+    json parsed = json::parse(*doc);
+    CHECK(parsed.dump(-1, ' ', false, json::error_handler_t::strict) == *doc);
+  }
+  CHECK(both.spdx == provenance::sbom_document(provenance::SbomFormat::Spdx, r, in));
+  CHECK(both.cyclonedx == provenance::sbom_document(provenance::SbomFormat::CycloneDx, r, in));
+  // The layer's hash is used as given; the rest are hashed from their content.
+  json spdx = json::parse(both.spdx);
+  std::map<std::string, std::string> sums;
+  for (const auto& f : spdx["files"]) sums[f["fileName"]] = f["checksums"][0]["checksumValue"];
+  CHECK(sums.at("./etc/curl/curlrc") == std::string(64, 'a'));
+  CHECK(sums.at("./etc/curl/caf\xc3\xa9") == util::sha256_hex("x/etc/curl/caf\xc3\xa9"));
 }

@@ -32,7 +32,9 @@ struct SbomInput {
   fs::path sysroot = "/";
   int64_t created = 0;               // SOURCE_DATE_EPOCH: keeps the document reproducible
   std::string binary_build_id;       // hex, may be ""
-  std::map<std::string, std::string> file_sha256;  // from layer::LayerResult
+  // From layer::LayerResult (borrowed: an entry per file); files missing from
+  // it, or all when null, are hashed here.
+  const std::map<std::string, std::string>* file_sha256 = nullptr;
   const DpkgDb* dpkg = nullptr;      // the sysroot's database, read once by the caller; null = read it here
 };
 
@@ -45,9 +47,16 @@ inline constexpr const char* kCycloneDxMediaType = "application/vnd.cyclonedx+js
 std::optional<SbomFormat> parse_sbom_format(const std::string& name);
 const char* media_type(SbomFormat format);
 
-nlohmann::json make_spdx(const rootfs::Rootfs& rootfs, const SbomInput& input);
-nlohmann::json make_cyclonedx(const rootfs::Rootfs& rootfs, const SbomInput& input);
-nlohmann::json make_sbom(SbomFormat format, const rootfs::Rootfs& rootfs, const SbomInput& input);
+// The document in canonical JSON (util/json.hpp's bytes: what is hashed and
+// pushed), written without building a DOM.
+std::string sbom_document(SbomFormat format, const rootfs::Rootfs& rootfs, const SbomInput& input);
+
+// Both formats from one walk of the rootfs and its dpkg ownership (the build
+// attaches both as referrers).
+struct SbomDocuments {
+  std::string spdx, cyclonedx;
+};
+SbomDocuments sbom_documents(const rootfs::Rootfs& rootfs, const SbomInput& input);
 
 // pkg:deb/<distro>/<name>@<version>?arch=<arch>&distro=<distro>-<version_id>[&upstream=<src>%40<srcver>]
 std::string deb_purl(const DpkgPackage& package, const std::string& distro, const std::string& distro_version);
