@@ -3,6 +3,10 @@
 // than written as a silently different layer.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <slimbuild/util/file_identity.hpp>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -143,6 +147,39 @@ TEST_CASE("layer: a source whose size lies while it is read is an error") {
                                                    Catch::Contains("bytes early"));
   }
   CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("layer: a file read ends exactly at its size, at every read-buffer boundary, or is an error") {
+  // The reader asks for one byte more than is left, so a small file's end
+  // shows in its only read; a byte more than selected is still caught.
+  slimbuild::util::TempDir tmp("layer-test");
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{256 * 1024 - 1},
+                           std::size_t{256 * 1024}, std::size_t{256 * 1024 + 1}, std::size_t{512 * 1024}}) {
+    INFO("size " << size);
+    std::string bytes(size, 'z');
+    for (std::size_t i = 0; i < size; i += 4093) bytes[i] = static_cast<char>('a' + i % 26);
+    write_text(tmp.path() / "f.bin", bytes);
+    Entry e = file_from("/f.bin", tmp.path() / "f.bin");
+    struct stat st {};
+    REQUIRE(::stat((tmp.path() / "f.bin").c_str(), &st) == 0);
+    e.identity = slimbuild::util::FileIdentity::of(st);  // as the rootfs walk records it
+    Rootfs r;
+    r.add(e);
+    fs::path out = tmp.path() / ("ok-" + std::to_string(size) + ".tgz");
+    auto res = write_layer(r, out, {});
+    CHECK(res.file_sha256.at("/f.bin") == slimbuild::util::sha256_hex(bytes));
+    CHECK(res.tar_size == 512 + (size + 511) / 512 * 512 + 1024);
+    // A byte appended after selection is refused, with or without the identity.
+    write_text(tmp.path() / "f.bin", bytes + "!");
+    for (bool with_identity : {true, false}) {
+      Entry stale = e;
+      if (!with_identity) stale.identity.reset();
+      Rootfs grown;
+      grown.add(stale);
+      CHECK_THROWS_WITH(write_layer(grown, tmp.path() / "grown.tgz", {}), Catch::Contains("changed"));
+      CHECK_FALSE(fs::exists(tmp.path() / "grown.tgz"));
+    }
+  }
 }
 
 TEST_CASE("layer: a full disk is reported with what to do about it") {
