@@ -45,6 +45,9 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
     util::warn(std::string(e.what()) + "; building without the cache");
     return;
   }
+  int64_t started = wall_clock_ns();
+  elf_memo_ = std::make_unique<ElfFactsMemo>(*settings.dir, started);
+  secret_memo_ = std::make_unique<SecretVerdictMemo>(*settings.dir, started);
   if (!ref) return;
   remote_name_ = ref->name();
   try {
@@ -55,6 +58,11 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
 }
 
 CachedLayers::~CachedLayers() = default;
+
+void CachedLayers::save_memos() noexcept {
+  if (elf_memo_) elf_memo_->save();
+  if (secret_memo_) secret_memo_->save();
+}
 
 void CachedLayers::give_up_remote(const std::exception& e) {
   // Ctrl-C during a transfer ends the build like anywhere else.
