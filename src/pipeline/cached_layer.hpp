@@ -53,6 +53,10 @@ class CachedLayers {
   CachedLayers(const CachedLayers&) = delete;
   CachedLayers& operator=(const CachedLayers&) = delete;
 
+  // Before tracing: `build_id` (the manifest and platform) names the layer
+  // the next put() is expected to serve, so the local entry it last used
+  // starts its digest check now, overlapping trace and rootfs.
+  void expect(const std::string& build_id);
   // Without a cache directory, exactly writer.put_layer().
   layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
                          CacheTier& tier);
@@ -74,6 +78,7 @@ class CachedLayers {
   std::unique_ptr<SecretVerdictMemo> secret_memo_;
   std::unique_ptr<registry::CacheRepository> remote_;
   std::string remote_name_;
+  std::string build_id_;
 };
 
 }  // namespace slimbuild::pipeline

@@ -268,6 +268,11 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   std::optional<util::AtomicFile> sbom_out;
   std::vector<image::Descriptor> images;
   for (const auto& part : parts) {
+    // The cached layer this manifest and platform last used starts its
+    // digest check now, beside the trace.
+    std::error_code ec;
+    caches.expect(fs::absolute(part.file, ec).lexically_normal().string() + "\n" +
+                  (part.platform ? part.platform->str() : std::string()));
     // What the loader needs, then the file system.
     trace::TraceResult traced = trace_manifest_binary(part, caches.elf_memo());
     check_platform(part, traced);
