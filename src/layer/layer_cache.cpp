@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -71,16 +73,42 @@ class DirLock {
   util::Fd fd_;
 };
 
-// Copies (or hard-links) `from` to `to` and returns the sha256 digest of
-// what `to` now holds, read back from it.
-std::string place_and_hash(const fs::path& from, const fs::path& to) {
+// Hard-links (or copies) `from` to `to`.
+void place(const fs::path& from, const fs::path& to) {
   if (::link(from.c_str(), to.c_str()) != 0) {
     std::error_code ec;
     fs::copy_file(from, to, ec);
     if (ec) throw Error("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
   }
   ::chmod(to.c_str(), 0644);
+}
+
+// Places `from` at `to` and returns the sha256 digest of what `to` now
+// holds, read back from it.
+std::string place_and_hash(const fs::path& from, const fs::path& to) {
+  place(from, to);
   return "sha256:" + util::sha256_file_hex(to);
+}
+
+// The SHA-256 (hex) of everything `fd` holds, read with pread; empty when
+// cancelled or on a read error.
+std::string hash_fd(int fd, const std::atomic<bool>& cancel) {
+  util::Sha256 h;
+  std::vector<char> buf(1 << 20);
+  off_t offset = 0;
+  for (;;) {
+    if (cancel.load(std::memory_order_relaxed)) return "";
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "";
+    if (n == 0) return h.hex();
+    h.update(buf.data(), static_cast<std::size_t>(n));
+    offset += n;
+  }
+}
+
+bool is_key(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string unique_suffix() { return std::to_string(::getpid()) + "-" + std::to_string(now_ns()); }
@@ -130,6 +158,19 @@ struct LayerCache::Index {
              kv->first + "\n";
     }
     return out;
+  }
+};
+
+// The blob of the entry a build expects to hit, being hashed on a thread.
+struct LayerCache::Prefetch {
+  std::string key;
+  util::Fd fd;
+  struct stat st {};
+  std::atomic<bool> cancel{false};
+  std::future<std::string> hex;  // of what fd holds; empty if cancelled or unreadable
+  ~Prefetch() {
+    cancel = true;
+    if (hex.valid()) hex.wait();
   }
 };
 
@@ -198,9 +239,43 @@ std::optional<std::string> LayerCache::key(const rootfs::Rootfs& rootfs, const L
   return key_from(rootfs, options, hashes);
 }
 
+void LayerCache::prefetch(const std::string& key) {
+  prefetch_.reset();
+  if (!is_key(key)) return;
+  auto p = std::make_unique<Prefetch>();
+  p->key = key;
+  p->fd.reset(::open((dir_ / "entries" / (key + ".blob")).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!p->fd || ::fstat(p->fd.get(), &p->st) != 0 || !S_ISREG(p->st.st_mode)) return;
+  p->hex = std::async(std::launch::async, [fd = p->fd.get(), &cancel = p->cancel] { return hash_fd(fd, cancel); });
+  prefetch_ = std::move(p);
+}
+
+void LayerCache::cancel_prefetch() { prefetch_.reset(); }
+
+std::optional<std::string> LayerCache::expected_key(const std::string& build_id) const {
+  std::ifstream in(dir_ / "last-keys" / util::sha256_hex(build_id));
+  std::string key;
+  if (in >> key && is_key(key)) return key;
+  return std::nullopt;
+}
+
+void LayerCache::note_key(const std::string& build_id, const std::string& key) noexcept {
+  try {
+    if (!is_key(key) || expected_key(build_id) == key) return;
+    fs::create_directories(dir_ / "last-keys");
+    util::write_file_atomic(dir_ / "last-keys" / util::sha256_hex(build_id), key + "\n");
+  } catch (const std::exception& e) {
+    util::debug("cache: could not note the layer key: " + std::string(e.what()));
+  }
+}
+
 std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::path& dest) {
   fs::path meta_file = dir_ / "entries" / (key + ".json");
   fs::path blob = dir_ / "entries" / (key + ".blob");
+  // A check started early for this very entry is used at most once; one for
+  // another entry stops here.
+  std::unique_ptr<Prefetch> early = std::move(prefetch_);
+  if (early && early->key != key) early.reset();
   std::error_code ec;
   if (!fs::exists(meta_file, ec)) return std::nullopt;
   LayerResult r;
@@ -212,7 +287,14 @@ std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::p
     r.tar_size = j.at("tar_size").get<uint64_t>();
     r.media_type = j.at("media_type").get<std::string>();
     if (!util::is_sha256_digest(r.digest) || !util::is_sha256_digest(r.diff_id)) throw Error("bad digest");
-    std::string got = place_and_hash(blob, dest);
+    place(blob, dest);
+    // The served file must be the very inode that was hashed early, else
+    // (or if that hash did not finish) it is hashed now.
+    std::string got;
+    struct stat st {};
+    if (early && ::stat(dest.c_str(), &st) == 0 && st.st_dev == early->st.st_dev && st.st_ino == early->st.st_ino)
+      if (std::string hex = early->hex.get(); !hex.empty()) got = "sha256:" + hex;
+    if (got.empty()) got = "sha256:" + util::sha256_file_hex(dest);
     if (got != r.digest || fs::file_size(dest) != r.size)
       throw Error("its blob's digest is " + got + ", not " + r.digest);
   } catch (const std::exception& e) {

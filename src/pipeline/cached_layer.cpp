@@ -45,6 +45,9 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
     util::warn(std::string(e.what()) + "; building without the cache");
     return;
   }
+  int64_t started = wall_clock_ns();
+  elf_memo_ = std::make_unique<ElfFactsMemo>(*settings.dir, started);
+  secret_memo_ = std::make_unique<SecretVerdictMemo>(*settings.dir, started);
   if (!ref) return;
   remote_name_ = ref->name();
   try {
@@ -55,6 +58,11 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
 }
 
 CachedLayers::~CachedLayers() = default;
+
+void CachedLayers::save_memos() noexcept {
+  if (elf_memo_) elf_memo_->save();
+  if (secret_memo_) secret_memo_->save();
+}
 
 void CachedLayers::give_up_remote(const std::exception& e) {
   // Ctrl-C during a transfer ends the build like anywhere else.
@@ -104,6 +112,12 @@ void CachedLayers::store_remote(const std::string& key, const fs::path& blob, co
   }
 }
 
+void CachedLayers::expect(const std::string& build_id) {
+  build_id_ = build_id;
+  if (!local_) return;
+  if (auto key = local_->expected_key(build_id)) local_->prefetch(*key);
+}
+
 layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs,
                                      const layer::LayerOptions& options, CacheTier& tier) {
   tier = CacheTier::None;
@@ -120,21 +134,25 @@ layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::
         util::debug("layer from the local cache: " + *key + " in " + local_->dir().string());
         hit->file_sha256 = hashes;
         tier = CacheTier::Local;
+        if (!build_id_.empty()) local_->note_key(build_id_, *key);
         return *hit;
       }
       if (auto hit = fetch_remote(*key, options, temp)) {
         hit->file_sha256 = hashes;
         local_->store(*key, temp, *hit);  // the next build on this runner is a local hit
         tier = CacheTier::Registry;
+        if (!build_id_.empty()) local_->note_key(build_id_, *key);
         return *hit;
       }
     }
+    local_->cancel_prefetch();  // building: the core is better spent compressing
     layer::LayerResult built = layer::write_layer(rootfs, temp, options);
     // The build's own hashes are the truth; a key from the index that
     // disagrees means a file changed without its timestamps moving.
     std::string actual = local_->key_from(rootfs, options, built.file_sha256);
     if (key && actual != *key) util::warn("the cache's file-hash index was out of date; it is corrected now");
     local_->store(actual, temp, built);
+    if (!build_id_.empty()) local_->note_key(build_id_, actual);
     store_remote(actual, temp, built);
     return built;
   });

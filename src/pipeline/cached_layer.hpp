@@ -23,6 +23,8 @@
 #include <slimbuild/registry/push.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
 
+#include "pipeline/file_memos.hpp"
+
 namespace slimbuild::pipeline {
 
 namespace fs = std::filesystem;
@@ -51,9 +53,19 @@ class CachedLayers {
   CachedLayers(const CachedLayers&) = delete;
   CachedLayers& operator=(const CachedLayers&) = delete;
 
+  // Before tracing: `build_id` (the manifest and platform) names the layer
+  // the next put() is expected to serve, so the local entry it last used
+  // starts its digest check now, overlapping trace and rootfs.
+  void expect(const std::string& build_id);
   // Without a cache directory, exactly writer.put_layer().
   layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
                          CacheTier& tier);
+
+  // The memos kept beside the local cache (file_memos.hpp); null without one.
+  trace::ElfMemo* elf_memo() { return elf_memo_.get(); }
+  rootfs::SecretMemo* secret_memo() { return secret_memo_.get(); }
+  // Writes what the memos learnt in this build (never throws).
+  void save_memos() noexcept;
 
  private:
   std::optional<layer::LayerResult> fetch_remote(const std::string& key, const layer::LayerOptions& options,
@@ -62,8 +74,11 @@ class CachedLayers {
   void give_up_remote(const std::exception& e);
 
   std::optional<layer::LayerCache> local_;
+  std::unique_ptr<ElfFactsMemo> elf_memo_;
+  std::unique_ptr<SecretVerdictMemo> secret_memo_;
   std::unique_ptr<registry::CacheRepository> remote_;
   std::string remote_name_;
+  std::string build_id_;
 };
 
 }  // namespace slimbuild::pipeline

@@ -90,8 +90,9 @@ fs::path default_output(const manifest::Manifest& m, image::OutputFormat format)
   return fs::path("out") / (format == image::OutputFormat::Oci ? m.name : m.name + ".tar");
 }
 
-trace::TraceResult trace_manifest_binary(const manifest::Manifest& m) {
+trace::TraceResult trace_manifest_binary(const manifest::Manifest& m, trace::ElfMemo* memo) {
   trace::TraceOptions options;
+  options.elf_memo = memo;
   options.sysroot = m.sysroot;
   options.extra_libraries = m.libraries;
   options.binary_image_path = m.binary.dest;
@@ -268,11 +269,16 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   std::optional<util::AtomicFile> sbom_out;
   std::vector<image::Descriptor> images;
   for (const auto& part : parts) {
+    // The cached layer this manifest and platform last used starts its
+    // digest check now, beside the trace.
+    std::error_code ec;
+    caches.expect(fs::absolute(part.file, ec).lexically_normal().string() + "\n" +
+                  (part.platform ? part.platform->str() : std::string()));
     // What the loader needs, then the file system.
-    trace::TraceResult traced = trace_manifest_binary(part);
+    trace::TraceResult traced = trace_manifest_binary(part, caches.elf_memo());
     check_platform(part, traced);
     timer.mark("trace");
-    rootfs::Rootfs rootfs = rootfs::assemble_rootfs(part, traced);
+    rootfs::Rootfs rootfs = rootfs::assemble_rootfs(part, traced, caches.secret_memo());
     // The sysroot's dpkg database, read once and only for the image's paths:
     // the image's own dpkg records (what scanners read; they go into the
     // layer, so the database is needed first) and the SBOMs attribute files
@@ -354,6 +360,7 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   result.config_digest = index ? "" : first.config_digest;
   if (index) result.signature_digest.clear();
   if (!result.layer_from_cache) result.layer_cache.clear();
+  caches.save_memos();
 
   writer.commit();
   if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);

@@ -211,18 +211,33 @@ std::optional<std::string> name_reason_of(const std::vector<std::vector<std::str
 
 }  // namespace
 
-std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
-  // Directory rules look at both the path inside the tree and the host path,
-  // so a tree rooted at ".aws/" or inside ".git/" is still recognised.
-  const std::vector<std::vector<std::string>> spellings{components(relative_path),
-                                                        components(host_file.lexically_normal().generic_string())};
-  if (auto r = name_reason_of(spellings)) return r;
+namespace {
+
+// Directory rules look at both the path inside the tree and the host path,
+// so a tree rooted at ".aws/" or inside ".git/" is still recognised.
+std::vector<std::vector<std::string>> spellings_of(const fs::path& host_file, std::string_view relative_path) {
+  return {components(relative_path), components(host_file.lexically_normal().generic_string())};
+}
+
+}  // namespace
+
+std::optional<std::string> secret_name_reason(const fs::path& host_file, std::string_view relative_path) {
+  return name_reason_of(spellings_of(host_file, relative_path));
+}
+
+std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
+  const auto spellings = spellings_of(host_file, relative_path);
   std::optional<std::string> why;
   scan_file(host_file, fd, [&](std::string_view text) {
     why = content_reason(spellings, text);
     return why.has_value();
   });
   return why;
+}
+
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
+  if (auto r = secret_name_reason(host_file, relative_path)) return r;
+  return secret_content_reason(host_file, relative_path, fd);
 }
 
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <slimbuild/manifest/manifest.hpp>
+#include <slimbuild/rootfs/secret_memo.hpp>
 #include <slimbuild/rootfs/secrets.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include <slimbuild/util/error.hpp>
@@ -45,7 +46,7 @@ std::string basename_of(const fs::path& p) {
 
 }  // namespace
 
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo) {
   struct stat st {};
   if (::stat(spec.src.c_str(), &st) != 0)
     throw manifest::ManifestError(spec.where, "files: source " + spec.src.string() + " does not exist",
@@ -60,7 +61,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
       std::vector<std::string> secrets;
       std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
       opts.check_file = [&](const fs::path& host, std::string_view rel, int fd) {
-        auto why = secret_reason(host, rel, fd);
+        auto why = secret_reason_memoised(host, rel, fd, secret_memo);
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");
@@ -79,7 +80,7 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec) {
     std::string dest = spec.dest_is_dir ? (spec.dest == "/" ? "/" + name : spec.dest + "/" + name) : spec.dest;
     // Naming one file explicitly is a decision, not an accident: ship it,
     // but say so, since it is the kind of file that usually should not be.
-    if (auto why = secret_reason(spec.src, name))
+    if (auto why = secret_reason_memoised(spec.src, name, -1, secret_memo))
       util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
     uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
     rootfs.add(file_entry(spec.src, dest, mode, EntryOrigin::Files));

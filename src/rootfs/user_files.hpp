@@ -12,10 +12,13 @@ namespace slimbuild::manifest { struct FileSpec; }
 
 namespace slimbuild::rootfs {
 
+class SecretMemo;  // secret_memo.hpp
+
 // A single file goes to `dest`, or to `dest/<basename>` when dest ended in
 // '/'. Files get the manifest's mode, else 0644/0755 from the exec bit;
 // directories are 0755; everything is owned by root (readable, not writable,
 // by the image user). Errors name the manifest location and the host path.
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec);
+// A tree's content verdicts come from `secret_memo` when it knows the file.
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo = nullptr);
 
 }  // namespace slimbuild::rootfs

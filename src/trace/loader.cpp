@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include <slimbuild/trace/elf_memo.hpp>
 #include <slimbuild/trace/platform.hpp>
 #include "trace/search_path.hpp"
 #include <slimbuild/trace/sysroot_path.hpp>
@@ -69,7 +70,7 @@ class Loader {
  public:
   Loader(const fs::path& binary, const TraceOptions& options) : options_(options) {
     Node root;
-    root.obj.elf = read_elf(binary);
+    root.obj.elf = read_elf_memoised(binary, options.elf_memo);
     // glibc's loader accepts only these ABIs (ELFOSABI_SYSV, ELFOSABI_GNU); a
     // FreeBSD or Solaris binary would fail at exec time inside the container.
     if (uint8_t abi = root.obj.elf.osabi; abi != 0 && abi != 3)
@@ -280,7 +281,7 @@ class Loader {
   const ElfInfo& read_checked(const fs::path& host, const std::string& image_path, const std::string& requester) {
     if (auto it = elf_cache_.find(host); it != elf_cache_.end()) return it->second;
     try {
-      return elf_cache_.emplace(host, read_elf(host)).first->second;
+      return elf_cache_.emplace(host, read_elf_memoised(host, options_.elf_memo)).first->second;
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + " (loaded as " + image_path + " for " + requester + ")", e.hint());
     }

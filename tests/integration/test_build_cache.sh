@@ -3,8 +3,9 @@
 # layer from the cache (same digest, same SBOM), any changed input or
 # setting misses, content that comes back hits again, a corrupted entry is
 # detected by its digest and never served, --no-cache neither reads nor
-# writes, $XDG_CACHE_HOME is the default home, and concurrent builds that
-# share one cache all succeed with the same image.
+# writes, the ELF and secret-scan memos see a changed library and a secret
+# written under the old size and mtime, $XDG_CACHE_HOME is the default home,
+# and concurrent builds that share one cache all succeed with the same image.
 source "$(dirname "$0")/lib.sh"
 unset SLIMBUILD_NO_CACHE
 export SOURCE_DATE_EPOCH=1700000000
@@ -69,6 +70,49 @@ assert_contains "$SB_STDERR" "corrupt cache entry" "warning about the corrupted 
 assert_not_contains "$SB_STDERR" "(from the cache)" "build over a corrupted entry"
 build
 assert_contains "$SB_STDERR" "(from the cache)" "the rebuilt entry is served again"
+
+# The memos beside the cache (parsed ELF facts, secret-scan verdicts) let a
+# hit skip parsing and scanning, yet see every change, even with the old
+# mtime put back (touch -d): a library that now needs libm, and a secret
+# written over a file of the same size (only its ctime tells).
+mdir=$(sb_tmpdir memo)
+mkdir -p "$mdir/lib" "$mdir/tree"
+printf 'int foo(void) { return 0; }\n' >"$mdir/foo.c"
+printf 'double cos(double);\nvolatile double zero;\nint foo(void) { return cos(zero) == 1.0 ? 0 : 1; }\n' >"$mdir/foo2.c"
+printf 'int foo(void);\nint main(void) { return foo(); }\n' >"$mdir/app.c"
+gcc -shared -fPIC -Wl,-soname,libfoo.so -o "$mdir/lib/libfoo.so" "$mdir/foo.c"
+gcc -o "$mdir/app" "$mdir/app.c" -L"$mdir/lib" -lfoo -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/lib'
+pem='-----BEGIN RSA PRIVATE KEY-----
+MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu
+-----END RSA PRIVATE KEY-----'
+head -c ${#pem} /dev/zero | tr '\0' x >"$mdir/tree/notes.txt"
+cat >"$mdir/slimbuild.yml" <<'Y'
+name: memo
+binary: {path: app}
+user: {uid: 65532}
+files:
+  - {src: tree/, dest: /data/}
+Y
+sleep 1  # settled: a file changed within a tick of a build's start is not memoised
+mbuild() { XDG_CACHE_HOME=$SB_TMP/mxdg sb_build "$mdir/slimbuild.yml" "$SB_TMP/mout" --sbom "$SB_TMP/msbom.json" "$@"; }
+mbuild
+assert_not_contains "$(cat "$SB_TMP/msbom.json")" "libm.so" "SBOM before the library changed"
+[[ -s $SB_TMP/mxdg/slimbuild/elf-facts && -s $SB_TMP/mxdg/slimbuild/secret-scans ]] ||
+  fail "no memos in the cache directory after the first build: $(ls -A "$SB_TMP/mxdg/slimbuild")"
+mbuild -v
+assert_contains "$SB_STDERR" "(from the cache)" "unchanged rebuild with the memos"
+mtime=$(stat -c %y "$mdir/lib/libfoo.so")
+gcc -shared -fPIC -Wl,-soname,libfoo.so -o "$mdir/lib/libfoo.so" "$mdir/foo2.c" -lm
+touch -d "$mtime" "$mdir/lib/libfoo.so"
+mbuild
+assert_not_contains "$SB_STDERR" "(from the cache)" "rebuild after the library changed"
+assert_contains "$(cat "$SB_TMP/msbom.json")" "libm.so.6" "SBOM after the library started needing libm"
+mtime=$(stat -c %y "$mdir/tree/notes.txt")
+size=$(stat -c %s "$mdir/tree/notes.txt")
+printf '%s' "$pem" >"$mdir/tree/notes.txt"
+touch -d "$mtime" "$mdir/tree/notes.txt"
+assert_eq "$size" "$(stat -c %s "$mdir/tree/notes.txt")" "size of the file the secret was written over"
+XDG_CACHE_HOME=$SB_TMP/mxdg sb_build_fails "$mdir/slimbuild.yml" "$SB_TMP/mfail" "refusing to put" "notes.txt"
 
 # The default home is $XDG_CACHE_HOME/slimbuild.
 XDG_CACHE_HOME=$SB_TMP/xdg sb_build "$dir/slimbuild.yml" "$SB_TMP/out2"

@@ -11,6 +11,7 @@
 
 #include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/layer/layer_writer.hpp>
+#include <slimbuild/util/sha256.hpp>
 
 #include "unit/test_layer_support.hpp"
 
@@ -106,6 +107,60 @@ TEST_CASE("layer cache: a stored layer comes back verified; a corrupt one never 
   CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
   CHECK_FALSE(fs::exists(blob));  // the bad entry is gone
   CHECK_FALSE(fs::exists(f.cache_dir / "entries" / (key + ".json")));
+}
+
+TEST_CASE("layer cache: a digest check started early still guards what is served", "[cache]") {
+  Fixture f;
+  LayerCache cache(f.cache_dir);
+  LayerOptions opt;
+  std::string key = f.build_and_store(cache, opt, "l1");
+  fs::path blob = f.cache_dir / "entries" / (key + ".blob");
+  const std::string good = read_bytes(blob);
+
+  SECTION("the expected entry, intact: a hit with the right bytes") {
+    cache.prefetch(key);
+    auto hit = cache.fetch(key, f.tmp.path() / "got");
+    REQUIRE(hit);
+    CHECK(read_bytes(f.tmp.path() / "got") == good);
+  }
+  SECTION("the expected entry, corrupted in place: detected, not served") {
+    std::string bytes = good;
+    bytes[bytes.size() / 3] ^= 1;
+    { std::ofstream(blob, std::ios::binary | std::ios::in | std::ios::out) << bytes; }  // the same inode
+    cache.prefetch(key);
+    CHECK_FALSE(cache.fetch(key, f.tmp.path() / "bad"));
+    CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
+    CHECK_FALSE(fs::exists(blob));
+  }
+  SECTION("the blob replaced after the early check began: the file served is hashed itself") {
+    cache.prefetch(key);
+    std::string bytes = good;
+    bytes[bytes.size() / 2] ^= 1;
+    fs::remove(blob);
+    write_text(blob, bytes);  // another inode, corrupt
+    CHECK_FALSE(cache.fetch(key, f.tmp.path() / "bad"));
+    CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
+  }
+  SECTION("another entry was expected: this one is still checked, the early one is dropped") {
+    cache.prefetch(std::string(64, 'a'));  // no such entry: nothing starts
+    cache.prefetch(key);
+    LayerOptions opt9;
+    opt9.compression.level = 9;
+    std::string other = f.build_and_store(cache, opt9, "l2");
+    REQUIRE(other != key);
+    CHECK(cache.fetch(other, f.tmp.path() / "other"));
+    CHECK(cache.fetch(key, f.tmp.path() / "got"));  // no early check left: hashed now
+  }
+  SECTION("the expected key is what was noted for the build, and nothing else") {
+    CHECK_FALSE(cache.expected_key("manifest-a"));
+    cache.note_key("manifest-a", key);
+    CHECK(cache.expected_key("manifest-a") == key);
+    CHECK_FALSE(cache.expected_key("manifest-b"));
+    cache.note_key("manifest-a", "../../etc/passwd");
+    CHECK(cache.expected_key("manifest-a") == key);  // only keys are noted
+    write_text(f.cache_dir / "last-keys" / slimbuild::util::sha256_hex("manifest-a"), "../x\n");
+    CHECK_FALSE(cache.expected_key("manifest-a"));  // a damaged note is no guess
+  }
 }
 
 TEST_CASE("layer cache: the size bound evicts the least recently used entry", "[cache]") {

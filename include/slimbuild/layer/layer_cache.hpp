@@ -21,6 +21,10 @@
 // <key>.json, written under temporary names and renamed (the .json last: it
 // is the commit). A hit is verified: the blob's SHA-256 must equal the
 // digest in its .json, else the entry is deleted and ignored with a warning.
+// That SHA-256 may start early, on a thread, for the entry the build expects
+// (the key last used for the same manifest and platform, under last-keys/),
+// so it overlaps trace and rootfs; the digest compared is still that of the
+// very file served.
 // Hits refresh the entry's mtime; after a store, entries are evicted oldest
 // mtime first until the total is under the size bound. Concurrent builds
 // are safe: writers never overwrite a visible file, eviction and the index
@@ -64,6 +68,17 @@ class LayerCache {
   std::string key_from(const rootfs::Rootfs& rootfs, const LayerOptions& options,
                        const std::map<std::string, std::string>& hashes) const;
 
+  // The key this build is expected to compute: the last one served or
+  // stored for `build_id` (the manifest and platform), if any.
+  std::optional<std::string> expected_key(const std::string& build_id) const;
+  void note_key(const std::string& build_id, const std::string& key) noexcept;
+  // Starts hashing entry `key`'s blob on a thread now, so that fetch(key)
+  // later finds its check done or under way (it still compares the digest
+  // of the very inode it serves). fetch of another key, or cancel_prefetch,
+  // stops it.
+  void prefetch(const std::string& key);
+  void cancel_prefetch();
+
   // On a hit, puts the verified blob at `dest` (must not exist) and returns
   // its result (without file_sha256); nullopt on a miss or a bad entry.
   std::optional<LayerResult> fetch(const std::string& key, const fs::path& dest);
@@ -77,10 +92,12 @@ class LayerCache {
 
  private:
   struct Index;
+  struct Prefetch;
   fs::path dir_;
   uint64_t max_bytes_;
   int64_t started_ns_;
   std::unique_ptr<Index> index_;
+  std::unique_ptr<Prefetch> prefetch_;
   void evict() noexcept;
 };
 

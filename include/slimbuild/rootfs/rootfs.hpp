@@ -85,6 +85,10 @@ class Rootfs {
 // Builds the rootfs the contract describes: binary, interpreter, libraries
 // (with their symlink chains and merged-/usr links), files:, passwd/group,
 // nsswitch.conf, /tmp, the user's home, CA bundle, zoneinfo.
-Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace);
+// `secret_memo` (may be null) answers the secret guard's content rules for
+// `files:` trees it knows unchanged (secret_memo.hpp).
+class SecretMemo;
+Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace,
+                       SecretMemo* secret_memo = nullptr);
 
 }  // namespace slimbuild::rootfs

@@ -20,6 +20,8 @@
 
 namespace slimbuild::trace {
 
+class ElfMemo;  // elf_memo.hpp
+
 struct TraceOptions {
   fs::path sysroot = "/";
   // dlopen()ed libraries from the manifest: sonames searched like DT_NEEDED
@@ -31,6 +33,8 @@ struct TraceOptions {
   // Empty: the binary's own path inside the sysroot (or /app/<name> when it
   // is outside the sysroot).
   std::string binary_image_path;
+  // Parsed ELF facts kept between builds (elf_memo.hpp); null: parse every file.
+  ElfMemo* elf_memo = nullptr;
 };
 
 // How the loader found an object. Origin: a library found through the

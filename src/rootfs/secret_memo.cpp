@@ -1,0 +1,32 @@
+// secret_reason_memoised: the name rules, then the memo's content verdict
+// for the file's stamp, else a scan whose verdict the memo is told.
+#include <slimbuild/rootfs/secret_memo.hpp>
+
+#include <sys/stat.h>
+
+#include "rootfs/secrets.hpp"
+
+namespace slimbuild::rootfs {
+
+std::optional<std::string> secret_reason_memoised(const fs::path& host_file, std::string_view relative_path, int fd,
+                                                  SecretMemo* memo) {
+  if (!memo) return secret_reason(host_file, relative_path, fd);
+  if (auto r = secret_name_reason(host_file, relative_path)) return r;
+  struct stat st {};
+  bool known = fd >= 0 ? ::fstat(fd, &st) == 0 : ::lstat(host_file.c_str(), &st) == 0;
+  if (!known || !S_ISREG(st.st_mode)) return secret_content_reason(host_file, relative_path, fd);
+  std::error_code ec;
+  // The verdict depends on both spellings of the path (credential files by name and directory).
+  std::string key = fs::absolute(host_file, ec).lexically_normal().string();
+  if (ec) return secret_content_reason(host_file, relative_path, fd);
+  key += '\0';
+  key += relative_path;
+  key += '\0';
+  key += host_file.lexically_normal().generic_string();
+  if (auto hit = memo->find(key, st)) return *hit;
+  auto why = secret_content_reason(host_file, relative_path, fd);
+  memo->remember(key, st, why);
+  return why;
+}
+
+}  // namespace slimbuild::rootfs

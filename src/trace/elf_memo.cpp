@@ -1,0 +1,20 @@
+// read_elf_memoised: stat, ask the memo, else parse and tell the memo.
+#include <slimbuild/trace/elf_memo.hpp>
+
+#include <sys/stat.h>
+
+namespace slimbuild::trace {
+
+ElfInfo read_elf_memoised(const fs::path& file, ElfMemo* memo) {
+  struct stat st {};
+  if (!memo || ::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return read_elf(file);
+  std::error_code ec;
+  fs::path key = fs::absolute(file, ec).lexically_normal();
+  if (ec) return read_elf(file);
+  if (auto hit = memo->find(key, st)) return *std::move(hit);
+  ElfInfo info = read_elf(file);
+  memo->remember(key, st, info);
+  return info;
+}
+
+}  // namespace slimbuild::trace
