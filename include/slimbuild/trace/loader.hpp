@@ -17,6 +17,7 @@
 
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/sysroot_path.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::trace {
 
@@ -31,6 +32,9 @@ struct TraceOptions {
   // Empty: the binary's own path inside the sysroot (or /app/<name> when it
   // is outside the sysroot).
   std::string binary_image_path;
+  // Every read of the binary, the sysroot and ld.so.conf goes through this
+  // (tests pass tests/unit/fake_filesystem.hpp); null means the real one.
+  const util::FileSystem* filesystem = &util::real_filesystem();
 };
 
 // How the loader found an object. Origin: a library found through the
