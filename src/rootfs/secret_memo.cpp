@@ -4,7 +4,7 @@
 
 #include <sys/stat.h>
 
-#include "rootfs/secrets.hpp"
+#include <slimbuild/rootfs/secrets.hpp>
 
 namespace slimbuild::rootfs {
 

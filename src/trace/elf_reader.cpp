@@ -1,17 +1,20 @@
 // read_elf: our bounds-checked reader decides (elf_validate.cpp); LIEF then
-// parses the same file independently as a cross-check, when the file is small
-// enough that LIEF's whole-file read costs little. A disagreement about the
+// parses the same bytes independently as a cross-check, when the file is
+// small enough that a whole-file read costs little. Both read through the
+// caller's util::FileSystem: the file is opened once, and LIEF parses a copy
+// read from that descriptor (Parser::parse(vector, name)), not the path. A disagreement about the
 // machine, the interpreter or DT_NEEDED means one parser was fooled by a
 // malformed file, so it is refused rather than guessed at. LIEF only ever
 // sees files that passed validation, and everything it throws becomes an
 // Error naming the file.
 #include <slimbuild/trace/elf_reader.hpp>
 
-#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <LIEF/ELF.hpp>
 #include <LIEF/exception.hpp>
@@ -19,7 +22,6 @@
 
 #include "trace/elf_validate.hpp"
 #include <slimbuild/util/error.hpp>
-#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::trace {
 
@@ -35,13 +37,29 @@ void silence_lief() {
   std::call_once(once, [] { LIEF::Logger::disable(); });
 }
 
-void cross_check_with_lief(const fs::path& file, const ElfInfo& ours) {
+// The whole file from the validated descriptor, as LIEF's own reader would.
+std::vector<uint8_t> read_whole(const fs::path& file, const ValidatedElf& v) {
+  std::vector<uint8_t> data(static_cast<size_t>(v.size));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pread(v.fd.get(), data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+    if (n == 0) throw Error(file.string() + " changed while it was being read (it is shorter than before)");
+    done += static_cast<size_t>(n);
+  }
+  return data;
+}
+
+void cross_check_with_lief(const fs::path& file, const ValidatedElf& v) {
   silence_lief();
+  const ElfInfo& ours = v.info;
   auto disagree = [&](const std::string& what) {
     throw Error(file.string() + " is not a valid ELF file: " + what, "the file is corrupt; rebuild it or copy it again");
   };
+  std::vector<uint8_t> data = read_whole(file, v);
   try {
-    std::unique_ptr<LIEF::ELF::Binary> bin = LIEF::ELF::Parser::parse(file.string());
+    std::unique_ptr<LIEF::ELF::Binary> bin = LIEF::ELF::Parser::parse(data, file.string());
     if (!bin) disagree("LIEF cannot parse it");
     if (static_cast<uint16_t>(bin->header().machine_type()) != ours.machine) disagree("inconsistent machine type");
     std::string interp = bin->has_interpreter() ? bin->interpreter() : "";
@@ -59,19 +77,17 @@ void cross_check_with_lief(const fs::path& file, const ElfInfo& ours) {
 
 }  // namespace
 
-ElfInfo read_elf(const fs::path& file) {
-  ElfInfo info = validate_elf(file);
-  std::error_code ec;
-  uintmax_t size = fs::file_size(file, ec);
-  if (!ec && size <= kLiefCrossCheckLimit) cross_check_with_lief(file, info);
-  return info;
+ElfInfo read_elf(const fs::path& file, const util::FileSystem& files) {
+  ValidatedElf v = validate_elf_open(file, files);
+  if (v.size <= kLiefCrossCheckLimit) cross_check_with_lief(file, v);
+  return std::move(v.info);
 }
 
-bool has_elf_magic(const fs::path& file) {
-  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+bool has_elf_magic(const fs::path& file, const util::FileSystem& files) {
+  auto fd = files.open_read(file);
   if (!fd) return false;
   char magic[4];
-  return ::pread(fd.get(), magic, 4, 0) == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+  return ::pread(fd->get(), magic, 4, 0) == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
 }
 
 }  // namespace slimbuild::trace

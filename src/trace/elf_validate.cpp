@@ -5,7 +5,6 @@
 // text, archive), because "not an ELF" alone does not tell the user what to fix.
 #include "trace/elf_validate.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,21 +52,23 @@ std::string hex_u64(uint64_t v) {
 // An open file read with pread; reads are small and bounded by the caller.
 class ElfFile {
  public:
-  explicit ElfFile(const fs::path& file) : name_(file.string()) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) {
-      if (errno == ENOENT) throw Error(name_ + " does not exist", "check the path (it is relative to the current directory or the manifest)");
-      throw Error("cannot read " + name_ + ": " + std::strerror(errno));
+  ElfFile(const fs::path& file, const util::FileSystem& files) : name_(file.string()) {
+    auto st = files.stat(file);
+    if (!st) {
+      if (st.error() == ENOENT) throw Error(name_ + " does not exist", "check the path (it is relative to the current directory or the manifest)");
+      throw Error("cannot read " + name_ + ": " + std::strerror(st.error()));
     }
-    if (S_ISDIR(st.st_mode)) throw Error(name_ + " is a directory, not an ELF binary");
-    if (!S_ISREG(st.st_mode)) throw Error(name_ + " is not a regular file, not an ELF binary");
-    fd_.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd_) throw Error("cannot open " + name_ + ": " + std::strerror(errno));
-    size_ = static_cast<uint64_t>(st.st_size);
+    if (S_ISDIR(st->st_mode)) throw Error(name_ + " is a directory, not an ELF binary");
+    if (!S_ISREG(st->st_mode)) throw Error(name_ + " is not a regular file, not an ELF binary");
+    auto fd = files.open_read(file);
+    if (!fd) throw Error("cannot open " + name_ + ": " + std::strerror(fd.error()));
+    fd_ = std::move(*fd);
+    size_ = static_cast<uint64_t>(st->st_size);
   }
 
   const std::string& name() const { return name_; }
   uint64_t size() const { return size_; }
+  util::Fd release_fd() { return std::move(fd_); }
 
   // Exactly `len` bytes at `off`; the caller has checked the range.
   std::string read(uint64_t off, size_t len) const {
@@ -381,8 +382,9 @@ std::vector<std::string> split_search_list(const std::string& value) {
   return out;
 }
 
-ElfInfo validate_elf(const fs::path& file) {
-  ElfFile f(file);
+namespace {
+
+ElfInfo validate(const ElfFile& f) {
   std::string head = f.read(0, std::min<uint64_t>(f.size(), 512));
   if (head.size() < 4 || head.compare(0, 4, "\x7f" "ELF") != 0) reject_non_elf(f, head);
   if (f.size() < 16) f.truncated("the ELF identification", 16);
@@ -429,6 +431,22 @@ ElfInfo validate_elf(const fs::path& file) {
   if (info.machine == kEmArm) info.arm_cpu_arch = read_arm_cpu_arch(f, L, eh);
   if (!info.interpreter.empty() && !dynamic) f.fail("it has PT_INTERP but no PT_DYNAMIC");
   return info;
+}
+
+}  // namespace
+
+ValidatedElf validate_elf_open(const fs::path& file, const util::FileSystem& files) {
+  ElfFile f(file, files);
+  ValidatedElf v;
+  v.info = validate(f);
+  v.size = f.size();
+  v.fd = f.release_fd();
+  return v;
+}
+
+ElfInfo validate_elf(const fs::path& file, const util::FileSystem& files) {
+  ElfFile f(file, files);
+  return validate(f);
 }
 
 }  // namespace slimbuild::trace

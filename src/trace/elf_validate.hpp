@@ -12,6 +12,8 @@
 #include <filesystem>
 
 #include <slimbuild/trace/elf_reader.hpp>
+#include <slimbuild/util/filesystem.hpp>
+#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::trace {
 
@@ -23,9 +25,18 @@ inline constexpr size_t kMaxDynamicEntries = 65536;
 // ones are < 200. Keeps a hostile file from making the search quadratic.
 inline constexpr size_t kMaxNeeded = 4096;
 
-// Reads and validates `file` and fills every ElfInfo field. Throws Error
-// naming the file.
-ElfInfo validate_elf(const fs::path& file);
+// Reads and validates `file` (stat, open and pread through `files`) and
+// fills every ElfInfo field. Throws Error naming the file.
+ElfInfo validate_elf(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
+
+// validate_elf, keeping the file open: a second parser (LIEF in read_elf)
+// reads the very bytes that were validated, without opening it again.
+struct ValidatedElf {
+  ElfInfo info;
+  util::Fd fd;
+  uint64_t size = 0;  // bytes, as validated
+};
+ValidatedElf validate_elf_open(const fs::path& file, const util::FileSystem& files);
 
 // Splits a DT_RPATH/DT_RUNPATH value on ':' keeping empty elements (the
 // loader gives them a meaning; the search path decides what to do).

@@ -50,15 +50,15 @@ struct Missing {
 
 // Device and inode: how glibc notices that two names are the same file.
 using FileId = std::pair<uint64_t, uint64_t>;
-FileId file_id(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return {0, 0};
-  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+FileId file_id(const util::FileSystem& files, const fs::path& p) {
+  auto st = files.stat(p);
+  if (!st) return {0, 0};
+  return {static_cast<uint64_t>(st->st_dev), static_cast<uint64_t>(st->st_ino)};
 }
 
-bool is_regular(const fs::path& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+bool is_regular(const util::FileSystem& files, const fs::path& p) {
+  auto st = files.stat(p);
+  return st && S_ISREG(st->st_mode);
 }
 
 std::string parent_dir(const std::string& image_path) {
@@ -68,9 +68,10 @@ std::string parent_dir(const std::string& image_path) {
 
 class Loader {
  public:
-  Loader(const fs::path& binary, const TraceOptions& options) : options_(options) {
+  Loader(const fs::path& binary, const TraceOptions& options)
+      : options_(options), files_(options.filesystem ? *options.filesystem : util::real_filesystem()) {
     Node root;
-    root.obj.elf = read_elf_memoised(binary, options.elf_memo);
+    root.obj.elf = read_elf_memoised(binary, options.elf_memo, files_);
     // glibc's loader accepts only these ABIs (ELFOSABI_SYSV, ELFOSABI_GNU); a
     // FreeBSD or Solaris binary would fail at exec time inside the container.
     if (uint8_t abi = root.obj.elf.osabi; abi != 0 && abi != 3)
@@ -79,7 +80,7 @@ class Loader {
     root.obj.found_via = FoundVia::Binary;
     place_root(binary, root);
     nodes_.push_back(std::move(root));
-    search_ = std::make_unique<LibrarySearchPath>(options_.sysroot, nodes_[0].obj.elf);
+    search_ = std::make_unique<LibrarySearchPath>(options_.sysroot, nodes_[0].obj.elf, files_);
   }
 
   TraceResult run() {
@@ -129,7 +130,7 @@ class Loader {
   void load_interpreter() {
     const std::string& interp = nodes_[0].obj.elf.interpreter;
     if (interp.empty()) return;
-    auto found = lookup_in_sysroot(options_.sysroot, interp);
+    auto found = lookup_in_sysroot(options_.sysroot, interp, files_);
     if (!found)
       throw Error("the interpreter " + interp + " of " + nodes_[0].obj.image_path + " is missing" + where() + ": " +
                       found.error().message,
@@ -149,7 +150,7 @@ class Loader {
     n.names = {interp, found->image_path};
     if (!n.obj.elf.soname.empty()) n.names.insert(n.obj.elf.soname);
     interpreter_ = static_cast<int>(nodes_.size());
-    by_file_[file_id(found->host_path)] = interpreter_;
+    by_file_[file_id(files_, found->host_path)] = interpreter_;
     nodes_.push_back(std::move(n));
   }
 
@@ -183,7 +184,7 @@ class Loader {
       return;
     }
     // The same file under another name (libfoo.so vs libfoo.so.1) is loaded once.
-    FileId id = file_id(hit->host_path);
+    FileId id = file_id(files_, hit->host_path);
     if (auto it = by_file_.find(id); it != by_file_.end()) {
       nodes_[it->second].names.insert(name);
       return add_needed_by(nodes_[it->second], requester, from_manifest);
@@ -249,7 +250,7 @@ class Loader {
     if (dir.origin_relative && owner >= 0 && nodes_[owner].origin_host) {
       // Beside a host file outside the sysroot (the application's build tree).
       fs::path host = (*nodes_[owner].origin_host / *dir.origin_relative / name).lexically_normal();
-      if (!is_regular(host)) return std::nullopt;
+      if (!is_regular(files_, host)) return std::nullopt;
       if (!acceptable(host, dir.dir + "/" + name, requester, report)) return std::nullopt;
       return Candidate{util::clamp_image_path(dir.dir + "/" + name), host, {}, true};
     }
@@ -259,13 +260,18 @@ class Loader {
   }
 
   std::optional<Candidate> probe_path(const std::string& image_path, Missing& report) {
-    auto found = lookup_in_sysroot(options_.sysroot, image_path);
+    auto found = lookup_in_sysroot(options_.sysroot, image_path, files_);
     if (!found) {
       if (found.error().kind == LookupError::Loop) throw Error(found.error().message + where(), "fix the symlinks in the sysroot");
+      // A directory the user may not read could hold the library the loader
+      // would pick: searching on past it could ship the wrong one.
+      if (found.error().kind == LookupError::Unreadable)
+        throw Error("searching for " + image_path + where() + ": " + found.error().message,
+                    lookup_hint(LookupError::Unreadable));
       if (found.error().kind == LookupError::Dangling) util::debug("skipping " + image_path + ": " + found.error().message);
       return std::nullopt;
     }
-    if (!is_regular(found->host_path)) return std::nullopt;
+    if (!is_regular(files_, found->host_path)) return std::nullopt;
     return Candidate{util::clamp_image_path(image_path), found->host_path, std::move(found->hops)};
   }
 
@@ -281,7 +287,7 @@ class Loader {
   const ElfInfo& read_checked(const fs::path& host, const std::string& image_path, const std::string& requester) {
     if (auto it = elf_cache_.find(host); it != elf_cache_.end()) return it->second;
     try {
-      return elf_cache_.emplace(host, read_elf_memoised(host, options_.elf_memo)).first->second;
+      return elf_cache_.emplace(host, read_elf_memoised(host, options_.elf_memo, files_)).first->second;
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + " (loaded as " + image_path + " for " + requester + ")", e.hint());
     }
@@ -306,6 +312,7 @@ class Loader {
   }
 
   TraceOptions options_;
+  const util::FileSystem& files_;
   std::vector<Node> nodes_;
   std::unique_ptr<LibrarySearchPath> search_;
   int interpreter_ = -1;

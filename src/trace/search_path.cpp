@@ -24,7 +24,6 @@
 
 #include <slimbuild/trace/platform.hpp>
 #include <slimbuild/trace/sysroot_path.hpp>
-#include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/image_path.hpp>
 
 namespace slimbuild::trace {
@@ -34,7 +33,7 @@ namespace {
 // Include chains deeper than this are a loop in the configuration.
 constexpr int kMaxIncludeDepth = 16;
 // ld.so.conf files are a few lines; anything bigger is not a configuration.
-constexpr off_t kMaxConfSize = 1 << 20;
+constexpr size_t kMaxConfSize = 1 << 20;
 
 void add_unique(std::vector<std::string>& dirs, const std::string& dir) {
   if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
@@ -51,47 +50,44 @@ bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::
 
 // Expands an absolute glob pattern against the sysroot, component by
 // component, sorted like glob(3).
-void expand_glob(const fs::path& sysroot, const std::string& base, const std::vector<std::string>& parts, size_t i,
-                 std::vector<std::string>& out) {
+void expand_glob(const fs::path& sysroot, const util::FileSystem& files, const std::string& base,
+                 const std::vector<std::string>& parts, size_t i, std::vector<std::string>& out) {
   if (i == parts.size()) {
-    if (lookup_in_sysroot(sysroot, base)) out.push_back(base);
+    if (lookup_in_sysroot(sysroot, base, files)) out.push_back(base);
     return;
   }
   std::string prefix = base == "/" ? "" : base;
   if (!has_wildcard(parts[i])) {
-    expand_glob(sysroot, prefix + "/" + parts[i], parts, i + 1, out);
+    expand_glob(sysroot, files, prefix + "/" + parts[i], parts, i + 1, out);
     return;
   }
-  for (const auto& name : list_image_dir(sysroot, base.empty() ? "/" : base))
+  for (const auto& name : list_image_dir(sysroot, base.empty() ? "/" : base, files))
     if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0)
-      expand_glob(sysroot, prefix + "/" + name, parts, i + 1, out);
+      expand_glob(sysroot, files, prefix + "/" + name, parts, i + 1, out);
 }
 
-std::vector<std::string> glob_in_sysroot(const fs::path& sysroot, const std::string& pattern) {
+std::vector<std::string> glob_in_sysroot(const fs::path& sysroot, const util::FileSystem& files,
+                                         const std::string& pattern) {
   std::vector<std::string> parts;
   std::stringstream ss(util::clamp_image_path(pattern));
   for (std::string p; std::getline(ss, p, '/');)
     if (!p.empty()) parts.push_back(p);
   std::vector<std::string> out;
-  expand_glob(sysroot, "/", parts, 0, out);
+  expand_glob(sysroot, files, "/", parts, 0, out);
   return out;
 }
 
 // Each file is read at most once: an include glob that matches its own file
 // (or a cycle of them) would otherwise multiply the work at every level.
-void parse_conf(const fs::path& sysroot, const std::string& image_file, int depth, std::vector<std::string>& dirs,
-                std::set<std::string>& seen) {
+void parse_conf(const fs::path& sysroot, const util::FileSystem& files, const std::string& image_file, int depth,
+                std::vector<std::string>& dirs, std::set<std::string>& seen) {
   if (depth > kMaxIncludeDepth) return;
-  auto file = lookup_in_sysroot(sysroot, image_file);
+  auto file = lookup_in_sysroot(sysroot, image_file, files);
   if (!file || !seen.insert(file->image_path).second) return;
-  struct stat st {};
-  if (::stat(file->host_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxConfSize) return;
-  std::string text;
-  try {
-    text = util::read_file(file->host_path);
-  } catch (const std::exception&) {
-    return;  // unreadable configuration: ldconfig would skip it too
-  }
+  // Not a regular file, too big or unreadable: ldconfig would skip it too.
+  auto read = files.read_file(file->host_path, kMaxConfSize);
+  if (!read) return;
+  const std::string& text = *read;
   // ldconfig joins relative patterns to the directory of the name it opened,
   // not of a symlink's target.
   std::string conf_dir = fs::path(image_file).parent_path().string();
@@ -108,7 +104,8 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
       std::stringstream patterns(line.substr(7));
       for (std::string pattern; patterns >> pattern;) {
         if (pattern[0] != '/') pattern = conf_dir + "/" + pattern;
-        for (const auto& included : glob_in_sysroot(sysroot, pattern)) parse_conf(sysroot, included, depth + 1, dirs, seen);
+        for (const auto& included : glob_in_sysroot(sysroot, files, pattern))
+          parse_conf(sysroot, files, included, depth + 1, dirs, seen);
       }
       continue;
     }
@@ -120,9 +117,11 @@ void parse_conf(const fs::path& sysroot, const std::string& image_file, int dept
   }
 }
 
-bool image_dir_exists(const fs::path& sysroot, const std::string& dir) {
-  auto r = lookup_in_sysroot(sysroot, dir);
-  return r && fs::is_directory(r->host_path);
+bool image_dir_exists(const fs::path& sysroot, const util::FileSystem& files, const std::string& dir) {
+  auto r = lookup_in_sysroot(sysroot, dir, files);
+  if (!r) return false;
+  auto st = files.stat(r->host_path);
+  return st && S_ISDIR(st->st_mode);
 }
 
 }  // namespace
@@ -154,18 +153,19 @@ std::string expand_tokens(const std::string& entry, const std::string& origin, c
   return out;
 }
 
-std::vector<std::string> read_ld_so_conf(const fs::path& sysroot) {
+std::vector<std::string> read_ld_so_conf(const fs::path& sysroot, const util::FileSystem& files) {
   std::vector<std::string> dirs;
   std::set<std::string> seen;
-  parse_conf(sysroot, "/etc/ld.so.conf", 0, dirs, seen);
+  parse_conf(sysroot, files, "/etc/ld.so.conf", 0, dirs, seen);
   return dirs;
 }
 
-LibrarySearchPath::LibrarySearchPath(fs::path sysroot, const ElfInfo& binary) : sysroot_(std::move(sysroot)) {
+LibrarySearchPath::LibrarySearchPath(fs::path sysroot, const ElfInfo& binary, const util::FileSystem& files)
+    : sysroot_(std::move(sysroot)) {
   std::string triplet = multiarch_triplet(binary);
   bool is64 = binary.elf_class == ElfClass::Elf64;
-  bool multiarch = !triplet.empty() && (image_dir_exists(sysroot_, "/usr/lib/" + triplet) ||
-                                        image_dir_exists(sysroot_, "/lib/" + triplet));
+  bool multiarch = !triplet.empty() && (image_dir_exists(sysroot_, files, "/usr/lib/" + triplet) ||
+                                        image_dir_exists(sysroot_, files, "/lib/" + triplet));
   lib_ = multiarch ? "lib/" + triplet : is64 ? "lib64" : "lib";
   platform_ = platform_token(binary);
   if (!triplet.empty()) {
@@ -178,7 +178,7 @@ LibrarySearchPath::LibrarySearchPath(fs::path sysroot, const ElfInfo& binary) : 
     default_dirs_.push_back("/lib64");
     default_dirs_.push_back("/usr/lib64");
   }
-  conf_dirs_ = read_ld_so_conf(sysroot_);
+  conf_dirs_ = read_ld_so_conf(sysroot_, files);
 }
 
 std::vector<SearchDir> LibrarySearchPath::expand(const std::vector<std::string>& entries,

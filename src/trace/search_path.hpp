@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <slimbuild/trace/elf_reader.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::trace {
 
@@ -26,8 +27,8 @@ struct SearchDir {
 
 class LibrarySearchPath {
  public:
-  // Reads <sysroot>/etc/ld.so.conf (and its includes) once.
-  LibrarySearchPath(fs::path sysroot, const ElfInfo& binary);
+  // Reads <sysroot>/etc/ld.so.conf (and its includes) once, through `files`.
+  LibrarySearchPath(fs::path sysroot, const ElfInfo& binary, const util::FileSystem& files = util::real_filesystem());
 
   // Expands one DT_RPATH/DT_RUNPATH list for an object whose directory in
   // the image is `origin_dir`. Empty and relative entries are dropped: they
@@ -52,7 +53,9 @@ std::string expand_tokens(const std::string& entry, const std::string& origin, c
 
 // Directories listed by <sysroot>/etc/ld.so.conf in order, includes expanded
 // (relative patterns are relative to the including file's directory),
-// comments and `hwcap` lines ignored, duplicates dropped.
-std::vector<std::string> read_ld_so_conf(const fs::path& sysroot);
+// comments and `hwcap` lines ignored, duplicates dropped. Each file is read
+// once, however many includes name it; unreadable, oversized (> 1 MiB) and
+// non-regular ones are skipped, as ldconfig does.
+std::vector<std::string> read_ld_so_conf(const fs::path& sysroot, const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::trace

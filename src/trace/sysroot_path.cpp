@@ -5,9 +5,7 @@
 // would not tell us the hops the image has to recreate.
 #include <slimbuild/trace/sysroot_path.hpp>
 
-#include <dirent.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,7 +13,6 @@
 #include <deque>
 
 #include <slimbuild/util/error.hpp>
-#include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::trace {
 
@@ -53,7 +50,8 @@ struct Pending {
 
 }  // namespace
 
-std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysroot, const std::string& image_path) {
+std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysroot, const std::string& image_path,
+                                                           const util::FileSystem& files) {
   std::deque<Pending> pending;
   for (auto& c : split_components(image_path)) pending.push_back({c, -1});
   std::vector<std::string> current;
@@ -71,8 +69,11 @@ std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysro
     current.push_back(next.name);
     std::string img = join_image(current);
     fs::path host = host_of(sysroot, img);
-    struct stat st {};
-    if (::lstat(host.c_str(), &st) != 0) {
+    auto lst = files.lstat(host);
+    if (!lst && lst.error() != ENOENT && lst.error() != ENOTDIR && lst.error() != ENAMETOOLONG)
+      return std::unexpected(LookupError{lst.error() == ELOOP ? LookupError::Loop : LookupError::Unreadable,
+                                         "cannot read " + img + ": " + std::strerror(lst.error())});
+    if (!lst) {
       if (next.from_hop >= 0) {
         const SymlinkHop& hop = result.hops[static_cast<size_t>(next.from_hop)];
         return std::unexpected(LookupError{LookupError::Dangling, "symlink " + hop.image_path + " -> " + hop.target +
@@ -80,16 +81,17 @@ std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysro
       }
       return std::unexpected(LookupError{LookupError::NotFound, img + " does not exist"});
     }
+    const struct stat& st = *lst;
     if (S_ISLNK(st.st_mode)) {
       if (++links > kMaxSymlinkHops)
         return std::unexpected(LookupError{LookupError::Loop, "too many levels of symbolic links (more than " +
                                                                   std::to_string(kMaxSymlinkHops) + ") resolving " +
                                                                   image_path});
-      std::string target(static_cast<size_t>(std::max<off_t>(st.st_size, 0)) + 256, '\0');
-      ssize_t n = ::readlink(host.c_str(), target.data(), target.size());
-      if (n < 0 || static_cast<size_t>(n) >= target.size())
-        return std::unexpected(LookupError{LookupError::NotFound, "cannot read symlink " + img});
-      target.resize(static_cast<size_t>(n));
+      auto link = files.readlink(host);
+      if (!link)
+        return std::unexpected(LookupError{LookupError::Unreadable,
+                                           "cannot read symlink " + img + ": " + std::strerror(link.error())});
+      std::string target = std::move(*link);
       result.hops.push_back({img, target});
       int hop = static_cast<int>(result.hops.size()) - 1;
       current.pop_back();
@@ -113,28 +115,33 @@ std::expected<ResolvedPath, LookupError> lookup_in_sysroot(const fs::path& sysro
   return result;
 }
 
-ResolvedPath resolve_in_sysroot(const fs::path& sysroot, const std::string& image_path) {
-  auto r = lookup_in_sysroot(sysroot, image_path);
+ResolvedPath resolve_in_sysroot(const fs::path& sysroot, const std::string& image_path, const util::FileSystem& files) {
+  auto r = lookup_in_sysroot(sysroot, image_path, files);
   if (!r) {
     std::string where = sysroot == "/" ? "" : " in sysroot " + sysroot.string();
-    throw Error("cannot resolve " + image_path + where + ": " + r.error().message,
-                r.error().kind == LookupError::NotFound ? "" : "fix the symlink in the sysroot");
+    throw Error("cannot resolve " + image_path + where + ": " + r.error().message, lookup_hint(r.error().kind));
   }
   return std::move(*r);
 }
 
-std::vector<std::string> list_image_dir(const fs::path& sysroot, const std::string& image_dir) {
-  std::vector<std::string> names;
-  auto dir = lookup_in_sysroot(sysroot, image_dir);
-  if (!dir) return names;
-  util::CHandle<DIR, ::closedir> d{::opendir(dir->host_path.c_str())};
-  if (!d) return names;
-  while (dirent* e = ::readdir(d.get())) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
+std::vector<std::string> list_image_dir(const fs::path& sysroot, const std::string& image_dir,
+                                        const util::FileSystem& files) {
+  auto dir = lookup_in_sysroot(sysroot, image_dir, files);
+  if (!dir) return {};
+  auto names = files.list_dir(dir->host_path);
+  if (!names) return {};
+  std::sort(names->begin(), names->end());
+  return std::move(*names);
+}
+
+std::string lookup_hint(LookupError::Kind kind) {
+  switch (kind) {
+    case LookupError::NotFound: return "";
+    case LookupError::Dangling:
+    case LookupError::Loop: return "fix the symlink in the sysroot";
+    case LookupError::Unreadable: return "make the sysroot readable by the user running slimbuild";
   }
-  std::sort(names.begin(), names.end());
-  return names;
+  return "";
 }
 
 }  // namespace slimbuild::trace

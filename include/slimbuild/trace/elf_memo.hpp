@@ -29,6 +29,8 @@ class ElfMemo {
 
 // read_elf(file), or the memo's answer for the file as it is now. Errors
 // (not an ELF file, malformed) are never memoised: they are read every time.
-ElfInfo read_elf_memoised(const fs::path& file, ElfMemo* memo);
+// Both the stat and the read go through `files`.
+ElfInfo read_elf_memoised(const fs::path& file, ElfMemo* memo,
+                          const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::trace

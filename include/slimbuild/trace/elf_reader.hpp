@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <slimbuild/util/filesystem.hpp>
+
 namespace slimbuild::trace {
 
 namespace fs = std::filesystem;
@@ -37,8 +39,9 @@ struct ElfInfo {
   bool is_static() const { return interpreter.empty() && needed.empty(); }
 };
 
-ElfInfo read_elf(const fs::path& file);
+// Opens `file` once through `files`; our reader and LIEF read that descriptor.
+ElfInfo read_elf(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
 // Cheap check of the first bytes ("\x7f" "ELF"); never throws.
-bool has_elf_magic(const fs::path& file);
+bool has_elf_magic(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::trace

@@ -17,6 +17,7 @@
 
 #include <slimbuild/trace/elf_reader.hpp>
 #include <slimbuild/trace/sysroot_path.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::trace {
 
@@ -35,6 +36,9 @@ struct TraceOptions {
   std::string binary_image_path;
   // Parsed ELF facts kept between builds (elf_memo.hpp); null: parse every file.
   ElfMemo* elf_memo = nullptr;
+  // Every read of the binary, the sysroot and ld.so.conf goes through this
+  // (tests pass tests/unit/fake_filesystem.hpp); null means the real one.
+  const util::FileSystem* filesystem = &util::real_filesystem();
 };
 
 // How the loader found an object. Origin: a library found through the

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include <slimbuild/util/filesystem.hpp>
 #include <slimbuild/util/handles.hpp>
 
 namespace slimbuild::util {
@@ -31,14 +32,17 @@ struct FileIdentity {
 };
 
 // Opens root/relative read-only as described above (root itself may be named
-// through a symlink; nothing below it may be one). Throws Error naming the
-// path: ELOOP says "was replaced by a symlink".
-Fd open_beneath(const fs::path& root, const fs::path& relative);
+// through a symlink; nothing below it may be one), through `files`
+// (FileSystem::open_beneath). Throws Error naming the path: ELOOP says "was
+// replaced by a symlink".
+Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem& files = real_filesystem());
 
 // Opens `file` read-only (O_NONBLOCK, so a fifo cannot hang the open) and,
 // when `expected` is given, checks it is still a regular file with that
 // identity. With `root`, the file is opened by open_beneath(root, file
-// relative to root). Throws Error with `what` in the message.
-Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root = {});
+// relative to root). The identity is fstat of the descriptor, through `files`.
+// Throws Error naming the file.
+Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root = {},
+                const FileSystem& files = real_filesystem());
 
 }  // namespace slimbuild::util

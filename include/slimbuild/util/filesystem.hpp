@@ -1,0 +1,66 @@
+// The host file system as trace and rootfs see it: the few read-only things
+// they do to it (lstat/stat/fstat, readlink, list a directory, open a file,
+// open one beneath a tree root, read a small whole file), behind one narrow
+// interface in the manner of ninja's DiskInterface. The real implementation
+// (`real_filesystem()`) is one system call per method and allocates nothing
+// the call's result does not need; tests pass an in-memory fake
+// (tests/unit/fake_filesystem.hpp) to build sysroots and trees with loops,
+// unreadable directories and files that change between two calls, and to
+// count how often a path was read.
+//
+// Expected failures (a path that does not exist, EACCES, ELOOP) are values:
+// every method returns the result or the errno, and never throws for them.
+// Messages are the caller's business: it knows what the path was for.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <slimbuild/util/handles.hpp>
+
+namespace slimbuild::util {
+
+namespace fs = std::filesystem;
+
+// Whether open_read follows a symlink in the last component.
+enum class FinalLink { Follow, Refuse };
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // lstat(2): the entry itself, a final symlink not followed.
+  virtual std::expected<struct stat, int> lstat(const fs::path& path) const = 0;
+  // stat(2): following symlinks.
+  virtual std::expected<struct stat, int> stat(const fs::path& path) const = 0;
+  // fstat(2) of a descriptor this file system opened.
+  virtual std::expected<struct stat, int> fstat(int fd) const = 0;
+  // The target of a symlink exactly as stored; EINVAL if it is not one.
+  virtual std::expected<std::string, int> readlink(const fs::path& path) const = 0;
+  // The names in a directory, without "." and "..", in the order the
+  // directory yields them: NOT sorted (callers that need an order sort).
+  virtual std::expected<std::vector<std::string>, int> list_dir(const fs::path& dir) const = 0;
+  // Opens read-only (O_CLOEXEC|O_NOCTTY|O_NONBLOCK, so a fifo cannot hang
+  // the open); FinalLink::Refuse adds O_NOFOLLOW (ELOOP on a symlink).
+  virtual std::expected<Fd, int> open_read(const fs::path& file, FinalLink final_link = FinalLink::Follow) const = 0;
+  // Opens root/relative read-only without following any symlink below
+  // `root` (root itself may be named through one), with the flags above:
+  // openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) where the kernel has it,
+  // else one openat(O_NOFOLLOW) per component. ELOOP: a symlink (or a
+  // non-directory) on the way; EXDEV: `relative` climbs out with "..";
+  // EINVAL: `relative` names the root itself.
+  virtual std::expected<Fd, int> open_beneath(const fs::path& root, const fs::path& relative) const = 0;
+  // The whole of a small regular file (following symlinks). EFBIG: larger
+  // than `max_bytes`; EISDIR: a directory; EINVAL: not a regular file.
+  virtual std::expected<std::string, int> read_file(const fs::path& file, std::size_t max_bytes) const = 0;
+};
+
+// The host's file system through the system calls named above.
+const FileSystem& real_filesystem() noexcept;
+
+}  // namespace slimbuild::util
