@@ -6,7 +6,7 @@
 #include "unit/test_trace_fixtures.hpp"
 
 #include <slimbuild/trace/loader.hpp>
-#include <slimbuild/trace/search_path.hpp>
+#include "trace/search_path.hpp"
 #include <slimbuild/util/error.hpp>
 
 #include "unit/fake_filesystem.hpp"
