@@ -85,7 +85,8 @@ gcc -o "$mdir/app" "$mdir/app.c" -L"$mdir/lib" -lfoo -Wl,--disable-new-dtags -Wl
 pem='-----BEGIN RSA PRIVATE KEY-----
 MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu
 -----END RSA PRIVATE KEY-----'
-head -c ${#pem} /dev/zero | tr '\0' x >"$mdir/tree/notes.txt"
+pad=$(head -c 70000 /dev/zero | tr '\0' x)  # secret verdicts are memoised for files of 64 KiB and more
+printf '%s%s' "$pad" "${pem//?/x}" >"$mdir/tree/notes.txt"
 cat >"$mdir/slimbuild.yml" <<'Y'
 name: memo
 binary: {path: app}
@@ -120,7 +121,7 @@ mbuild
 assert_contains "$SB_STDERR" "(from the cache)" "the rebuilt expected entry is served again"
 mtime=$(stat -c %y "$mdir/tree/notes.txt")
 size=$(stat -c %s "$mdir/tree/notes.txt")
-printf '%s' "$pem" >"$mdir/tree/notes.txt"
+printf '%s%s' "$pad" "$pem" >"$mdir/tree/notes.txt"
 touch -d "$mtime" "$mdir/tree/notes.txt"
 assert_eq "$size" "$(stat -c %s "$mdir/tree/notes.txt")" "size of the file the secret was written over"
 XDG_CACHE_HOME=$SB_TMP/mxdg sb_build_fails "$mdir/slimbuild.yml" "$SB_TMP/mfail" "refusing to put" "notes.txt"
