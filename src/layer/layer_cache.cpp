@@ -184,8 +184,6 @@ LayerCache::LayerCache(fs::path dir, uint64_t max_bytes)
   index_->load(dir_ / "file-hashes");
 }
 
-LayerCache::~LayerCache() = default;
-
 std::string LayerCache::key_from(const rootfs::Rootfs& rootfs, const LayerOptions& options,
                                  const std::map<std::string, std::string>& hashes) const {
   util::Sha256 h;
@@ -269,7 +267,36 @@ void LayerCache::note_key(const std::string& build_id, const std::string& key) n
   }
 }
 
-std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::path& dest) {
+// A hit served before its early digest check finished: confirm() decides.
+struct LayerCache::Pending {
+  std::unique_ptr<Prefetch> check;
+  std::string digest;
+  fs::path meta_file, blob;
+};
+
+LayerCache::~LayerCache() = default;
+
+bool LayerCache::confirm() {
+  bool ok = true;
+  for (auto& p : pending_) {
+    std::string hex = p.check->hex.get();
+    if (hex.empty()) {  // the early read failed: read the same inode again
+      std::atomic<bool> go_on{false};
+      hex = hash_fd(p.check->fd.get(), go_on);
+    }
+    if ("sha256:" + hex == p.digest) continue;
+    util::warn("ignoring the corrupt cache entry " + p.meta_file.string() + " (its blob's digest is sha256:" + hex +
+               ", not " + p.digest + "); building the layer");
+    std::error_code ec;
+    fs::remove(p.meta_file, ec);
+    fs::remove(p.blob, ec);
+    ok = false;
+  }
+  pending_.clear();
+  return ok;
+}
+
+std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::path& dest, bool defer) {
   fs::path meta_file = dir_ / "entries" / (key + ".json");
   fs::path blob = dir_ / "entries" / (key + ".blob");
   // A check started early for this very entry is used at most once; one for
@@ -292,11 +319,19 @@ std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::p
     // (or if that hash did not finish) it is hashed now.
     std::string got;
     struct stat st {};
-    if (early && ::stat(dest.c_str(), &st) == 0 && st.st_dev == early->st.st_dev && st.st_ino == early->st.st_ino)
-      if (std::string hex = early->hex.get(); !hex.empty()) got = "sha256:" + hex;
-    if (got.empty()) got = "sha256:" + util::sha256_file_hex(dest);
-    if (got != r.digest || fs::file_size(dest) != r.size)
-      throw Error("its blob's digest is " + got + ", not " + r.digest);
+    bool same = early && ::stat(dest.c_str(), &st) == 0 && st.st_dev == early->st.st_dev &&
+                st.st_ino == early->st.st_ino;
+    if (same && defer) {
+      if (static_cast<uint64_t>(st.st_size) != r.size)
+        throw Error("its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.size));
+      pending_.push_back({std::move(early), r.digest, meta_file, blob});
+    } else {
+      if (same)
+        if (std::string hex = early->hex.get(); !hex.empty()) got = "sha256:" + hex;
+      if (got.empty()) got = "sha256:" + util::sha256_file_hex(dest);
+      if (got != r.digest || fs::file_size(dest) != r.size)
+        throw Error("its blob's digest is " + got + ", not " + r.digest);
+    }
   } catch (const std::exception& e) {
     util::warn("ignoring the corrupt cache entry " + meta_file.string() + " (" + e.what() + "); building the layer");
     fs::remove(dest, ec);

@@ -59,6 +59,8 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
 
 CachedLayers::~CachedLayers() = default;
 
+bool CachedLayers::confirm() { return !local_ || local_->confirm(); }
+
 void CachedLayers::save_memos() noexcept {
   if (elf_memo_) elf_memo_->save();
   if (secret_memo_) secret_memo_->save();
@@ -130,7 +132,7 @@ layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::
       local_->key(rootfs, options, hashes, remote_ ? layer::LayerCache::KeyMode::Always : layer::LayerCache::KeyMode::IfCheap);
   layer::LayerResult layer = writer.put_layer_from([&](const fs::path& temp) {
     if (key) {
-      if (auto hit = local_->fetch(*key, temp)) {
+      if (auto hit = local_->fetch(*key, temp, /*defer=*/true)) {
         util::debug("layer from the local cache: " + *key + " in " + local_->dir().string());
         hit->file_sha256 = hashes;
         tier = CacheTier::Local;

@@ -31,6 +31,12 @@ namespace fs = std::filesystem;
 
 layer::Compression manifest_compression(const manifest::CompressionSpec& spec);
 
+// Thrown by build steps when a served cache entry failed its deferred
+// digest check: the build is thrown away (nothing committed) and run again.
+struct CacheEntryRejected : std::exception {
+  const char* what() const noexcept override { return "a cached layer failed its digest check"; }
+};
+
 // Where a layer came from.
 enum class CacheTier { None, Local, Registry };
 const char* tier_name(CacheTier tier);  // "", "local", "registry"
@@ -57,9 +63,14 @@ class CachedLayers {
   // the next put() is expected to serve, so the local entry it last used
   // starts its digest check now, overlapping trace and rootfs.
   void expect(const std::string& build_id);
-  // Without a cache directory, exactly writer.put_layer().
+  // Without a cache directory, exactly writer.put_layer(). A local hit may
+  // come back before its digest check has finished: confirm() before commit.
   layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
                          CacheTier& tier);
+
+  // Waits for the digest checks of the local hits put() served; false if one
+  // failed (the entry is gone, with a warning): the build must start over.
+  bool confirm();
 
   // The memos kept beside the local cache (file_memos.hpp); null without one.
   trace::ElfMemo* elf_memo() { return elf_memo_.get(); }

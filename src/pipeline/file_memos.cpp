@@ -41,7 +41,12 @@ int64_t wall_clock_ns() {
 }
 
 StampMemo::StampMemo(fs::path file, std::string kind, int64_t started_ns)
-    : file_(std::move(file)), kind_(std::move(kind)), started_ns_(started_ns), records_(load(file_)) {}
+    : file_(std::move(file)), kind_(std::move(kind)), started_ns_(started_ns) {}
+
+std::map<std::string, StampMemo::Record>& StampMemo::records() {
+  if (!records_) records_ = load(file_);
+  return *records_;
+}
 
 std::string StampMemo::header() const { return std::string(kFormat) + " " + kind_ + " slimbuild " + SLIMBUILD_VERSION; }
 
@@ -70,8 +75,9 @@ std::map<std::string, StampMemo::Record> StampMemo::load(const fs::path& file) c
 }
 
 const nlohmann::json* StampMemo::find(const std::string& key, const struct stat& st) {
-  auto it = records_.find(key);
-  if (it == records_.end() || !(it->second.stamp == stamp_of(st))) return nullptr;
+  auto& records = this->records();
+  auto it = records.find(key);
+  if (it == records.end() || !(it->second.stamp == stamp_of(st))) return nullptr;
   it->second.used = true;
   return &it->second.value;
 }
@@ -81,7 +87,7 @@ void StampMemo::remember(const std::string& key, const struct stat& st, nlohmann
   // Changed at most a tick before this build began: the same stamp might
   // later hold other content. Read it again next time.
   if (s.ctime >= started_ns_ - kTickNs || s.mtime >= started_ns_ - kTickNs) return;
-  records_[key] = Record{s, std::move(value), true};
+  records()[key] = Record{s, std::move(value), true};
   dirty_ = true;
 }
 
@@ -92,7 +98,7 @@ void StampMemo::save() noexcept {
     if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return;
     // Keep what concurrent builds recorded meanwhile; ours wins for our keys.
     std::map<std::string, Record> merged = load(file_);
-    for (auto& [key, rec] : records_)
+    for (auto& [key, rec] : *records_)
       if (rec.used || !merged.count(key)) merged[key] = rec;
     std::string out = header() + "\n";
     for (const auto& [key, rec] : merged) {

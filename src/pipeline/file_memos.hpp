@@ -34,8 +34,9 @@ namespace fs = std::filesystem;
 // One memo file: key + stamp -> a JSON value.
 class StampMemo {
  public:
-  // Loads `file` now (a missing or unreadable one is empty). `kind` goes
-  // into the format line; `started_ns` is the build's start (CLOCK_REALTIME).
+  // Loads `file` when first asked (a missing or unreadable one is empty), so
+  // a build that never asks never reads it. `kind` goes into the format
+  // line; `started_ns` is the build's start (CLOCK_REALTIME).
   StampMemo(fs::path file, std::string kind, int64_t started_ns);
   const nlohmann::json* find(const std::string& key, const struct stat& st);
   void remember(const std::string& key, const struct stat& st, nlohmann::json value);
@@ -59,7 +60,8 @@ class StampMemo {
   fs::path file_;
   std::string kind_;
   int64_t started_ns_;
-  std::map<std::string, Record> records_;
+  std::map<std::string, Record>& records();
+  std::optional<std::map<std::string, Record>> records_;
   bool dirty_ = false;
 };
 

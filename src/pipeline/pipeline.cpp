@@ -220,7 +220,10 @@ void check_platform(const manifest::Manifest& part, const trace::TraceResult& tr
 
 }  // namespace
 
-BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options) {
+namespace {
+
+// One attempt; throws CacheEntryRejected if a served cache entry turns out bad.
+BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& options) {
   // One single-image manifest per platform; an index over them unless the
   // manifest is a plain one or --platform picked one entry.
   std::vector<manifest::Manifest> parts = platform_parts(m, options.platform);
@@ -361,12 +364,25 @@ BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options
   if (index) result.signature_digest.clear();
   if (!result.layer_from_cache) result.layer_cache.clear();
   caches.save_memos();
+  // A cached layer is served only once its digest is confirmed.
+  if (!caches.confirm()) throw CacheEntryRejected();
 
   writer.commit();
   if (staging) write_archive(layout_dir, result, full_name, options.format, epoch);
   if (sbom_out) sbom_out->commit();
   timer.mark("write");
   return result;
+}
+
+}  // namespace
+
+BuildResult build_image(const manifest::Manifest& m, const BuildOptions& options) {
+  try {
+    return build_image_once(m, options);
+  } catch (const CacheEntryRejected&) {
+    // Nothing was committed; the bad entry is gone, so this run builds the layer.
+    return build_image_once(m, options);
+  }
 }
 
 }  // namespace slimbuild::pipeline

@@ -14,7 +14,10 @@ std::optional<std::string> secret_reason_memoised(const fs::path& host_file, std
   if (auto r = secret_name_reason(host_file, relative_path)) return r;
   struct stat st {};
   bool known = fd >= 0 ? ::fstat(fd, &st) == 0 : ::lstat(host_file.c_str(), &st) == 0;
-  if (!known || !S_ISREG(st.st_mode)) return secret_content_reason(host_file, relative_path, fd);
+  // A small file costs one read to scan, less than its record would cost to
+  // load and check: only files of at least kSecretMemoMinBytes are memoised.
+  if (!known || !S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) < kSecretMemoMinBytes)
+    return secret_content_reason(host_file, relative_path, fd);
   std::error_code ec;
   // The verdict depends on both spellings of the path (credential files by name and directory).
   std::string key = fs::absolute(host_file, ec).lexically_normal().string();

@@ -85,7 +85,8 @@ gcc -o "$mdir/app" "$mdir/app.c" -L"$mdir/lib" -lfoo -Wl,--disable-new-dtags -Wl
 pem='-----BEGIN RSA PRIVATE KEY-----
 MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu
 -----END RSA PRIVATE KEY-----'
-head -c ${#pem} /dev/zero | tr '\0' x >"$mdir/tree/notes.txt"
+pad=$(head -c 70000 /dev/zero | tr '\0' x)  # secret verdicts are memoised for files of 64 KiB and more
+printf '%s%s' "$pad" "${pem//?/x}" >"$mdir/tree/notes.txt"
 cat >"$mdir/slimbuild.yml" <<'Y'
 name: memo
 binary: {path: app}
@@ -107,9 +108,20 @@ touch -d "$mtime" "$mdir/lib/libfoo.so"
 mbuild
 assert_not_contains "$SB_STDERR" "(from the cache)" "rebuild after the library changed"
 assert_contains "$(cat "$SB_TMP/msbom.json")" "libm.so.6" "SBOM after the library started needing libm"
+# The entry this manifest used last has its digest checked early, beside the
+# trace, and the hit is taken before that check ends: a blob corrupted in
+# place is still caught before anything is committed, and the layer rebuilt.
+libm_digest=$SB_DIGEST
+for b in "$SB_TMP"/mxdg/slimbuild/entries/*.blob; do printf 'X' | dd of="$b" bs=1 seek=100 conv=notrunc status=none; done
+mbuild
+assert_eq "$libm_digest" "$SB_DIGEST" "digest after the expected entry was corrupted"
+assert_contains "$SB_STDERR" "corrupt cache entry" "warning about the corrupted expected entry"
+assert_not_contains "$SB_STDERR" "(from the cache)" "build over the corrupted expected entry"
+mbuild
+assert_contains "$SB_STDERR" "(from the cache)" "the rebuilt expected entry is served again"
 mtime=$(stat -c %y "$mdir/tree/notes.txt")
 size=$(stat -c %s "$mdir/tree/notes.txt")
-printf '%s' "$pem" >"$mdir/tree/notes.txt"
+printf '%s%s' "$pad" "$pem" >"$mdir/tree/notes.txt"
 touch -d "$mtime" "$mdir/tree/notes.txt"
 assert_eq "$size" "$(stat -c %s "$mdir/tree/notes.txt")" "size of the file the secret was written over"
 XDG_CACHE_HOME=$SB_TMP/mxdg sb_build_fails "$mdir/slimbuild.yml" "$SB_TMP/mfail" "refusing to put" "notes.txt"

@@ -132,6 +132,31 @@ TEST_CASE("layer cache: a digest check started early still guards what is served
     CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
     CHECK_FALSE(fs::exists(blob));
   }
+  SECTION("deferred: the hit comes back at once, confirm() catches a blob corrupted in place") {
+    std::string bytes = good;
+    bytes[bytes.size() / 3] ^= 1;
+    { std::ofstream(blob, std::ios::binary | std::ios::in | std::ios::out) << bytes; }
+    cache.prefetch(key);
+    CHECK(cache.fetch(key, f.tmp.path() / "deferred", /*defer=*/true));
+    CHECK_FALSE(cache.confirm());
+    CHECK_FALSE(fs::exists(blob));  // the bad entry is gone
+    CHECK_FALSE(fs::exists(f.cache_dir / "entries" / (key + ".json")));
+    CHECK(cache.confirm());  // nothing left to check
+  }
+  SECTION("deferred and intact: confirmed") {
+    cache.prefetch(key);
+    CHECK(cache.fetch(key, f.tmp.path() / "deferred", /*defer=*/true));
+    CHECK(cache.confirm());
+    CHECK(read_bytes(f.tmp.path() / "deferred") == good);
+    CHECK(fs::exists(blob));
+  }
+  SECTION("deferred without an early check: verified at once, as always") {
+    std::string bytes = good;
+    bytes[bytes.size() / 3] ^= 1;
+    { std::ofstream(blob, std::ios::binary | std::ios::in | std::ios::out) << bytes; }
+    CHECK_FALSE(cache.fetch(key, f.tmp.path() / "bad", /*defer=*/true));
+    CHECK(cache.confirm());
+  }
   SECTION("the blob replaced after the early check began: the file served is hashed itself") {
     cache.prefetch(key);
     std::string bytes = good;

@@ -136,7 +136,8 @@ TEST_CASE("pipeline: secret verdict memo: a secret added with the same size and 
   TempDir tmp("memo");
   fs::path root = fs::canonical(tmp.path());
   fs::path file = root / "tree" / "notes.txt";
-  write_text(file, std::string(kPem.size(), 'x'));
+  const std::string padding(slimbuild::rootfs::kSecretMemoMinBytes, 'x');  // memoised from this size up
+  write_text(file, padding + std::string(kPem.size(), 'x'));
   {
     SecretVerdictMemo memo(root, later());
     CountingSecrets counting(memo);
@@ -150,7 +151,7 @@ TEST_CASE("pipeline: secret verdict memo: a secret added with the same size and 
   CHECK(counting.scans == 0);
 
   struct stat old = stat_of(file);
-  write_bytes(file, kPem);
+  write_bytes(file, padding + kPem);
   set_mtime(file, old);
   REQUIRE(stat_of(file).st_size == old.st_size);
   auto why = slimbuild::rootfs::secret_reason_memoised(file, "notes.txt", -1, &counting);

@@ -37,14 +37,16 @@ struct CountingMemo : SecretMemo {
   }
 };
 
-const char* kKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const std::string kKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+// Files below kSecretMemoMinBytes are never memoised: these are just above.
+const std::string kPadding(slimbuild::rootfs::kSecretMemoMinBytes, '.');
 
 }  // namespace
 
 TEST_CASE("rootfs: a memoised secret verdict is not scanned again; name rules always run") {
   slimbuild::util::TempDir tmp("secret-memo");
   fs::path key = tmp.path() / "deploy.txt";
-  std::ofstream(key) << kKey;
+  std::ofstream(key) << kPadding << kKey;
   CountingMemo memo;
   auto first = secret_reason_memoised(key, "deploy.txt", -1, &memo);
   REQUIRE(first);
@@ -68,13 +70,21 @@ TEST_CASE("rootfs: a memoised secret verdict is not scanned again; name rules al
   }
   SECTION("the descriptor given is the one stat'ed") {
     fs::path clean = tmp.path() / "clean.txt";
-    std::ofstream(clean) << "hello\n";
+    std::ofstream(clean) << kPadding << "hello\n";
     slimbuild::util::Fd fd(::open(clean.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st {};
     REQUIRE(::fstat(fd.get(), &st) == 0);
     CHECK_FALSE(secret_reason_memoised(clean, "clean.txt", fd.get(), &memo));
     CHECK(memo.scans == 2);
     CHECK(memo.last_ino == st.st_ino);
+  }
+  SECTION("a small file is scanned every time, never memoised") {
+    fs::path small = tmp.path() / "small.pem";
+    std::ofstream(small) << kKey;
+    CHECK(secret_reason_memoised(small, "small.pem", -1, &memo));
+    CHECK(secret_reason_memoised(small, "small.pem", -1, &memo));
+    CHECK(memo.scans == 1);
+    CHECK(memo.verdicts.size() == 1);
   }
   SECTION("the same content under another relative path is another key") {
     CHECK(secret_reason_memoised(key, "sub/deploy.txt", -1, &memo));

@@ -24,7 +24,8 @@
 // That SHA-256 may start early, on a thread, for the entry the build expects
 // (the key last used for the same manifest and platform, under last-keys/),
 // so it overlaps trace and rootfs; the digest compared is still that of the
-// very file served.
+// very file served. A caller may even take the hit before that check ends
+// (fetch with defer) and confirm() it before committing anything made from it.
 // Hits refresh the entry's mtime; after a store, entries are evicted oldest
 // mtime first until the total is under the size bound. Concurrent builds
 // are safe: writers never overwrite a visible file, eviction and the index
@@ -37,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
@@ -81,7 +83,14 @@ class LayerCache {
 
   // On a hit, puts the verified blob at `dest` (must not exist) and returns
   // its result (without file_sha256); nullopt on a miss or a bad entry.
-  std::optional<LayerResult> fetch(const std::string& key, const fs::path& dest);
+  // With `defer`, a hit whose early digest check (prefetch) is still
+  // running is returned at once and the check is left to confirm(), which
+  // the caller must call before anything it made from the hit is committed.
+  std::optional<LayerResult> fetch(const std::string& key, const fs::path& dest, bool defer = false);
+  // Waits for the deferred checks: false if a served blob did not match its
+  // digest (that entry is deleted, with a warning; what was built from it
+  // must be thrown away and built again).
+  bool confirm();
   // Adds the layer at `blob` (left in place). Never throws: a cache that
   // cannot be written only costs speed, so problems are warnings.
   void store(const std::string& key, const fs::path& blob, const LayerResult& layer) noexcept;
@@ -93,11 +102,13 @@ class LayerCache {
  private:
   struct Index;
   struct Prefetch;
+  struct Pending;
   fs::path dir_;
   uint64_t max_bytes_;
   int64_t started_ns_;
   std::unique_ptr<Index> index_;
   std::unique_ptr<Prefetch> prefetch_;
+  std::vector<Pending> pending_;
   void evict() noexcept;
 };
 

@@ -30,7 +30,10 @@ class SecretMemo {
 };
 
 // secret_reason(host_file, relative_path, fd) with the content half answered
-// by the memo when it knows the file as it is now.
+// by the memo when it knows the file as it is now. Files smaller than
+// kSecretMemoMinBytes are always scanned (one read; a tree of 50,000 small
+// files would otherwise load 50,000 records on every build).
+inline constexpr std::size_t kSecretMemoMinBytes = 64 * 1024;
 std::optional<std::string> secret_reason_memoised(const fs::path& host_file, std::string_view relative_path, int fd,
                                                   SecretMemo* memo);
 
