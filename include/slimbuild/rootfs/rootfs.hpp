@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <slimbuild/util/file_identity.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::trace { struct TraceResult; }
@@ -84,7 +85,9 @@ class Rootfs {
 
 // Builds the rootfs the contract describes: binary, interpreter, libraries
 // (with their symlink chains and merged-/usr links), files:, passwd/group,
-// nsswitch.conf, /tmp, the user's home, CA bundle, zoneinfo.
-Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace);
+// nsswitch.conf, /tmp, the user's home, CA bundle, zoneinfo. Every host
+// file is stat-ed, listed and opened through `files`.
+Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace,
+                       const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

@@ -16,6 +16,7 @@ namespace slimbuild::rootfs {
 // '/'. Files get the manifest's mode, else 0644/0755 from the exec bit;
 // directories are 0755; everything is owned by root (readable, not writable,
 // by the image user). Errors name the manifest location and the host path.
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec);
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec,
+                    const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs
