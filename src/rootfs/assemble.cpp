@@ -13,14 +13,15 @@
 
 namespace slimbuild::rootfs {
 
-Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace, SecretMemo* secret_memo) {
+Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace, SecretMemo* secret_memo,
+                       const util::FileSystem& files) {
   Rootfs rootfs;
   add_system_files(rootfs, manifest.user, manifest.arbitrary_uid);  // passwd, group, nsswitch.conf, /tmp, home
   add_writable_dirs(rootfs, manifest);            // writable: directories owned by the user
-  add_elf_closure(rootfs, manifest, trace);       // binary, interpreter, libraries + symlink chains
-  add_ca_bundle(rootfs, manifest);                // /etc/ssl/certs/ca-certificates.crt
-  add_tzdata(rootfs, manifest);                   // zoneinfo, /etc/localtime
-  for (const auto& spec : manifest.files) add_user_files(rootfs, spec, secret_memo);
+  add_elf_closure(rootfs, manifest, trace, files);  // binary, interpreter, libraries + symlink chains
+  add_ca_bundle(rootfs, manifest, files);           // /etc/ssl/certs/ca-certificates.crt
+  add_tzdata(rootfs, manifest, files);              // zoneinfo, /etc/localtime
+  for (const auto& spec : manifest.files) add_user_files(rootfs, spec, secret_memo, files);
   return rootfs;
 }
 

@@ -3,8 +3,11 @@
 // instead of shipping an image that fails TLS or time conversion at runtime.
 #include "rootfs/ca_tz.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
-#include <fstream>
+#include <cerrno>
 #include <set>
 
 #include <slimbuild/manifest/manifest.hpp>
@@ -18,7 +21,7 @@ namespace slimbuild::rootfs {
 namespace {
 
 void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zone,
-              const manifest::SourceLocation& where) {
+              const manifest::SourceLocation& where, const util::FileSystem& files) {
   auto fail = [&](const std::string& why) {
     throw manifest::ManifestError(where, "unknown time zone '" + zone + "': " + why,
                                   "use a name from " + (m.sysroot / "usr/share/zoneinfo").string() +
@@ -26,24 +29,26 @@ void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zo
   };
   if (auto why = manifest::zone_name_problem(zone)) fail("not a zoneinfo name (" + *why + ")");
   fs::path host = m.sysroot / "usr/share/zoneinfo" / zone;
-  std::error_code ec;
-  auto st = fs::status(host, ec);
-  if (ec || !fs::exists(st)) fail("no such file under /usr/share/zoneinfo");
-  if (fs::is_directory(st)) fail("it is a region directory, not a zone");
+  auto st = files.stat(host);
+  if (!st) fail("no such file under /usr/share/zoneinfo");
+  if (S_ISDIR(st->st_mode)) fail("it is a region directory, not a zone");
   if (!manifest::is_tzif_file(host)) fail("not a TZif zone file");
-  add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, EntryOrigin::Tzdata);
+  add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, EntryOrigin::Tzdata, {}, files);
 }
 
 }  // namespace
 
-bool contains_pem_certificate(const fs::path& file) {
+bool contains_pem_certificate(const fs::path& file, const util::FileSystem& files) {
   static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
+  auto fd = files.open_read(file);
+  if (!fd) return false;
   std::string window;
   char buf[64 * 1024];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    window.append(buf, static_cast<size_t>(in.gcount()));
+  for (;;) {
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    window.append(buf, static_cast<size_t>(n));
     if (window.find(kBegin) != std::string::npos) return true;
     // Keep just enough to catch a marker split across two reads.
     window.erase(0, window.size() > kBegin.size() ? window.size() - kBegin.size() : 0);
@@ -51,42 +56,43 @@ bool contains_pem_certificate(const fs::path& file) {
   return false;
 }
 
-void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m) {
+void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m, const util::FileSystem& files) {
   if (!m.ca_certificates.enabled) return;
   bool system = m.ca_certificates.bundle.empty();
   fs::path bundle = system ? m.sysroot / "etc/ssl/certs/ca-certificates.crt" : m.ca_certificates.bundle;
-  std::error_code ec;
-  if (!fs::is_regular_file(bundle, ec))
+  auto st = files.stat(bundle);
+  if (!st || !S_ISREG(st->st_mode))
     throw manifest::ManifestError(
         m.ca_certificates.where, "CA bundle " + bundle.string() + " does not exist or is not a file",
         system ? "install the ca-certificates package in the sysroot, or set ca_certificates: to a PEM file"
                : "set ca_certificates: to an existing PEM bundle, or `true` for the system's");
-  if (!contains_pem_certificate(bundle))
+  if (!contains_pem_certificate(bundle, files))
     throw manifest::ManifestError(m.ca_certificates.where,
                                   "CA bundle " + bundle.string() + " holds no PEM certificate "
                                   "(no \"-----BEGIN CERTIFICATE-----\" line)",
                                   "point ca_certificates: at a PEM file with one or more certificates");
   // A bundle is public by definition; one that also carries a key (a
   // cert+key PEM picked by mistake) would publish the key in the image.
-  Entry e = file_entry(bundle, kCaBundlePath, 0644, EntryOrigin::CaCertificates);
-  util::Fd fd = util::open_checked(bundle, e.identity);
-  if (auto why = secret_reason(bundle, "ca-certificates.crt", fd.get()))
+  Entry e = file_entry(bundle, kCaBundlePath, 0644, EntryOrigin::CaCertificates, files);
+  util::Fd fd = util::open_checked(bundle, e.identity, {}, files);
+  if (auto why = secret_reason(bundle, "ca-certificates.crt", fd.get(), files))
     throw manifest::ManifestError(m.ca_certificates.where, "CA bundle " + bundle.string() + " " + *why,
                                   "a CA bundle holds certificates only; remove the private key from it");
   rootfs.add(std::move(e));
 }
 
-void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
+void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m, const util::FileSystem& files) {
   if (m.tzdata.all) {
     TreeOptions opts;
     opts.origin = EntryOrigin::Tzdata;
+    opts.filesystem = &files;
     // Debian's zoneinfo/localtime -> /etc/localtime is the host's setting, not data.
     opts.skip = [](std::string_view rel, bool) { return rel == "right" || rel == "posix" || rel == "localtime"; };
     add_tree(rootfs, m.sysroot / "usr/share/zoneinfo", kZoneinfoDir, opts);
   } else {
     std::set<std::string> seen;
     for (const auto& zone : m.tzdata.zones)
-      if (seen.insert(zone).second) add_zone(rootfs, m, zone, m.tzdata.where);
+      if (seen.insert(zone).second) add_zone(rootfs, m, zone, m.tzdata.where, files);
   }
   if (!m.timezone) return;
   // `timezone:` implies its zone; with `tzdata: true` it must exist in the tree.
@@ -96,7 +102,7 @@ void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m) {
       throw manifest::ManifestError(m.timezone_where, "unknown time zone '" + zone + "'",
                                     "use a name from /usr/share/zoneinfo such as Europe/Ljubljana or UTC");
   } else {
-    add_zone(rootfs, m, zone, m.timezone_where);
+    add_zone(rootfs, m, zone, m.timezone_where, files);
   }
   Entry link;
   link.path = "/etc/localtime";

@@ -21,13 +21,15 @@ inline constexpr const char* kZoneinfoDir = "/usr/share/zoneinfo";
 
 // ca_certificates: the manifest's PEM file, else <sysroot>/etc/ssl/certs/
 // ca-certificates.crt. Throws unless it holds at least one certificate.
-void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& manifest);
+void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& manifest,
+                   const util::FileSystem& files = util::real_filesystem());
 
 // tzdata: zones (plus `timezone:`), or the whole database; /etc/localtime.
-void add_tzdata(Rootfs& rootfs, const manifest::Manifest& manifest);
+void add_tzdata(Rootfs& rootfs, const manifest::Manifest& manifest,
+                const util::FileSystem& files = util::real_filesystem());
 
 // True when the file holds "-----BEGIN CERTIFICATE-----" (read in bounded
 // chunks, so a huge file does not grow memory).
-bool contains_pem_certificate(const fs::path& file);
+bool contains_pem_certificate(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

@@ -11,6 +11,7 @@ namespace slimbuild::rootfs {
 
 // The binary goes to manifest.binary.dest with mode 0755 (it is the
 // entrypoint, whatever its mode on disk); libraries keep the exec-bit rule.
-void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const trace::TraceResult& trace);
+void add_elf_closure(Rootfs& rootfs, const manifest::Manifest& manifest, const trace::TraceResult& trace,
+                     const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

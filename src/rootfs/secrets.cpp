@@ -22,7 +22,6 @@
 //     (an image's file in `audit`: its first kSecretScanBytes)
 #include <slimbuild/rootfs/secrets.hpp>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,12 +63,14 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 // it returns true. pread on the caller's descriptor; else the path, opened
 // O_NOFOLLOW (the walk never follows links, nor does this).
 template <typename Chunk>
-bool scan_file(const fs::path& file, int fd, Chunk chunk) {
+bool scan_file(const util::FileSystem& files, const fs::path& file, int fd, Chunk chunk) {
   util::Fd own;
   if (fd < 0) {
-    own.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
-    struct stat st {};
-    if (!own || ::fstat(own.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    auto opened = files.open_read(file, util::FinalLink::Refuse);
+    if (!opened) return false;
+    own = std::move(*opened);
+    auto st = files.fstat(own.get());
+    if (!st || !S_ISREG(st->st_mode)) return false;
     fd = own.get();
   }
   constexpr std::size_t kChunk = 1 << 20, kCarry = 256;
@@ -225,19 +226,21 @@ std::optional<std::string> secret_name_reason(const fs::path& host_file, std::st
   return name_reason_of(spellings_of(host_file, relative_path));
 }
 
-std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
+std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd,
+                                                 const util::FileSystem& files) {
   const auto spellings = spellings_of(host_file, relative_path);
   std::optional<std::string> why;
-  scan_file(host_file, fd, [&](std::string_view text) {
+  scan_file(files, host_file, fd, [&](std::string_view text) {
     why = content_reason(spellings, text);
     return why.has_value();
   });
   return why;
 }
 
-std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd) {
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd,
+                                         const util::FileSystem& files) {
   if (auto r = secret_name_reason(host_file, relative_path)) return r;
-  return secret_content_reason(host_file, relative_path, fd);
+  return secret_content_reason(host_file, relative_path, fd, files);
 }
 
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head) {

@@ -1,11 +1,11 @@
 // Host files and trees into the Rootfs. The walk uses lstat() on every entry
 // and never follows a symlink, so a tree cannot smuggle in files from outside
 // itself, and readdir order (which differs between file systems) never
-// reaches the image: each directory's names are sorted bytewise first.
+// reaches the image: each directory's names are sorted bytewise first. Every
+// host read goes through TreeOptions::filesystem (util::FileSystem).
 #include <slimbuild/rootfs/tree.hpp>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,10 +20,16 @@ namespace slimbuild::rootfs {
 
 namespace {
 
-struct stat lstat_or_throw(const fs::path& p) {
-  struct stat st {};
-  if (::lstat(p.c_str(), &st) != 0) throw Error("cannot read " + p.string() + ": " + std::strerror(errno));
-  return st;
+struct stat lstat_or_throw(const util::FileSystem& files, const fs::path& p) {
+  auto st = files.lstat(p);
+  if (!st) throw Error("cannot read " + p.string() + ": " + std::strerror(st.error()));
+  return *st;
+}
+
+struct stat stat_or_throw(const util::FileSystem& files, const fs::path& p) {
+  auto st = files.stat(p);
+  if (!st) throw Error("cannot read " + p.string() + ": " + std::strerror(st.error()));
+  return *st;
 }
 
 const char* special_kind(mode_t m) {
@@ -62,7 +68,8 @@ std::optional<std::vector<std::string>> lexical_parts(const std::vector<std::str
 // found in the tree (absolute ones must name a path inside it). False when a
 // ".." would leave the tree or the links loop; a missing component ends the
 // walk lexically (a dangling link is harmless here).
-bool resolves_inside(const fs::path& root, std::vector<std::string> dir, std::string_view target, int hops = 0) {
+bool resolves_inside(const util::FileSystem& files, const fs::path& root, std::vector<std::string> dir,
+                     std::string_view target, int hops = 0) {
   std::vector<std::string> todo;
   for (size_t i = 0; i <= target.size();) {
     size_t j = target.find('/', i);
@@ -83,25 +90,25 @@ bool resolves_inside(const fs::path& root, std::vector<std::string> dir, std::st
     if (!physical) continue;
     fs::path host = root;
     for (const auto& d : dir) host /= d;
-    struct stat st {};
-    if (::lstat(host.c_str(), &st) != 0) {
+    auto st = files.lstat(host);
+    if (!st) {
       physical = false;
       continue;
     }
-    if (!S_ISLNK(st.st_mode)) continue;
+    if (!S_ISLNK(st->st_mode)) continue;
     if (++hops > 40) return false;
-    std::error_code ec;
-    std::string next = fs::read_symlink(host, ec).string();
-    if (ec || next.empty()) return false;
+    auto link = files.readlink(host);
+    if (!link || link->empty()) return false;
+    std::string next = std::move(*link);
     dir.pop_back();
     std::string rest;
     for (size_t r = k + 1; r < todo.size(); ++r) rest += "/" + todo[r];
     if (next[0] == '/') {
       fs::path inside = fs::path(next).lexically_normal().lexically_relative(root.lexically_normal());
       if (inside.empty() || *inside.begin() == "..") return false;
-      return resolves_inside(root, {}, inside.generic_string() + rest, hops);
+      return resolves_inside(files, root, {}, inside.generic_string() + rest, hops);
     }
-    return resolves_inside(root, dir, next + rest, hops);
+    return resolves_inside(files, root, dir, next + rest, hops);
   }
   return true;
 }
@@ -121,41 +128,54 @@ void add_directory(Rootfs& rootfs, const std::string& path, EntryOrigin origin) 
   rootfs.add(std::move(e));
 }
 
+// A regular file as an entry, from the stat that selected it.
+Entry regular_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin,
+                    const struct stat& st) {
+  Entry e;
+  e.path = image_path;
+  e.type = EntryType::File;
+  e.mode = mode & 0777u;  // never setuid/setgid/sticky, whatever the host or manifest says
+  e.source = host_file;
+  e.size = static_cast<uint64_t>(st.st_size);
+  e.identity = util::FileIdentity::of(st);
+  e.origin = origin;
+  return e;
+}
+
 void walk(Rootfs& rootfs, const fs::path& root, const fs::path& dir, const std::string& relative_dir,
-          const std::string& dest_dir, const TreeOptions& options) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    names.push_back(it->path().filename().string());
-  if (ec) throw Error("cannot list " + dir.string() + ": " + ec.message());
+          const std::string& dest_dir, const TreeOptions& options, const util::FileSystem& files) {
+  auto listed = files.list_dir(dir);
+  if (!listed) throw Error("cannot list " + dir.string() + ": " + std::strerror(listed.error()));
+  std::vector<std::string>& names = *listed;
   std::sort(names.begin(), names.end());
 
   for (const auto& name : names) {
     fs::path host = dir / name;
     std::string rel = relative_dir.empty() ? name : relative_dir + "/" + name;
     std::string dest = join(dest_dir, name);
-    struct stat st = lstat_or_throw(host);
+    struct stat st = lstat_or_throw(files, host);
     bool is_dir = S_ISDIR(st.st_mode);
     if (options.skip && options.skip(rel, is_dir)) continue;
 
     if (is_dir) {
       add_directory(rootfs, dest, options.origin);
-      walk(rootfs, root, host, rel, dest, options);
+      walk(rootfs, root, host, rel, dest, options, files);
     } else if (S_ISREG(st.st_mode)) {
       if (options.check_file) {
-        util::Fd fd = util::open_checked(host, util::FileIdentity::of(st), root);
+        util::Fd fd = util::open_checked(host, util::FileIdentity::of(st), root, files);
         options.check_file(host, rel, fd.get());
       }
       uint32_t mode = options.file_mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
-      Entry e = file_entry(host, dest, mode, options.origin);
-      e.size = static_cast<uint64_t>(st.st_size);
-      // The layer reads exactly what this lstat saw, beneath the root.
-      e.identity = util::FileIdentity::of(st);
+      // The layer reads exactly what this lstat saw, beneath the root (no
+      // second stat: the identity check at the read catches any change).
+      Entry e = regular_entry(host, dest, mode, options.origin, st);
       e.source_root = root;
       rootfs.add(std::move(e));
     } else if (S_ISLNK(st.st_mode)) {
-      std::string target = fs::read_symlink(host).string();
-      auto kept = link_inside_tree(root, rel, target);
+      auto read = files.readlink(host);
+      if (!read) throw Error("cannot read symlink " + host.string() + ": " + std::strerror(read.error()));
+      const std::string& target = *read;
+      auto kept = link_inside_tree(root, rel, target, files);
       if (!kept)
         throw Error("symlink " + host.string() + " -> " + target + " points outside " + root.string(),
                     "only links that stay inside a files: tree are kept; copy the target into the tree, "
@@ -176,33 +196,21 @@ void walk(Rootfs& rootfs, const fs::path& root, const fs::path& dir, const std::
 
 }  // namespace
 
-uint32_t mode_from_exec_bit(const fs::path& host_file) {
-  struct stat st {};
-  if (::stat(host_file.c_str(), &st) != 0)
-    throw Error("cannot read " + host_file.string() + ": " + std::strerror(errno));
-  return (st.st_mode & S_IXUSR) ? 0755u : 0644u;
+uint32_t mode_from_exec_bit(const fs::path& host_file, const util::FileSystem& files) {
+  return (stat_or_throw(files, host_file).st_mode & S_IXUSR) ? 0755u : 0644u;
 }
 
-Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin) {
-  struct stat st {};
-  if (::stat(host_file.c_str(), &st) != 0)
-    throw Error("cannot read " + host_file.string() + ": " + std::strerror(errno));
+Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin,
+                 const util::FileSystem& files) {
+  struct stat st = stat_or_throw(files, host_file);
   if (!S_ISREG(st.st_mode))
     throw Error(host_file.string() + " is " + (S_ISDIR(st.st_mode) ? "a directory" : special_kind(st.st_mode)) +
                 ", not a regular file");
-  Entry e;
-  e.path = image_path;
-  e.type = EntryType::File;
-  e.mode = mode & 0777u;  // never setuid/setgid/sticky, whatever the host or manifest says
-  e.source = host_file;
-  e.size = static_cast<uint64_t>(st.st_size);
-  e.identity = util::FileIdentity::of(st);
-  e.origin = origin;
-  return e;
+  return regular_entry(host_file, image_path, mode, origin, st);
 }
 
 std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::string_view link_relative,
-                                            const std::string& target) {
+                                            const std::string& target, const util::FileSystem& files) {
   if (target.empty()) return std::nullopt;
   std::vector<std::string> link_dir = split(link_relative);
   if (!link_dir.empty()) link_dir.pop_back();
@@ -212,7 +220,7 @@ std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::stri
     // above the tree root even if it would come back in. Resolved the way
     // the kernel will, following links met on the way (`e -> d/../x` with
     // `d -> .` climbs out although each text looks inside).
-    return resolves_inside(tree_root, link_dir, target) ? std::optional<std::string>(target) : std::nullopt;
+    return resolves_inside(files, tree_root, link_dir, target) ? std::optional<std::string>(target) : std::nullopt;
   }
   // Absolute host path: kept only when it lies inside the tree, rewritten
   // relative to the link so it still works once the tree sits at `dest`.
@@ -234,8 +242,9 @@ std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::stri
 }
 
 std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std::string& image_path,
-                             EntryOrigin origin, const std::vector<std::string>& needed_by) {
-  trace::ResolvedPath resolved = trace::resolve_in_sysroot(sysroot, image_path);
+                             EntryOrigin origin, const std::vector<std::string>& needed_by,
+                             const util::FileSystem& files) {
+  trace::ResolvedPath resolved = trace::resolve_in_sysroot(sysroot, image_path, files);
   for (const auto& hop : resolved.hops) {
     Entry link;
     link.path = hop.image_path;
@@ -246,22 +255,23 @@ std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std:
     link.needed_by = needed_by;
     rootfs.add(std::move(link));
   }
-  Entry file = file_entry(resolved.host_path, resolved.image_path, mode_from_exec_bit(resolved.host_path), origin);
+  Entry file = file_entry(resolved.host_path, resolved.image_path, mode_from_exec_bit(resolved.host_path, files), origin,
+                          files);
   file.needed_by = needed_by;
   rootfs.add(std::move(file));
   return resolved.image_path;
 }
 
 void add_tree(Rootfs& rootfs, const fs::path& src, const std::string& dest, const TreeOptions& options) {
-  struct stat st = lstat_or_throw(src);
+  const util::FileSystem& files = options.filesystem ? *options.filesystem : util::real_filesystem();
+  struct stat st = lstat_or_throw(files, src);
   if (!S_ISDIR(st.st_mode)) {
     // The root may be named through a symlink (e.g. /usr/share/zoneinfo).
-    struct stat followed {};
-    if (::stat(src.c_str(), &followed) != 0 || !S_ISDIR(followed.st_mode))
-      throw Error(src.string() + " is not a directory");
+    auto followed = files.stat(src);
+    if (!followed || !S_ISDIR(followed->st_mode)) throw Error(src.string() + " is not a directory");
   }
   if (dest != "/") add_directory(rootfs, dest, options.origin);  // the image root is implicit
-  walk(rootfs, src, src, "", dest, options);
+  walk(rootfs, src, src, "", dest, options, files);
 }
 
 }  // namespace slimbuild::rootfs

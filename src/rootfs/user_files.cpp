@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,22 +47,25 @@ std::string basename_of(const fs::path& p) {
 
 }  // namespace
 
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo) {
-  struct stat st {};
-  if (::stat(spec.src.c_str(), &st) != 0)
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo,
+                    const util::FileSystem& files) {
+  auto stat = files.stat(spec.src);
+  if (!stat)
     throw manifest::ManifestError(spec.where, "files: source " + spec.src.string() + " does not exist",
                                   "paths are relative to the manifest's directory");
+  const struct stat& st = *stat;
   try {
     if (S_ISDIR(st.st_mode)) {
       ExcludeMatcher matcher(spec.exclude);
       TreeOptions opts;
       opts.origin = EntryOrigin::Files;
       opts.file_mode = spec.mode;
+      opts.filesystem = &files;
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
       std::vector<std::string> secrets;
       std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
       opts.check_file = [&](const fs::path& host, std::string_view rel, int fd) {
-        auto why = secret_reason_memoised(host, rel, fd, secret_memo);
+        auto why = secret_reason_memoised(host, rel, fd, secret_memo, files);
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");
@@ -80,10 +84,10 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* 
     std::string dest = spec.dest_is_dir ? (spec.dest == "/" ? "/" + name : spec.dest + "/" + name) : spec.dest;
     // Naming one file explicitly is a decision, not an accident: ship it,
     // but say so, since it is the kind of file that usually should not be.
-    if (auto why = secret_reason_memoised(spec.src, name, -1, secret_memo))
+    if (auto why = secret_reason_memoised(spec.src, name, -1, secret_memo, files))
       util::warn(spec.where.str() + ": " + spec.src.string() + " " + *why + "; including it because it is listed explicitly");
     uint32_t mode = spec.mode.value_or((st.st_mode & S_IXUSR) ? 0755u : 0644u);
-    rootfs.add(file_entry(spec.src, dest, mode, EntryOrigin::Files));
+    rootfs.add(file_entry(spec.src, dest, mode, EntryOrigin::Files, files));
   } catch (const manifest::ManifestError&) {
     throw;
   } catch (const Error& e) {

@@ -19,6 +19,7 @@ class SecretMemo;  // secret_memo.hpp
 // directories are 0755; everything is owned by root (readable, not writable,
 // by the image user). Errors name the manifest location and the host path.
 // A tree's content verdicts come from `secret_memo` when it knows the file.
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo = nullptr);
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo = nullptr,
+                    const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

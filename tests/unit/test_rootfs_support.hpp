@@ -24,6 +24,16 @@ inline fs::path put(const fs::path& root, const std::string& rel, const std::str
   return p;
 }
 
+// A `files:` tree entry copying `src` into /data/, as written at manifest.yml:7:5.
+inline slimbuild::manifest::FileSpec tree_spec(const fs::path& src) {
+  slimbuild::manifest::FileSpec s;
+  s.src = src;
+  s.dest = "/data";
+  s.dest_is_dir = true;
+  s.where = {"manifest.yml", 7, 5};
+  return s;
+}
+
 inline slimbuild::manifest::Manifest minimal_manifest(const fs::path& dir) {
   slimbuild::manifest::Manifest m;
   m.file = dir / "manifest.yml";

@@ -18,18 +18,10 @@
 
 using namespace slimbuild;
 using rootfs_test::put;
+using rootfs_test::tree_spec;
 namespace fs = std::filesystem;
 
 namespace {
-
-manifest::FileSpec tree_spec(const fs::path& src) {
-  manifest::FileSpec s;
-  s.src = src;
-  s.dest = "/data";
-  s.dest_is_dir = true;
-  s.where = {"manifest.yml", 7, 5};
-  return s;
-}
 
 std::string layer_error(const rootfs::Rootfs& r, const fs::path& out) {
   try {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <slimbuild/util/file_identity.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::manifest { struct Manifest; }
 namespace slimbuild::trace { struct TraceResult; }
@@ -84,11 +85,12 @@ class Rootfs {
 
 // Builds the rootfs the contract describes: binary, interpreter, libraries
 // (with their symlink chains and merged-/usr links), files:, passwd/group,
-// nsswitch.conf, /tmp, the user's home, CA bundle, zoneinfo.
-// `secret_memo` (may be null) answers the secret guard's content rules for
-// `files:` trees it knows unchanged (secret_memo.hpp).
+// nsswitch.conf, /tmp, the user's home, CA bundle, zoneinfo. Every host
+// file is stat-ed, listed and opened through `files`. `secret_memo` (may be
+// null) answers the secret guard's content rules for `files:` trees it knows
+// unchanged (secret_memo.hpp).
 class SecretMemo;
 Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace,
-                       SecretMemo* secret_memo = nullptr);
+                       SecretMemo* secret_memo = nullptr, const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

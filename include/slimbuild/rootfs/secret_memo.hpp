@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include <slimbuild/util/filesystem.hpp>
+
 namespace slimbuild::rootfs {
 
 namespace fs = std::filesystem;
@@ -34,7 +36,9 @@ class SecretMemo {
 // kSecretMemoMinBytes are always scanned (one read; a tree of 50,000 small
 // files would otherwise load 50,000 records on every build).
 inline constexpr std::size_t kSecretMemoMinBytes = 64 * 1024;
+// The stat and the scan go through `files`.
 std::optional<std::string> secret_reason_memoised(const fs::path& host_file, std::string_view relative_path, int fd,
-                                                  SecretMemo* memo);
+                                                  SecretMemo* memo,
+                                                  const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <slimbuild/util/filesystem.hpp>
+
 namespace slimbuild::rootfs {
 
 namespace fs = std::filesystem;
@@ -17,14 +19,16 @@ namespace fs = std::filesystem;
 // "AWS credentials file", "is inside a .git directory", ...) or nullopt.
 // Content rules read the whole file, streamed in chunks: from `fd` when
 // given (the caller's already-checked descriptor, read with pread so its
-// offset is untouched), else from `host_file` opened without following a
-// final symlink.
-std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1);
+// offset is untouched), else from `host_file` opened through `files` without
+// following a final symlink.
+std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1,
+                                         const util::FileSystem& files = util::real_filesystem());
 // secret_reason in its two halves: the rules on the names alone (cheap), and
 // the rules that read the content (the whole file; the verdict depends on
 // the content and on both spellings of the path).
 std::optional<std::string> secret_name_reason(const fs::path& host_file, std::string_view relative_path);
-std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1);
+std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1,
+                                                 const util::FileSystem& files = util::real_filesystem());
 // The same rules for a file of an image (`audit`): its image path and its
 // first bytes (at least kSecretScanBytes when the file is that long).
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head);

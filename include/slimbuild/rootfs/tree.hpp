@@ -17,14 +17,16 @@
 #include <vector>
 
 #include <slimbuild/rootfs/rootfs.hpp>
+#include <slimbuild/util/filesystem.hpp>
 
 namespace slimbuild::rootfs {
 
 // 0755 when the owner may execute `host_file` (following symlinks), else 0644.
-uint32_t mode_from_exec_bit(const fs::path& host_file);
+uint32_t mode_from_exec_bit(const fs::path& host_file, const util::FileSystem& files = util::real_filesystem());
 
 // A regular host file as an image entry (source streamed later by the layer).
-Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin);
+Entry file_entry(const fs::path& host_file, const std::string& image_path, uint32_t mode, EntryOrigin origin,
+                 const util::FileSystem& files = util::real_filesystem());
 
 // Adds the sysroot file that `image_path` names, recreating every symlink met
 // on the way (via trace::resolve_in_sysroot: /lib -> usr/lib, libz.so.1 ->
@@ -32,7 +34,8 @@ Entry file_entry(const fs::path& host_file, const std::string& image_path, uint3
 // on the host, then the real file with its exec-bit mode. Returns the image
 // path of the real file.
 std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std::string& image_path,
-                             EntryOrigin origin, const std::vector<std::string>& needed_by = {});
+                             EntryOrigin origin, const std::vector<std::string>& needed_by = {},
+                             const util::FileSystem& files = util::real_filesystem());
 
 struct TreeOptions {
   EntryOrigin origin = EntryOrigin::Files;  // Entry::origin for everything added
@@ -45,6 +48,8 @@ struct TreeOptions {
   // following links and checked against the walk's identity, so a check
   // reads exactly what the layer will (or the build fails naming the file).
   std::function<void(const fs::path& host_file, std::string_view relative, int file)> check_file;
+  // Every lstat, listing, readlink and open of the walk (null: the real one).
+  const util::FileSystem* filesystem = &util::real_filesystem();
 };
 
 // Adds the contents of host directory `src` below image directory `dest`
@@ -57,6 +62,7 @@ void add_tree(Rootfs& rootfs, const fs::path& src, const std::string& dest, cons
 // relative to `tree_root`). Returns the target relative to the link's
 // directory when it stays inside the tree, nullopt when it leaves it.
 std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::string_view link_relative,
-                                            const std::string& target);
+                                            const std::string& target,
+                                            const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs
