@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -131,17 +133,31 @@ struct LayerCache::Index {
   std::unordered_map<std::string, Record> files;  // source path -> record
   bool dirty = false;
 
+  // One line: "<sha256> <dev> <ino> <size> <mtime> <ctime> <path>", parsed in
+  // place (a shared cache holds one line per file of every tree it built:
+  // 50,000 and more). A line that does not parse is skipped: a miss.
   void load(const fs::path& file) {
     std::ifstream in(file);
     std::string line;
     while (std::getline(in, line)) {
-      std::istringstream f(line);
+      std::string_view rest(line);
+      auto word = [&rest]() {
+        std::size_t sp = rest.find(' ');
+        std::string_view w = rest.substr(0, sp);
+        rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+        return w;
+      };
+      auto number = [&word](auto& out) {
+        std::string_view w = word();
+        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), out);
+        return ec == std::errc() && end == w.data() + w.size() && !w.empty();
+      };
       Record r;
-      std::string path;
-      if (!(f >> r.sha256 >> r.stamp.dev >> r.stamp.ino >> r.stamp.size >> r.stamp.mtime >> r.stamp.ctime)) continue;
-      f.get();
-      std::getline(f, path);
-      if (r.sha256.size() == 64 && !path.empty()) files[path] = std::move(r);
+      r.sha256 = std::string(word());
+      if (!number(r.stamp.dev) || !number(r.stamp.ino) || !number(r.stamp.size) || !number(r.stamp.mtime) ||
+          !number(r.stamp.ctime))
+        continue;
+      if (r.sha256.size() == 64 && !rest.empty()) files[std::string(rest)] = std::move(r);
     }
   }
 
