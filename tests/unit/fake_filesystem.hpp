@@ -225,7 +225,7 @@ class FakeFileSystem : public slimbuild::util::FileSystem {
         rest.insert(rest.end(), todo.begin() + static_cast<std::ptrdiff_t>(i) + 1, todo.end());
         todo = std::move(rest);
         i = static_cast<size_t>(-1);
-        if (target.is_absolute()) at = "/";
+        if (target.is_absolute()) at.assign(1, '/');  // assign(1, c): gcc 12 warns (-Wrestrict) on = "/" here
         continue;
       }
       if (!last && !S_ISDIR(it->second.mode) && !S_ISLNK(it->second.mode)) return std::unexpected(ENOTDIR);

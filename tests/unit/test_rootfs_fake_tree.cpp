@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <slimbuild/manifest/manifest.hpp>
-#include <slimbuild/rootfs/user_files.hpp>
+#include "rootfs/user_files.hpp"
 #include <slimbuild/util/error.hpp>
 
 #include "unit/fake_filesystem.hpp"
