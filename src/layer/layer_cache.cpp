@@ -190,6 +190,15 @@ struct LayerCache::Prefetch {
   }
 };
 
+// Defined before the constructor: std::vector<Pending> needs the whole type
+// there (clang instantiates its destructor at the constructor).
+// A hit served before its early digest check finished: confirm() decides.
+struct LayerCache::Pending {
+  std::unique_ptr<Prefetch> check;
+  std::string digest;
+  fs::path meta_file, blob;
+};
+
 LayerCache::LayerCache(fs::path dir, uint64_t max_bytes)
     : dir_(std::move(dir)), max_bytes_(max_bytes), started_ns_(now_ns()), index_(std::make_unique<Index>()) {
   std::error_code ec;
@@ -282,13 +291,6 @@ void LayerCache::note_key(const std::string& build_id, const std::string& key) n
     util::debug("cache: could not note the layer key: " + std::string(e.what()));
   }
 }
-
-// A hit served before its early digest check finished: confirm() decides.
-struct LayerCache::Pending {
-  std::unique_ptr<Prefetch> check;
-  std::string digest;
-  fs::path meta_file, blob;
-};
 
 LayerCache::~LayerCache() = default;
 

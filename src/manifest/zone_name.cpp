@@ -23,7 +23,9 @@ bool is_tzif_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   char magic[4] = {};
   in.read(magic, sizeof magic);
-  return in && std::string_view(magic, 4) == "TZif";
+  return in && is_tzif_head(std::string_view(magic, 4));
 }
+
+bool is_tzif_head(std::string_view head) { return head.substr(0, 4) == "TZif"; }
 
 }  // namespace slimbuild::manifest

@@ -228,10 +228,9 @@ std::optional<std::string> link_inside_tree(const fs::path& tree_root, std::stri
   fs::path abs = fs::path(target).lexically_normal();
   fs::path inside = abs.lexically_relative(root);
   if (inside.empty() || *inside.begin() == "..") {
-    std::error_code ec;
-    fs::path canonical_root = fs::weakly_canonical(tree_root, ec);
-    if (ec) return std::nullopt;
-    inside = abs.lexically_relative(canonical_root);
+    auto canonical_root = files.canonical(tree_root);
+    if (!canonical_root) return std::nullopt;
+    inside = abs.lexically_relative(*canonical_root);
     if (inside.empty() || *inside.begin() == "..") return std::nullopt;
   }
   if (link_dir.empty()) return inside.string();

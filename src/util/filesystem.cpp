@@ -14,10 +14,13 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 
 namespace slimbuild::util {
 
 namespace {
+
+void free_chars(char* p) { std::free(p); }
 
 constexpr int kReadFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
@@ -115,6 +118,12 @@ class RealFileSystem final : public FileSystem {
     Fd fd(::openat(dir.get(), parts.back().c_str(), kReadFlags | O_NOFOLLOW));
     if (!fd) return std::unexpected(errno);
     return fd;
+  }
+
+  std::expected<fs::path, int> canonical(const fs::path& path) const override {
+    CHandle<char, free_chars> resolved{::realpath(path.c_str(), nullptr)};
+    if (!resolved) return std::unexpected(errno);
+    return fs::path(resolved.get());
   }
 
   std::expected<std::string, int> read_file(const fs::path& file, std::size_t max_bytes) const override {

@@ -35,7 +35,8 @@ using slimbuild::util::FinalLink;
 
 enum Op : unsigned {
   kLstat = 1, kStat = 2, kFstat = 4, kReadlink = 8, kListDir = 16, kOpen = 32, kOpenBeneath = 64, kReadFile = 128,
-  kAll = 255,
+  kCanonical = 256,
+  kAll = 511,
 };
 
 class FakeFileSystem : public slimbuild::util::FileSystem {
@@ -143,6 +144,13 @@ class FakeFileSystem : public slimbuild::util::FileSystem {
     if (it == nodes_.end()) return std::unexpected(ENOENT);
     if (S_ISLNK(it->second.mode)) return std::unexpected(ELOOP);
     return open_node(it->second);
+  }
+  std::expected<fs::path, int> canonical(const fs::path& path) const override {
+    count(kCanonical, path);
+    if (int e = injected(path, kCanonical)) return std::unexpected(e);
+    auto r = resolve(path, true);
+    if (!r) return std::unexpected(r.error());
+    return fs::path(r.value()->first);
   }
   std::expected<std::string, int> read_file(const fs::path& file, std::size_t max_bytes) const override {
     count(kReadFile, file);

@@ -64,6 +64,13 @@ void check_contract(const FileSystem& files, const fs::path& root, const Builder
   CHECK(files.list_dir(root / "d/a.txt").error() == ENOTDIR);
   CHECK(files.list_dir(root / "gone").error() == ENOENT);
 
+  // canonical: every link resolved, to an absolute path; a missing one is ENOENT.
+  REQUIRE(files.canonical(root / "up/link"));
+  CHECK(*files.canonical(root / "up/link") == *files.canonical(root / "d/a.txt"));
+  CHECK(files.canonical(root / "up/link")->filename() == "a.txt");
+  CHECK(files.canonical(root / "up/link")->is_absolute());
+  CHECK(files.canonical(root / "d/none").error() == ENOENT);
+
   // read_file: the cap is EFBIG, a directory EISDIR.
   CHECK(*files.read_file(root / "d/c.txt", 3) == "sea");
   CHECK(files.read_file(root / "d/c.txt", 2).error() == EFBIG);

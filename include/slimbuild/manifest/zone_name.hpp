@@ -15,7 +15,9 @@ namespace slimbuild::manifest {
 // '/'", ...), or nullopt when it is one.
 std::optional<std::string> zone_name_problem(std::string_view zone);
 
-// True when `file` is a regular file that starts with the TZif magic.
+// True when `file` is a regular file that starts with the TZif magic
+// (is_tzif_head: the rule on its first bytes, for callers that read it).
 bool is_tzif_file(const std::filesystem::path& file);
+bool is_tzif_head(std::string_view head);
 
 }  // namespace slimbuild::manifest

@@ -1,7 +1,7 @@
 // The host file system as trace and rootfs see it: the few read-only things
 // they do to it (lstat/stat/fstat, readlink, list a directory, open a file,
-// open one beneath a tree root, read a small whole file), behind one narrow
-// interface in the manner of ninja's DiskInterface. The real implementation
+// open one beneath a tree root, read a small whole file, its real path),
+// behind one narrow interface in the manner of ninja's DiskInterface. The real implementation
 // (`real_filesystem()`) is one system call per method and allocates nothing
 // the call's result does not need; tests pass an in-memory fake
 // (tests/unit/fake_filesystem.hpp) to build sysroots and trees with loops,
@@ -58,6 +58,9 @@ class FileSystem {
   // The whole of a small regular file (following symlinks). EFBIG: larger
   // than `max_bytes`; EISDIR: a directory; EINVAL: not a regular file.
   virtual std::expected<std::string, int> read_file(const fs::path& file, std::size_t max_bytes) const = 0;
+  // The absolute path with every symlink resolved, of a path that exists
+  // (realpath(3)); ENOENT when any component is missing.
+  virtual std::expected<fs::path, int> canonical(const fs::path& path) const = 0;
 };
 
 // The host's file system through the system calls named above.
