@@ -25,6 +25,7 @@
 
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/util/environment.hpp>
+#include <slimbuild/util/file_identity.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/handles.hpp>
@@ -37,29 +38,16 @@ namespace {
 
 // Bump when the tar normalisation or the cache's own format changes.
 constexpr const char* kCacheFormat = "slimbuild-layer-cache v1 tar-v1";
-// Larger than any kernel's timestamp tick (HZ >= 100).
-constexpr int64_t kTickNs = 50'000'000;
 // Unknown files are hashed up front when they total at most this much.
 constexpr uint64_t kHashUpFrontBytes = 64ull << 20;
 constexpr std::size_t kMaxIndexEntries = 500'000;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using util::FileStamp;
 
-int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
-
-struct Stamp {
-  uint64_t dev = 0, ino = 0, size = 0;
-  int64_t mtime = 0, ctime = 0;
-  bool operator==(const Stamp&) const = default;
-};
-
-std::optional<Stamp> stamp(const fs::path& file) {
+std::optional<FileStamp> stamp(const fs::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return Stamp{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
+  return FileStamp::of(st);
 }
 
 // Holds an exclusive flock on DIR/lock for its lifetime (or nothing if the
@@ -92,28 +80,11 @@ std::string place_and_hash(const fs::path& from, const fs::path& to) {
   return "sha256:" + util::sha256_file_hex(to);
 }
 
-// The SHA-256 (hex) of everything `fd` holds, read with pread; empty when
-// cancelled or on a read error.
-std::string hash_fd(int fd, const std::atomic<bool>& cancel) {
-  util::Sha256 h;
-  std::vector<char> buf(1 << 20);
-  off_t offset = 0;
-  for (;;) {
-    if (cancel.load(std::memory_order_relaxed)) return "";
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return "";
-    if (n == 0) return h.hex();
-    h.update(buf.data(), static_cast<std::size_t>(n));
-    offset += n;
-  }
-}
-
 bool is_key(const std::string& s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-std::string unique_suffix() { return std::to_string(::getpid()) + "-" + std::to_string(now_ns()); }
+std::string unique_suffix() { return std::to_string(::getpid()) + "-" + std::to_string(util::wall_clock_ns()); }
 
 }  // namespace
 
@@ -126,7 +97,7 @@ fs::path default_cache_dir() {
 
 struct LayerCache::Index {
   struct Record {
-    Stamp stamp;
+    FileStamp stamp;
     std::string sha256;
     bool used = false;
   };
@@ -154,8 +125,8 @@ struct LayerCache::Index {
       };
       Record r;
       r.sha256 = std::string(word());
-      if (!number(r.stamp.dev) || !number(r.stamp.ino) || !number(r.stamp.size) || !number(r.stamp.mtime) ||
-          !number(r.stamp.ctime))
+      if (!number(r.stamp.dev) || !number(r.stamp.ino) || !number(r.stamp.size) || !number(r.stamp.mtime_ns) ||
+          !number(r.stamp.ctime_ns))
         continue;
       if (r.sha256.size() == 64 && !rest.empty()) files[std::string(rest)] = std::move(r);
     }
@@ -168,9 +139,9 @@ struct LayerCache::Index {
     std::sort(keep.begin(), keep.end(), [](auto* a, auto* b) { return a->first < b->first; });
     std::string out;
     for (auto* kv : keep) {
-      const Stamp& s = kv->second.stamp;
+      const FileStamp& s = kv->second.stamp;
       out += kv->second.sha256 + " " + std::to_string(s.dev) + " " + std::to_string(s.ino) + " " +
-             std::to_string(s.size) + " " + std::to_string(s.mtime) + " " + std::to_string(s.ctime) + " " +
+             std::to_string(s.size) + " " + std::to_string(s.mtime_ns) + " " + std::to_string(s.ctime_ns) + " " +
              kv->first + "\n";
     }
     return out;
@@ -200,7 +171,7 @@ struct LayerCache::Pending {
 };
 
 LayerCache::LayerCache(fs::path dir, uint64_t max_bytes)
-    : dir_(std::move(dir)), max_bytes_(max_bytes), started_ns_(now_ns()), index_(std::make_unique<Index>()) {
+    : dir_(std::move(dir)), max_bytes_(max_bytes), started_ns_(util::wall_clock_ns()), index_(std::make_unique<Index>()) {
   std::error_code ec;
   fs::create_directories(dir_ / "entries", ec);
   if (ec)
@@ -269,7 +240,7 @@ void LayerCache::prefetch(const std::string& key) {
   p->key = key;
   p->fd.reset(::open((dir_ / "entries" / (key + ".blob")).c_str(), O_RDONLY | O_CLOEXEC));
   if (!p->fd || ::fstat(p->fd.get(), &p->st) != 0 || !S_ISREG(p->st.st_mode)) return;
-  p->hex = std::async(std::launch::async, [fd = p->fd.get(), &cancel = p->cancel] { return hash_fd(fd, cancel); });
+  p->hex = std::async(std::launch::async, [fd = p->fd.get(), &cancel = p->cancel] { return util::sha256_fd_hex(fd, &cancel).value_or(""); });
   prefetch_ = std::move(p);
 }
 
@@ -299,8 +270,7 @@ bool LayerCache::confirm() {
   for (auto& p : pending_) {
     std::string hex = p.check->hex.get();
     if (hex.empty()) {  // the early read failed: read the same inode again
-      std::atomic<bool> go_on{false};
-      hex = hash_fd(p.check->fd.get(), go_on);
+      hex = util::sha256_fd_hex(p.check->fd.get()).value_or("");
     }
     if ("sha256:" + hex == p.digest) continue;
     util::warn("ignoring the corrupt cache entry " + p.meta_file.string() + " (its blob's digest is sha256:" + hex +
@@ -389,7 +359,7 @@ void LayerCache::remember(const rootfs::Rootfs& rootfs, const std::map<std::stri
       auto s = stamp(e.source);
       // Changed at most a tick before this build began: the hash might
       // predate a write with the same timestamps. Hash it again next time.
-      if (h == hashes.end() || !s || s->ctime >= started_ns_ - kTickNs || s->mtime >= started_ns_ - kTickNs) continue;
+      if (h == hashes.end() || !s || !s->settled_before(started_ns_)) continue;
       auto& rec = index_->files[e.source.string()];
       if (rec.stamp == *s && rec.sha256 == h->second) continue;
       rec = Index::Record{*s, h->second, true};

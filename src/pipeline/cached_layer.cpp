@@ -45,7 +45,7 @@ CachedLayers::CachedLayers(const LayerCacheSettings& settings) {
     util::warn(std::string(e.what()) + "; building without the cache");
     return;
   }
-  int64_t started = wall_clock_ns();
+  int64_t started = util::wall_clock_ns();
   elf_memo_ = std::make_unique<ElfFactsMemo>(*settings.dir, started);
   secret_memo_ = std::make_unique<SecretVerdictMemo>(*settings.dir, started);
   if (!ref) return;

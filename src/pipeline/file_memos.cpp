@@ -7,10 +7,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 
 #include <slimbuild/util/error.hpp>
+#include <slimbuild/util/file_identity.hpp>
 #include <slimbuild/util/fs.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/log.hpp>
@@ -21,24 +21,10 @@ namespace slimbuild::pipeline {
 namespace {
 
 constexpr const char* kFormat = "slimbuild-memo v1";
-// Larger than any kernel's timestamp tick (HZ >= 100), as in layer_cache.cpp.
-constexpr int64_t kTickNs = 50'000'000;
 // A bound on the file: beyond it, only the records this build used are kept.
 constexpr std::size_t kMaxRecords = 200'000;
 
-int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
-
-StampMemo::Stamp stamp_of(const struct stat& st) {
-  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-          ns(st.st_mtim), ns(st.st_ctim)};
-}
-
 }  // namespace
-
-int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 StampMemo::StampMemo(fs::path file, std::string kind, int64_t started_ns)
     : file_(std::move(file)), kind_(std::move(kind)), started_ns_(started_ns) {}
@@ -77,16 +63,16 @@ std::map<std::string, StampMemo::Record> StampMemo::load(const fs::path& file) c
 const nlohmann::json* StampMemo::find(const std::string& key, const struct stat& st) {
   auto& records = this->records();
   auto it = records.find(key);
-  if (it == records.end() || !(it->second.stamp == stamp_of(st))) return nullptr;
+  if (it == records.end() || !(it->second.stamp == util::FileStamp::of(st))) return nullptr;
   it->second.used = true;
   return &it->second.value;
 }
 
 void StampMemo::remember(const std::string& key, const struct stat& st, nlohmann::json value) {
-  Stamp s = stamp_of(st);
+  util::FileStamp s = util::FileStamp::of(st);
   // Changed at most a tick before this build began: the same stamp might
   // later hold other content. Read it again next time.
-  if (s.ctime >= started_ns_ - kTickNs || s.mtime >= started_ns_ - kTickNs) return;
+  if (!s.settled_before(started_ns_)) return;
   records()[key] = Record{s, std::move(value), true};
   dirty_ = true;
 }
@@ -103,10 +89,10 @@ void StampMemo::save() noexcept {
     std::string out = header() + "\n";
     for (const auto& [key, rec] : merged) {
       if (merged.size() > kMaxRecords && !rec.used) continue;
-      const Stamp& s = rec.stamp;
+      const util::FileStamp& s = rec.stamp;
       std::string text;
       try {
-        text = nlohmann::json::array({key, s.dev, s.ino, s.size, s.mtime, s.ctime, rec.value}).dump();
+        text = nlohmann::json::array({key, s.dev, s.ino, s.size, s.mtime_ns, s.ctime_ns, rec.value}).dump();
       } catch (const nlohmann::json::exception&) {
         continue;  // a path that is not UTF-8: not memoised
       }

@@ -26,6 +26,7 @@
 
 #include <slimbuild/rootfs/secret_memo.hpp>
 #include <slimbuild/trace/elf_memo.hpp>
+#include <slimbuild/util/file_identity.hpp>
 
 namespace slimbuild::pipeline {
 
@@ -43,15 +44,9 @@ class StampMemo {
   // Writes what changed (never throws; a warning on failure).
   void save() noexcept;
 
-  struct Stamp {
-    uint64_t dev = 0, ino = 0, size = 0;
-    int64_t mtime = 0, ctime = 0;
-    bool operator==(const Stamp&) const = default;
-  };
-
  private:
   struct Record {
-    Stamp stamp;
+    util::FileStamp stamp;
     nlohmann::json value;
     bool used = false;
   };
@@ -91,7 +86,5 @@ class SecretVerdictMemo final : public rootfs::SecretMemo {
 nlohmann::json elf_facts_json(const trace::ElfInfo& info);
 trace::ElfInfo elf_facts_from_json(const nlohmann::json& j);
 
-// Now, as the memos' started_ns (CLOCK_REALTIME in ns, like file timestamps).
-int64_t wall_clock_ns();
 
 }  // namespace slimbuild::pipeline

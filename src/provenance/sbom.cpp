@@ -92,6 +92,8 @@ std::string write_spdx(const SbomModel& model, const SbomInput& input) {
   std::vector<std::string> file_ids;
   file_ids.reserve(model.files.size());
   for (const auto& f : model.files) file_ids.push_back(file_id(f.path));
+  std::map<std::string, std::string> package_ids;  // dpkg key -> SPDXID, made once, not once per file
+  for (const auto& [key, p] : model.packages) package_ids.emplace(key, package_id(p.deb));
 
   std::string out;
   out.reserve(512 * (model.files.size() + 8));
@@ -126,16 +128,14 @@ std::string write_spdx(const SbomModel& model, const SbomInput& input) {
   w.key("relationships").begin_array();
   relationship(w, "SPDXRef-DOCUMENT", "DESCRIBES", image_id);
   relationship(w, image_id, "CONTAINS", app_id);
-  for (const auto& [key, p] : model.packages) relationship(w, image_id, "CONTAINS", package_id(p.deb));
+  for (const auto& [key, id] : package_ids) relationship(w, image_id, "CONTAINS", id);
   for (std::size_t i = 0; i < model.files.size(); ++i) {
     const SbomFile& f = model.files[i];
-    const std::string& owner = !f.package.empty() ? package_id(model.packages.at(f.package).deb)
-                               : f.application    ? app_id
-                                                  : image_id;
+    const std::string& owner = !f.package.empty() ? package_ids.at(f.package) : f.application ? app_id : image_id;
     relationship(w, owner, "CONTAINS", file_ids[i]);
   }
   for (const auto& [key, p] : model.packages)
-    if (p.library) relationship(w, app_id, "DEPENDS_ON", package_id(p.deb));
+    if (p.library) relationship(w, app_id, "DEPENDS_ON", package_ids.at(key));
   w.end_array();
 
   w.member("spdxVersion", "SPDX-2.3").end_object();

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <set>
 
 #include <slimbuild/manifest/manifest.hpp>
@@ -34,6 +35,8 @@ void add_zone(Rootfs& rootfs, const manifest::Manifest& m, const std::string& zo
   if (S_ISDIR(st->st_mode)) fail("it is a region directory, not a zone");
   // Zone files are a few KiB (the largest in tzdata under 4 KiB).
   auto bytes = files.read_file(host, 1 << 20);
+  if (!bytes && bytes.error() != EFBIG && bytes.error() != EINVAL)
+    fail("cannot read it (" + std::string(std::strerror(bytes.error())) + ")");
   if (!bytes || !manifest::is_tzif_head(*bytes)) fail("not a TZif zone file");
   add_from_sysroot(rootfs, m.sysroot, std::string(kZoneinfoDir) + "/" + zone, EntryOrigin::Tzdata, {}, files);
 }

@@ -2,6 +2,8 @@
 // and checking their identity.
 #include <slimbuild/util/file_identity.hpp>
 
+#include <chrono>
+
 #include <cerrno>
 #include <cstring>
 
@@ -31,6 +33,29 @@ std::string FileIdentity::difference(const FileIdentity& now) const {
   if (size != now.size) return "it had " + std::to_string(size) + " bytes when it was selected, now " + std::to_string(now.size);
   if (mtime_sec != now.mtime_sec || mtime_nsec != now.mtime_nsec) return "it was modified after it was selected";
   return "unchanged";
+}
+
+namespace {
+
+int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+// Larger than any kernel's timestamp tick (HZ >= 100).
+constexpr int64_t kTickNs = 50'000'000;
+
+}  // namespace
+
+FileStamp FileStamp::of(const struct stat& st) {
+  return FileStamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                   static_cast<uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
+}
+
+bool FileStamp::settled_before(int64_t started_ns) const {
+  return mtime_ns < started_ns - kTickNs && ctime_ns < started_ns - kTickNs;
+}
+
+int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem& files) {

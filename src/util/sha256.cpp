@@ -1,6 +1,11 @@
 // SHA-256 (and MD5, for dpkg's md5sums) through EVP: one context per object, freed by RAII.
 #include <slimbuild/util/sha256.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -69,6 +74,21 @@ std::string sha256_file_hex(const std::filesystem::path& file) {
   Sha256 h;
   read_chunks(file, [&](const char* data, std::size_t n) { h.update(data, n); });
   return h.hex();
+}
+
+std::optional<std::string> sha256_fd_hex(int fd, const std::atomic<bool>* stop) {
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  off_t offset = 0;
+  for (;;) {
+    if (stop && stop->load(std::memory_order_relaxed)) return std::nullopt;
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return h.hex();
+    h.update(buf.data(), static_cast<std::size_t>(n));
+    offset += n;
+  }
 }
 
 // dpkg's md5sums format needs MD5; it identifies files, it is not a security check.

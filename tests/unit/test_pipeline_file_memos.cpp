@@ -20,7 +20,7 @@
 using namespace trace_fixtures;
 using slimbuild::pipeline::ElfFactsMemo;
 using slimbuild::pipeline::SecretVerdictMemo;
-using slimbuild::pipeline::wall_clock_ns;
+using slimbuild::util::wall_clock_ns;
 using slimbuild::util::TempDir;
 
 namespace {

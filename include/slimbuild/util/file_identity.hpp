@@ -31,6 +31,23 @@ struct FileIdentity {
   std::string difference(const FileIdentity& now) const;
 };
 
+// What caches key remembered work by (the layer cache's file-hash index, the
+// ELF-facts and secret-scan memos): the identity plus the change time, both
+// times in ns. A stamp is `settled_before` a build that started at
+// `started_ns` (CLOCK_REALTIME, wall_clock_ns()) when neither time is within
+// a timestamp tick of that start or later: a write at that moment could
+// leave the same stamp on other content, so nothing may be recorded under an
+// unsettled stamp.
+struct FileStamp {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_ns = 0, ctime_ns = 0;
+
+  static FileStamp of(const struct stat& st);
+  bool operator==(const FileStamp&) const = default;
+  bool settled_before(int64_t started_ns) const;
+};
+int64_t wall_clock_ns();
+
 // Opens root/relative read-only as described above (root itself may be named
 // through a symlink; nothing below it may be one), through `files`
 // (FileSystem::open_beneath). Throws Error naming the path: ELOOP says "was

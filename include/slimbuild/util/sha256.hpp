@@ -2,9 +2,11 @@
 // digest strings that OCI uses everywhere; MD5 for dpkg's md5sums.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,10 @@ std::string sha256_hex(std::string_view data);
 inline std::string sha256_digest(std::string_view data) { return "sha256:" + sha256_hex(data); }
 // Hashes a file in fixed-size chunks (memory does not grow with file size).
 std::string sha256_file_hex(const std::filesystem::path& file);
+// Of everything `fd` holds from offset 0 (pread: its offset is untouched);
+// nullopt on a read error, or as soon as `stop` is set (another thread may
+// set it to abandon the hash).
+std::optional<std::string> sha256_fd_hex(int fd, const std::atomic<bool>* stop = nullptr);
 
 // MD5 as dpkg's info/*.md5sums records it (file identity, not security).
 std::string md5_hex(std::string_view data);
