@@ -58,31 +58,59 @@ int64_t wall_clock_ns() {
       .count();
 }
 
-Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem& files) {
-  auto fd = files.open_beneath(root, relative);
+
+namespace {
+
+Fd checked(Fd fd, const fs::path& file, const std::optional<FileIdentity>& expected, const FileSystem& files) {
+  expect_identity(fd.get(), file, expected, files);
+  return fd;
+}
+
+Fd beneath_or_throw(std::expected<Fd, int> fd, const fs::path& root, const fs::path& relative) {
   if (fd) return std::move(*fd);
   if (fd.error() == EXDEV) throw Error(root.string() + "/" + relative.string() + " is not inside " + root.string());
-  if (fd.error() == EINVAL) throw Error("internal: open_beneath of the root itself (" + root.string() + ")");
+  if (fd.error() == EINVAL) throw Error("cannot open " + root.string() + " as a file beneath itself");
   throw open_error(root / relative, fd.error());
 }
 
-Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root,
-                const FileSystem& files) {
-  Fd fd;
-  if (root.empty()) {
-    auto opened = files.open_read(file);
-    if (!opened) throw open_error(file, opened.error());
-    fd = std::move(*opened);
-  } else {
-    fd = open_beneath(root, file.lexically_relative(root), files);
-  }
-  auto st = files.fstat(fd.get());
+}  // namespace
+
+void expect_identity(int fd, const fs::path& file, const std::optional<FileIdentity>& expected,
+                     const FileSystem& files) {
+  auto st = files.fstat(fd);
   if (!st) throw Error("cannot stat " + file.string() + ": " + std::strerror(st.error()));
   if (!S_ISREG(st->st_mode)) throw Error(file.string() + " is not a regular file");
   if (expected && !(*expected == FileIdentity::of(*st)))
     throw Error(file.string() + " changed between the check and the read (" + expected->difference(FileIdentity::of(*st)) + ")",
                 "make sure nothing modifies the inputs during the build, then run it again");
-  return fd;
+}
+
+Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root,
+                const FileSystem& files) {
+  if (!root.empty()) return checked(open_beneath(root, file.lexically_relative(root), files), file, expected, files);
+  auto opened = files.open_read(file);
+  if (!opened) throw open_error(file, opened.error());
+  return checked(std::move(*opened), file, expected, files);
+}
+
+Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const OpenRoot& root,
+                const FileSystem& files) {
+  fs::path relative = file.lexically_relative(root.path);
+  return checked(beneath_or_throw(files.open_beneath(root, relative), root.path, relative), file, expected, files);
+}
+
+Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem& files) {
+  return beneath_or_throw(files.open_beneath(root, relative), root, relative);
+}
+
+Fd open_beneath(const OpenRoot& root, const fs::path& relative, const FileSystem& files) {
+  return beneath_or_throw(files.open_beneath(root, relative), root.path, relative);
+}
+
+OpenRoot open_root(const fs::path& root, const FileSystem& files) {
+  auto held = files.open_root(root);
+  if (!held) throw Error("cannot open the directory " + root.string() + ": " + std::strerror(held.error()));
+  return std::move(*held);
 }
 
 }  // namespace slimbuild::util

@@ -26,6 +26,8 @@ constexpr int kReadFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 class RealFileSystem final : public FileSystem {
  public:
+  bool concurrent() const override { return true; }
+
   std::expected<struct stat, int> lstat(const fs::path& path) const override {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return std::unexpected(errno);
@@ -77,6 +79,27 @@ class RealFileSystem final : public FileSystem {
     return names;
   }
 
+  std::expected<std::vector<Listed>, int> list_dir_kinds(const fs::path& dir) const override {
+    CHandle<DIR, ::closedir> d{::opendir(dir.c_str())};
+    if (!d) return std::unexpected(errno);
+    std::vector<Listed> entries;
+    errno = 0;
+    while (dirent* e = ::readdir(d.get())) {
+      const char* n = e->d_name;
+      if (!(n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))) {
+        ListedKind kind = e->d_type == DT_REG   ? ListedKind::Regular
+                          : e->d_type == DT_DIR ? ListedKind::Directory
+                          : e->d_type == DT_LNK ? ListedKind::Symlink
+                          : e->d_type == DT_UNKNOWN ? ListedKind::Unknown
+                                                    : ListedKind::Other;
+        entries.push_back(Listed{n, kind});
+      }
+      errno = 0;
+    }
+    if (errno != 0) return std::unexpected(errno);
+    return entries;
+  }
+
   std::expected<Fd, int> open_read(const fs::path& file, FinalLink final_link) const override {
     Fd fd(::open(file.c_str(), kReadFlags | (final_link == FinalLink::Refuse ? O_NOFOLLOW : 0)));
     if (!fd) return std::unexpected(errno);
@@ -84,6 +107,20 @@ class RealFileSystem final : public FileSystem {
   }
 
   std::expected<Fd, int> open_beneath(const fs::path& root, const fs::path& relative) const override {
+    auto held = open_root(root);
+    if (!held) return std::unexpected(held.error());
+    return open_beneath(*held, relative);
+  }
+
+  std::expected<OpenRoot, int> open_root(const fs::path& root) const override {
+    // O_PATH: a handle to resolve from, never read; a root that is only
+    // searchable (mode 0111) still works, as it did by path.
+    Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return std::unexpected(errno);
+    return OpenRoot{root, std::move(dir)};
+  }
+
+  std::expected<Fd, int> open_beneath(const OpenRoot& root, const fs::path& relative) const override {
     std::vector<std::string> parts;
     for (const auto& p : relative.lexically_normal()) {
       std::string s = p.string();
@@ -92,8 +129,6 @@ class RealFileSystem final : public FileSystem {
       parts.push_back(std::move(s));
     }
     if (parts.empty()) return std::unexpected(EINVAL);
-    Fd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) return std::unexpected(errno);
     // One openat2 call where the kernel has it (Linux 5.6+): no symlink on
     // any component, nothing outside the root. A tree of 50,000 small files
     // paid one openat per directory level per file, twice, without it.
@@ -104,18 +139,21 @@ class RealFileSystem final : public FileSystem {
       struct open_how how {};
       how.flags = static_cast<uint64_t>(kReadFlags);
       how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-      long fd = ::syscall(SYS_openat2, dir.get(), joined.c_str(), &how, sizeof how);
+      long fd = ::syscall(SYS_openat2, root.fd.get(), joined.c_str(), &how, sizeof how);
       if (fd >= 0) return Fd(static_cast<int>(fd));
       // Old kernels, and sandboxes whose seccomp filter does not know the call.
       if (errno != ENOSYS && errno != EPERM) return std::unexpected(errno == EXDEV ? ELOOP : errno);
       have_openat2 = false;
     }
+    int at = root.fd.get();
+    Fd dir;
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-      int next = ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int next = ::openat(at, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (next < 0) return std::unexpected(errno == ENOTDIR ? ELOOP : errno);
       dir.reset(next);
+      at = dir.get();
     }
-    Fd fd(::openat(dir.get(), parts.back().c_str(), kReadFlags | O_NOFOLLOW));
+    Fd fd(::openat(at, parts.back().c_str(), kReadFlags | O_NOFOLLOW));
     if (!fd) return std::unexpected(errno);
     return fd;
   }
@@ -161,6 +199,15 @@ class RealFileSystem final : public FileSystem {
 };
 
 }  // namespace
+
+std::expected<std::vector<Listed>, int> FileSystem::list_dir_kinds(const fs::path& dir) const {
+  auto names = list_dir(dir);
+  if (!names) return std::unexpected(names.error());
+  std::vector<Listed> entries;
+  entries.reserve(names->size());
+  for (auto& n : *names) entries.push_back(Listed{std::move(n), ListedKind::Unknown});
+  return entries;
+}
 
 const FileSystem& real_filesystem() noexcept {
   static const RealFileSystem real;

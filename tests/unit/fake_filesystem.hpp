@@ -35,8 +35,8 @@ using slimbuild::util::FinalLink;
 
 enum Op : unsigned {
   kLstat = 1, kStat = 2, kFstat = 4, kReadlink = 8, kListDir = 16, kOpen = 32, kOpenBeneath = 64, kReadFile = 128,
-  kCanonical = 256,
-  kAll = 511,
+  kCanonical = 256, kOpenRoot = 512,
+  kAll = 1023,
 };
 
 class FakeFileSystem : public slimbuild::util::FileSystem {
@@ -144,6 +144,19 @@ class FakeFileSystem : public slimbuild::util::FileSystem {
     if (it == nodes_.end()) return std::unexpected(ENOENT);
     if (S_ISLNK(it->second.mode)) return std::unexpected(ELOOP);
     return open_node(it->second);
+  }
+  // The root is only resolved here; each open_beneath from it walks the
+  // tree by path again (the fake has no descriptors for directories).
+  std::expected<slimbuild::util::OpenRoot, int> open_root(const fs::path& root) const override {
+    count(kOpenRoot, root);
+    if (int e = injected(root, kOpenRoot)) return std::unexpected(e);
+    auto r = resolve(root, true);
+    if (!r) return std::unexpected(r.error());
+    if (!S_ISDIR(r.value()->second.mode)) return std::unexpected(ENOTDIR);
+    return slimbuild::util::OpenRoot{root, Fd()};
+  }
+  std::expected<Fd, int> open_beneath(const slimbuild::util::OpenRoot& root, const fs::path& relative) const override {
+    return open_beneath(root.path, relative);
   }
   std::expected<fs::path, int> canonical(const fs::path& path) const override {
     count(kCanonical, path);

@@ -63,6 +63,18 @@ void check_contract(const FileSystem& files, const fs::path& root, const Builder
   CHECK(*names == std::vector<std::string>{"a.txt", "b.txt", "c.txt", "link"});
   CHECK(files.list_dir(root / "d/a.txt").error() == ENOTDIR);
   CHECK(files.list_dir(root / "gone").error() == ENOENT);
+  // list_dir_kinds: the same names; a kind, where given, is the lstat's.
+  auto kinds = files.list_dir_kinds(root / "d");
+  REQUIRE(kinds);
+  std::sort(kinds->begin(), kinds->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  REQUIRE(kinds->size() == 4);
+  using slimbuild::util::ListedKind;
+  for (const auto& [name, kind] : *kinds) {
+    INFO(name);
+    auto want = name == "link" ? ListedKind::Symlink : ListedKind::Regular;
+    CHECK((kind == ListedKind::Unknown || kind == want));
+  }
+  CHECK(files.list_dir_kinds(root / "gone").error() == ENOENT);
 
   // canonical: every link resolved, to an absolute path; a missing one is ENOENT.
   REQUIRE(files.canonical(root / "up/link"));
@@ -92,6 +104,19 @@ void check_contract(const FileSystem& files, const fs::path& root, const Builder
   CHECK(files.open_beneath(root, "../x").error() == EXDEV);
   CHECK(files.open_beneath(root, ".").error() == EINVAL);
   CHECK(files.open_beneath(root, "d/none").error() == ENOENT);
+  // open_root holds a directory; open_beneath from it refuses what the path form does.
+  auto held = files.open_root(root);
+  REQUIRE(held);
+  CHECK(held->path == root);
+  auto from_held = files.open_beneath(*held, "d/c.txt");
+  REQUIRE(from_held);
+  CHECK(read_fd(from_held->get()) == "sea");
+  CHECK(files.open_beneath(*held, "up/b.txt").error() == ELOOP);
+  CHECK(files.open_beneath(*held, "d/link").error() == ELOOP);
+  CHECK(files.open_beneath(*held, "../x").error() == EXDEV);
+  CHECK(files.open_beneath(*held, ".").error() == EINVAL);
+  CHECK(files.open_root(root / "d/a.txt").error() == ENOTDIR);
+  CHECK(files.open_root(root / "gone").error() == ENOENT);
 }
 
 }  // namespace
@@ -103,6 +128,23 @@ TEST_CASE("util: the real file system keeps the FileSystem contract") {
             [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; },
             [](const fs::path& p, const std::string& target) { fs::create_symlink(target, p); }};
   check_contract(slimbuild::util::real_filesystem(), root, b);
+  CHECK(slimbuild::util::real_filesystem().concurrent());
+  // The real listing says the kind (ext4, tmpfs and overlayfs all do).
+  auto kinds = slimbuild::util::real_filesystem().list_dir_kinds(root);
+  REQUIRE(kinds);
+  for (const auto& [name, kind] : *kinds)
+    if (name == "d") CHECK(kind == slimbuild::util::ListedKind::Directory);
+
+  // A held root is that directory whatever happens to its path later: a
+  // tree renamed away and replaced mid-walk still reads from the original.
+  auto held = slimbuild::util::real_filesystem().open_root(root / "d");
+  REQUIRE(held);
+  fs::rename(root / "d", root / "moved");
+  fs::create_directory(root / "d");
+  std::ofstream(root / "d/c.txt") << "other";
+  auto fd = slimbuild::util::real_filesystem().open_beneath(*held, "c.txt");
+  REQUIRE(fd);
+  CHECK(read_fd(fd->get()) == "sea");
 }
 
 TEST_CASE("util: the fake file system keeps the same contract") {

@@ -53,6 +53,14 @@ int64_t wall_clock_ns();
 // (FileSystem::open_beneath). Throws Error naming the path: ELOOP says "was
 // replaced by a symlink".
 Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem& files = real_filesystem());
+Fd open_beneath(const OpenRoot& root, const fs::path& relative, const FileSystem& files = real_filesystem());
+
+// fstat of `fd` (opened from `file`): a regular file, with `expected`'s
+// identity when given. Throws Error naming the file. open_checked is
+// open_beneath then this; a reader that checks once after reading calls it
+// itself, so a write during the read is caught by the same fstat.
+void expect_identity(int fd, const fs::path& file, const std::optional<FileIdentity>& expected,
+                     const FileSystem& files = real_filesystem());
 
 // Opens `file` read-only (O_NONBLOCK, so a fifo cannot hang the open) and,
 // when `expected` is given, checks it is still a regular file with that
@@ -61,5 +69,12 @@ Fd open_beneath(const fs::path& root, const fs::path& relative, const FileSystem
 // Throws Error naming the file.
 Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const fs::path& root = {},
                 const FileSystem& files = real_filesystem());
+// The same beneath a root held open (open_root below): what a walk or a
+// layer pass uses for each of its files.
+Fd open_checked(const fs::path& file, const std::optional<FileIdentity>& expected, const OpenRoot& root,
+                const FileSystem& files = real_filesystem());
+
+// FileSystem::open_root, throwing Error naming the directory.
+OpenRoot open_root(const fs::path& root, const FileSystem& files = real_filesystem());
 
 }  // namespace slimbuild::util
