@@ -196,7 +196,7 @@ std::string LayerCache::key_from(const rootfs::Rootfs& rootfs, const LayerOption
           " " + std::to_string(e.gid));
     if (e.type == rootfs::EntryType::Symlink) field(e.link_target);
     if (e.type == rootfs::EntryType::File) {
-      field(std::to_string(e.source.empty() ? e.content.size() : e.size));
+      field(std::to_string(rootfs::bytes_in_memory(e) ? e.content.size() : e.size));
       auto it = hashes.find(path);
       if (it == hashes.end()) throw Error("internal: no content hash for " + path);
       field(it->second);
@@ -211,7 +211,7 @@ std::optional<std::string> LayerCache::key(const rootfs::Rootfs& rootfs, const L
   uint64_t unknown_bytes = 0, total_bytes = 0;
   for (const auto& [path, e] : rootfs.entries()) {
     if (e.type != rootfs::EntryType::File) continue;
-    if (e.source.empty()) {
+    if (rootfs::bytes_in_memory(e)) {  // generated, or held by the walk: no file to stat
       hashes[path] = util::sha256_hex(e.content);
       continue;
     }
@@ -354,7 +354,7 @@ void LayerCache::store(const std::string& key, const fs::path& blob, const Layer
 void LayerCache::remember(const rootfs::Rootfs& rootfs, const std::map<std::string, std::string>& hashes) noexcept {
   try {
     for (const auto& [path, e] : rootfs.entries()) {
-      if (e.type != rootfs::EntryType::File || e.source.empty()) continue;
+      if (e.type != rootfs::EntryType::File || rootfs::bytes_in_memory(e)) continue;
       auto h = hashes.find(path);
       auto s = stamp(e.source);
       // Changed at most a tick before this build began: the hash might

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <slimbuild/layer/compressor.hpp>
@@ -38,11 +39,25 @@ Error changed_error(const rootfs::Entry& e, const std::string& how) {
 // 50,000 times): open (with open_checked's identity fstat), reads that also
 // ask for one byte more so the end of a small file shows in the same read,
 // one fstat after, close.
-std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf,
+// The tree root the last file came from, held open: a tree's files are
+// consecutive in the layer, so each is opened beneath it in one call.
+class RootCache {
+ public:
+  const util::OpenRoot& get(const fs::path& root) {
+    if (!held_ || held_->path != root) held_ = util::open_root(root);
+    return *held_;
+  }
+
+ private:
+  std::optional<util::OpenRoot> held_;
+};
+
+std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf, RootCache& roots,
                           util::ProgressSink* progress) {
   // Beneath its tree root without following links, and the very file the
   // walk (and the secret scan) saw: same device, inode, size and mtime.
-  util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
+  util::Fd fd = e.source_root.empty() ? util::open_checked(e.source, e.identity)
+                                      : util::open_checked(e.source, e.identity, roots.get(e.source_root));
   int64_t mtime_sec = 0, mtime_nsec = 0;
   if (e.identity && e.identity->size == e.size) {
     // open_checked compared it: a regular file of e.size bytes.
@@ -104,7 +119,7 @@ TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
   h.xattrs = e.xattrs;
   switch (e.type) {
     case rootfs::EntryType::Directory: break;
-    case rootfs::EntryType::File: h.size = e.source.empty() ? e.content.size() : e.size; break;
+    case rootfs::EntryType::File: h.size = rootfs::bytes_in_memory(e) ? e.content.size() : e.size; break;
     case rootfs::EntryType::Symlink:
       // Linux ignores a symlink's permission bits and lstat() reports 0777;
       // every other image tool writes that, so the rootfs's value is unused.
@@ -118,11 +133,12 @@ TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
 void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, TarStream& tar,
                    LayerResult& result) {
   std::vector<char> buf(kReadChunk);
+  RootCache roots;
   util::ProgressSink* progress = options.progress;
   if (progress) {
     uint64_t total = 0;
     for (const auto& [path, e] : rootfs.entries())
-      if (e.type == rootfs::EntryType::File) total += e.source.empty() ? e.content.size() : e.size;
+      if (e.type == rootfs::EntryType::File) total += rootfs::bytes_in_memory(e) ? e.content.size() : e.size;
     progress->start(total);
   }
   // The line goes when the layer is done or abandoned (an error, Ctrl-C).
@@ -136,12 +152,12 @@ void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, Ta
     util::throw_if_interrupted();
     tar.write_header(header_for(e, options.mtime));
     if (e.type != rootfs::EntryType::File) continue;
-    if (e.source.empty()) {
+    if (rootfs::bytes_in_memory(e)) {
       tar.write_data(e.content.data(), e.content.size());
       result.file_sha256[path] = util::sha256_hex(e.content);
       if (progress) progress->advance(e.content.size());
     } else {
-      result.file_sha256[path] = stream_source(e, tar, buf, progress);
+      result.file_sha256[path] = stream_source(e, tar, buf, roots, progress);
     }
   }
   tar.finish();

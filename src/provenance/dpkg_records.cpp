@@ -22,10 +22,23 @@ using rootfs::EntryOrigin;
 
 namespace {
 
+// No empty, "." or ".." component: already what lexically_normal gives
+// (which costs more than the rest of a file's SBOM entry).
+bool plainly_normal(const std::string& p) {
+  for (std::size_t i = 0; i < p.size();) {
+    std::size_t end = p.find('/', i);
+    if (end == std::string::npos) end = p.size();
+    std::string_view part(p.data() + i, end - i);
+    if ((part.empty() && i != 0) || part == "." || part == "..") return false;
+    i = end + 1;
+  }
+  return true;
+}
+
 // `source` as an image path when it lies inside `sysroot`, else "".
 std::string path_in_sysroot(const fs::path& source, const fs::path& sysroot) {
   if (source.empty()) return "";
-  std::string src = source.lexically_normal().generic_string();
+  std::string src = plainly_normal(source.native()) ? source.native() : source.lexically_normal().generic_string();
   std::string root = sysroot.lexically_normal().generic_string();
   while (!root.empty() && root.back() == '/') root.pop_back();
   if (src.rfind(root + "/", 0) != 0) return "";
@@ -74,7 +87,7 @@ void add_os_identity(rootfs::Rootfs& rootfs, const fs::path& sysroot) {
 }
 
 std::string md5_of(const rootfs::Entry& e) {
-  return e.source.empty() ? util::md5_hex(e.content) : util::md5_file_hex(e.source);
+  return rootfs::bytes_in_memory(e) ? util::md5_hex(e.content) : util::md5_file_hex(e.source);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ std::string purl_escape(const std::string& s) {
 std::string file_sha256(const rootfs::Entry& e, const SbomInput& input) {
   if (input.file_sha256)
     if (auto it = input.file_sha256->find(e.path); it != input.file_sha256->end()) return it->second;
-  if (!e.source.empty()) return util::sha256_file_hex(e.source);
+  if (!rootfs::bytes_in_memory(e)) return util::sha256_file_hex(e.source);
   return util::sha256_hex(e.content);
 }
 

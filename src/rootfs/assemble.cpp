@@ -16,12 +16,13 @@ namespace slimbuild::rootfs {
 Rootfs assemble_rootfs(const manifest::Manifest& manifest, const trace::TraceResult& trace, SecretMemo* secret_memo,
                        const util::FileSystem& files) {
   Rootfs rootfs;
+  HoldBudget hold;  // small tree files read once, by the walk (tree.hpp)
   add_system_files(rootfs, manifest.user, manifest.arbitrary_uid);  // passwd, group, nsswitch.conf, /tmp, home
   add_writable_dirs(rootfs, manifest);            // writable: directories owned by the user
   add_elf_closure(rootfs, manifest, trace, files);  // binary, interpreter, libraries + symlink chains
   add_ca_bundle(rootfs, manifest, files);           // /etc/ssl/certs/ca-certificates.crt
-  add_tzdata(rootfs, manifest, files);              // zoneinfo, /etc/localtime
-  for (const auto& spec : manifest.files) add_user_files(rootfs, spec, secret_memo, files);
+  add_tzdata(rootfs, manifest, &hold, files);       // zoneinfo, /etc/localtime
+  for (const auto& spec : manifest.files) add_user_files(rootfs, spec, secret_memo, &hold, files);
   return rootfs;
 }
 

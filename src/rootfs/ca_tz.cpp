@@ -79,18 +79,19 @@ void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& m, const util::File
   // A bundle is public by definition; one that also carries a key (a
   // cert+key PEM picked by mistake) would publish the key in the image.
   Entry e = file_entry(bundle, kCaBundlePath, 0644, EntryOrigin::CaCertificates, files);
-  util::Fd fd = util::open_checked(bundle, e.identity, {}, files);
+  util::Fd fd = util::open_checked(bundle, e.identity, fs::path(), files);
   if (auto why = secret_reason(bundle, "ca-certificates.crt", fd.get(), files))
     throw manifest::ManifestError(m.ca_certificates.where, "CA bundle " + bundle.string() + " " + *why,
                                   "a CA bundle holds certificates only; remove the private key from it");
   rootfs.add(std::move(e));
 }
 
-void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m, const util::FileSystem& files) {
+void add_tzdata(Rootfs& rootfs, const manifest::Manifest& m, HoldBudget* hold, const util::FileSystem& files) {
   if (m.tzdata.all) {
     TreeOptions opts;
     opts.origin = EntryOrigin::Tzdata;
     opts.filesystem = &files;
+    opts.hold = hold;
     // Debian's zoneinfo/localtime -> /etc/localtime is the host's setting, not data.
     opts.skip = [](std::string_view rel, bool) { return rel == "right" || rel == "posix" || rel == "localtime"; };
     add_tree(rootfs, m.sysroot / "usr/share/zoneinfo", kZoneinfoDir, opts);

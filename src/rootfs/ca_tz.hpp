@@ -13,6 +13,7 @@
 #include <string>
 
 #include <slimbuild/rootfs/rootfs.hpp>
+#include <slimbuild/rootfs/tree.hpp>
 
 namespace slimbuild::rootfs {
 
@@ -24,8 +25,9 @@ inline constexpr const char* kZoneinfoDir = "/usr/share/zoneinfo";
 void add_ca_bundle(Rootfs& rootfs, const manifest::Manifest& manifest,
                    const util::FileSystem& files = util::real_filesystem());
 
-// tzdata: zones (plus `timezone:`), or the whole database; /etc/localtime.
-void add_tzdata(Rootfs& rootfs, const manifest::Manifest& manifest,
+// tzdata: zones (plus `timezone:`), or the whole database (its files held
+// within `hold`, tree.hpp); /etc/localtime.
+void add_tzdata(Rootfs& rootfs, const manifest::Manifest& manifest, HoldBudget* hold = nullptr,
                 const util::FileSystem& files = util::real_filesystem());
 
 // True when the file holds "-----BEGIN CERTIFICATE-----" (read in bounded

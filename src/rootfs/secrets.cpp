@@ -237,6 +237,16 @@ std::optional<std::string> secret_content_reason(const fs::path& host_file, std:
   return why;
 }
 
+std::optional<std::string> secret_reason_of(const fs::path& host_file, std::string_view relative_path,
+                                            std::string_view content) {
+  const auto spellings = spellings_of(host_file, relative_path);
+  if (auto r = name_reason_of(spellings)) return r;
+  // scan_file's pieces carry kCarry bytes over, so one piece of the whole
+  // content sees every marker the chunked scan does.
+  if (content.empty()) return std::nullopt;
+  return content_reason(spellings, content);
+}
+
 std::optional<std::string> secret_reason(const fs::path& host_file, std::string_view relative_path, int fd,
                                          const util::FileSystem& files) {
   if (auto r = secret_name_reason(host_file, relative_path)) return r;

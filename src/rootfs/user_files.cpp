@@ -47,7 +47,7 @@ std::string basename_of(const fs::path& p) {
 
 }  // namespace
 
-void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo,
+void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo, HoldBudget* hold,
                     const util::FileSystem& files) {
   auto stat = files.stat(spec.src);
   if (!stat)
@@ -64,8 +64,11 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* 
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
       std::vector<std::string> secrets;
       std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
-      opts.check_file = [&](const fs::path& host, std::string_view rel, int fd) {
-        auto why = secret_reason_memoised(host, rel, fd, secret_memo, files);
+      opts.hold = hold;
+      // A held file's verdict comes from its bytes: no second read, and no
+      // memo (a small file costs less to scan than its memo record to check).
+      opts.check_file = [&](const fs::path& host, std::string_view rel, int fd, const std::string* held) {
+        auto why = held ? secret_reason_of(host, rel, *held) : secret_reason_memoised(host, rel, fd, secret_memo, files);
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");

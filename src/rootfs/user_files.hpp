@@ -7,6 +7,7 @@
 #pragma once
 
 #include <slimbuild/rootfs/rootfs.hpp>
+#include <slimbuild/rootfs/tree.hpp>
 
 namespace slimbuild::manifest { struct FileSpec; }
 
@@ -19,7 +20,8 @@ class SecretMemo;  // secret_memo.hpp
 // directories are 0755; everything is owned by root (readable, not writable,
 // by the image user). Errors name the manifest location and the host path.
 // A tree's content verdicts come from `secret_memo` when it knows the file.
+// A tree's small files are held in their entries within `hold` (tree.hpp).
 void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* secret_memo = nullptr,
-                    const util::FileSystem& files = util::real_filesystem());
+                    HoldBudget* hold = nullptr, const util::FileSystem& files = util::real_filesystem());
 
 }  // namespace slimbuild::rootfs

@@ -22,7 +22,7 @@ namespace {
 std::string refusal(const FakeFileSystem& fake) {
   rootfs::Rootfs r;
   try {
-    rootfs::add_user_files(r, tree_spec("/src/tree"), nullptr, fake);
+    rootfs::add_user_files(r, tree_spec("/src/tree"), nullptr, nullptr, fake);
   } catch (const Error& e) {
     return e.what();
   }
@@ -44,7 +44,7 @@ TEST_CASE("rootfs (fake fs): a tree is walked in sorted order, each file opened 
   FakeFileSystem fake;
   small_tree(fake);  // the fake lists names in reverse order
   rootfs::Rootfs r;
-  rootfs::add_user_files(r, tree_spec("/src/tree"), nullptr, fake);
+  rootfs::add_user_files(r, tree_spec("/src/tree"), nullptr, nullptr, fake);
   std::vector<std::string> paths;
   for (const auto& [path, e] : r.entries()) paths.push_back(path);
   CHECK(paths == std::vector<std::string>{"/data", "/data/a.txt", "/data/sub", "/data/sub/b.txt", "/data/sub/to-a",

@@ -29,6 +29,10 @@ std::optional<std::string> secret_reason(const fs::path& host_file, std::string_
 std::optional<std::string> secret_name_reason(const fs::path& host_file, std::string_view relative_path);
 std::optional<std::string> secret_content_reason(const fs::path& host_file, std::string_view relative_path, int fd = -1,
                                                  const util::FileSystem& files = util::real_filesystem());
+// secret_reason for a file whose whole content is already in memory (one
+// the tree walk held): the same verdict, without reading the file again.
+std::optional<std::string> secret_reason_of(const fs::path& host_file, std::string_view relative_path,
+                                            std::string_view content);
 // The same rules for a file of an image (`audit`): its image path and its
 // first bytes (at least kSecretScanBytes when the file is that long).
 std::optional<std::string> secret_reason_in(std::string_view image_path, std::string_view head);

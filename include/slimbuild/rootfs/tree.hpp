@@ -8,6 +8,7 @@
 // refused. Used by `files:` and by `tzdata: true`.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -37,6 +38,15 @@ std::string add_from_sysroot(Rootfs& rootfs, const fs::path& sysroot, const std:
                              EntryOrigin origin, const std::vector<std::string>& needed_by = {},
                              const util::FileSystem& files = util::real_filesystem());
 
+// How much of a rootfs's small tree files may be kept in memory after the
+// walk read them (Entry::held): files of at most `file_max` bytes, until
+// `left` bytes are used. One budget serves a whole rootfs, so memory stays
+// bounded whatever the image's size; what does not fit is read by the layer.
+struct HoldBudget {
+  std::size_t file_max = 64 << 10;
+  std::size_t left = 32 << 20;
+};
+
 struct TreeOptions {
   EntryOrigin origin = EntryOrigin::Files;  // Entry::origin for everything added
   std::optional<uint32_t> file_mode;    // overrides the exec-bit rule for files
@@ -47,7 +57,16 @@ struct TreeOptions {
   // `file` is the walked file itself, opened beneath the tree root without
   // following links and checked against the walk's identity, so a check
   // reads exactly what the layer will (or the build fails naming the file).
-  std::function<void(const fs::path& host_file, std::string_view relative, int file)> check_file;
+  // `held`: the file's whole content when the walk keeps it (then `file` is
+  // -1: the bytes were read beneath the root, and the fstat after the read,
+  // which the entry records, describes them); else null.
+  std::function<void(const fs::path& host_file, std::string_view relative, int file, const std::string* held)> check_file;
+  // Small files are read whole by the walk and kept in their entries, within
+  // this budget (null: none are). With a budget, regular files the listing
+  // names as such are not lstat'ed: batches of them are opened, read and
+  // fstat'ed on up to 4 threads (when the FileSystem is concurrent()), and
+  // the budget is then taken in walk order.
+  HoldBudget* hold = nullptr;
   // Every lstat, listing, readlink and open of the walk (null: the real one).
   const util::FileSystem* filesystem = &util::real_filesystem();
 };
