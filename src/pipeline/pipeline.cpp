@@ -6,6 +6,7 @@
 // disk.
 #include <slimbuild/pipeline/pipeline.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -29,6 +30,8 @@
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
+#include <slimbuild/util/file_identity.hpp>
+#include <slimbuild/util/sha256.hpp>
 #include <slimbuild/util/stage_timer.hpp>
 
 #include "pipeline/cached_layer.hpp"
@@ -107,7 +110,8 @@ int64_t source_date_epoch(const BuildOptions& options, const std::optional<prove
 
 provenance::SbomDocuments sboms(const manifest::Manifest& m, const std::optional<std::string>& reference,
                                 const trace::TraceResult& traced, const rootfs::Rootfs& rootfs,
-                                const layer::LayerResult& layer, const provenance::DpkgDb& dpkg, int64_t epoch) {
+                                const std::map<std::string, std::string>* file_sha256, const provenance::DpkgDb& dpkg,
+                                int64_t epoch) {
   provenance::SbomInput input;
   input.dpkg = &dpkg;
   input.name = m.name;
@@ -115,8 +119,54 @@ provenance::SbomDocuments sboms(const manifest::Manifest& m, const std::optional
   input.sysroot = m.sysroot;
   input.created = epoch;
   input.binary_build_id = traced.binary.elf.build_id;
-  input.file_sha256 = &layer.file_sha256;
+  input.file_sha256 = file_sha256;
   return provenance::sbom_documents(rootfs, input);
+}
+
+// Bytes of regular files that are not in memory (neither generated nor held
+// by the walk): what hashing the files apart from the layer would read again.
+uint64_t bytes_on_disk(const rootfs::Rootfs& rootfs) {
+  uint64_t n = 0;
+  for (const auto& [path, e] : rootfs.entries())
+    if (e.type == rootfs::EntryType::File && !rootfs::bytes_in_memory(e)) n += e.size;
+  return n;
+}
+
+// Re-reading this much for the SBOMs' hashes costs less than waiting for the
+// layer's (a second core hashes it at over 1 GB/s, from the page cache).
+constexpr uint64_t kSbomRereadMax = 64ull << 20;
+
+// Each regular file's SHA-256, for SBOMs written beside the layer. A file on
+// disk is opened as the layer opens it (beneath its tree root, never through
+// a link, non-blocking, checked against the walk's identity).
+std::map<std::string, std::string> file_hashes(const rootfs::Rootfs& rootfs) {
+  std::map<std::string, std::string> hashes;
+  for (const auto& [path, e] : rootfs.entries()) {
+    if (e.type != rootfs::EntryType::File) continue;
+    if (rootfs::bytes_in_memory(e)) {
+      hashes.emplace(path, util::sha256_hex(e.content));
+      continue;
+    }
+    util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
+    auto hex = util::sha256_fd_hex(fd.get());
+    if (!hex) throw Error("cannot read " + e.source.string() + ": " + std::strerror(errno));
+    hashes.emplace(path, std::move(*hex));
+  }
+  return hashes;
+}
+
+struct SbomBeside {
+  std::map<std::string, std::string> hashes;
+  provenance::SbomDocuments docs;
+};
+
+// The SBOMs describe the bytes the layer holds: a file that changed between
+// its read for the layer and its read for the hashes fails the build.
+void check_same_hashes(const std::map<std::string, std::string>& sbom, const std::map<std::string, std::string>& layer) {
+  for (const auto& [path, hash] : sbom)
+    if (auto it = layer.find(path); it != layer.end() && it->second != hash)
+      throw Error(path + " changed while the image was being built (its bytes in the layer and in the SBOM differ)",
+                  "make sure nothing modifies the inputs during the build, then run it again");
 }
 
 // The provenance facts of the image just written, signed into a bundle that
@@ -297,6 +347,20 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
       dpkg_later = std::async(std::launch::async, load_dpkg);
     timer.mark("rootfs");
 
+    // The SBOMs need each file's SHA-256. When the files not in memory are
+    // few (a tree of small files the walk held, next to the binary and its
+    // libraries), the SBOMs hash them on their own and are written beside
+    // the layer: on a tree of 50,000 files they cost as much as the layer.
+    // Otherwise they take the layer's hashes, so no large file is read twice.
+    std::future<SbomBeside> sbom_beside;
+    if (bytes_on_disk(rootfs) <= kSbomRereadMax)
+      sbom_beside = std::async(std::launch::async, [&, reference = result.reference] {
+        const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
+        SbomBeside out{file_hashes(rootfs), {}};
+        out.docs = sboms(part, reference, traced, rootfs, &out.hashes, dpkg, epoch);
+        return out;
+      });
+
     // The bytes.
     layer::LayerOptions layer_options;
     layer_options.mtime = epoch;
@@ -319,9 +383,17 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
     subject.platform = nullptr;
 
     // The SBOMs travel with each image as OCI 1.1 referrers, SPDX and CycloneDX.
-    const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
     std::string sbom, sbom_file, spdx_digest, cyclonedx_digest;
-    provenance::SbomDocuments docs = sboms(part, result.reference, traced, rootfs, layer, dpkg, epoch);
+    const bool overlapped = sbom_beside.valid();
+    provenance::SbomDocuments docs;
+    if (overlapped) {
+      SbomBeside beside = sbom_beside.get();
+      check_same_hashes(beside.hashes, layer.file_sha256);
+      docs = std::move(beside.docs);
+    } else {
+      docs = sboms(part, result.reference, traced, rootfs, &layer.file_sha256,
+                   dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get()), epoch);
+    }
     for (auto format : {provenance::SbomFormat::Spdx, provenance::SbomFormat::CycloneDx}) {
       std::string doc = std::move(format == provenance::SbomFormat::Spdx ? docs.spdx : docs.cyclonedx);
       const char* type = provenance::media_type(format);
@@ -332,7 +404,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
       if (format == options.sbom_format) sbom_file = doc;
       if (format == provenance::SbomFormat::Spdx) sbom = std::move(doc);
     }
-    timer.mark("sbom");
+    timer.mark(overlapped ? "sbom (written beside the layer; waited)" : "sbom");
 
     // A signed provenance statement, when asked: one more referrer.
     if (options.signing_key) {
