@@ -176,15 +176,30 @@ void stat_and_read(FileJob& job, const util::OpenRoot& root, std::size_t max, co
   buf.resize(max + 1);
   std::size_t have = 0;
   int read_error = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd.get(), buf.data() + have, buf.size() - have, static_cast<off_t>(have));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) read_error = errno;
-    if (n <= 0) break;
-    have += static_cast<std::size_t>(n);
-    if (have == buf.size()) break;  // more than `max`: the layer reads it
-  }
+  auto read_more = [&](bool stop_when_short) {
+    for (;;) {
+      const std::size_t want = buf.size() - have;
+      ssize_t n = ::pread(fd.get(), buf.data() + have, want, static_cast<off_t>(have));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) read_error = errno;
+      if (n <= 0) return;
+      have += static_cast<std::size_t>(n);
+      if (have == buf.size()) return;  // more than `max`: the layer reads it
+      if (stop_when_short && static_cast<std::size_t>(n) < want) return;
+    }
+  };
+  // A regular file reads short only at its end: one call for a small file.
+  read_more(true);
   auto st = files.fstat(fd.get());
+  if (st && S_ISREG(st->st_mode) && !read_error && have < buf.size() &&
+      have < static_cast<std::size_t>(st->st_size)) {
+    // Short before the end (some network file systems do that): read on,
+    // then stat again so the stat still follows the read.
+    const util::FileIdentity first = util::FileIdentity::of(*st);
+    read_more(false);
+    st = files.fstat(fd.get());
+    if (st && !(util::FileIdentity::of(*st) == first)) throw changed_while_read(job.host);
+  }
   if (!st) throw Error("cannot stat " + job.host.string() + ": " + std::strerror(st.error()));
   if (!S_ISREG(st->st_mode))
     throw Error(job.host.string() + " is " + (S_ISDIR(st->st_mode) ? "a directory" : special_kind(st->st_mode)) +
