@@ -66,16 +66,11 @@ class RealFileSystem final : public FileSystem {
   }
 
   std::expected<std::vector<std::string>, int> list_dir(const fs::path& dir) const override {
-    CHandle<DIR, ::closedir> d{::opendir(dir.c_str())};
-    if (!d) return std::unexpected(errno);
+    auto listed = list_dir_kinds(dir);
+    if (!listed) return std::unexpected(listed.error());
     std::vector<std::string> names;
-    errno = 0;
-    while (dirent* e = ::readdir(d.get())) {
-      const char* n = e->d_name;
-      if (!(n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))) names.emplace_back(n);
-      errno = 0;
-    }
-    if (errno != 0) return std::unexpected(errno);
+    names.reserve(listed->size());
+    for (auto& entry : *listed) names.push_back(std::move(entry.name));
     return names;
   }
 
