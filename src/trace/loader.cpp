@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <slimbuild/trace/elf_memo.hpp>
 #include <slimbuild/trace/platform.hpp>
@@ -71,7 +72,7 @@ class Loader {
   Loader(const fs::path& binary, const TraceOptions& options)
       : options_(options), files_(options.filesystem ? *options.filesystem : util::real_filesystem()) {
     Node root;
-    root.obj.elf = read_elf_memoised(binary, options.elf_memo, files_);
+    root.obj.elf = read_elf_memoised(binary, options.elf_memo, files_, checks_, "", {});
     // glibc's loader accepts only these ABIs (ELFOSABI_SYSV, ELFOSABI_GNU); a
     // FreeBSD or Solaris binary would fail at exec time inside the container.
     if (uint8_t abi = root.obj.elf.osabi; abi != 0 && abi != 3)
@@ -94,6 +95,7 @@ class Loader {
     for (const auto& name : options_.extra_libraries) require(name, 0, true);
     for (size_t i = first_extra; i < nodes_.size(); ++i)
       for (const auto& name : std::vector<std::string>(nodes_[i].obj.elf.needed)) require(name, static_cast<int>(i));
+    checks_.finish();  // LIEF agreed about every file read
     if (!missing_.empty()) throw missing_error(root_path);
 
     TraceResult result;
@@ -277,17 +279,24 @@ class Loader {
 
   // The loader skips libraries built for another architecture and keeps searching.
   bool acceptable(const fs::path& host, const std::string& image_path, const std::string& requester, Missing& report) {
-    const ElfInfo& elf = read_checked(host, image_path, requester);
+    const ElfInfo& elf = read_checked(host, image_path, requester, true);
     if (compatible_abi(nodes_[0].obj.elf, elf)) return true;
     report.skipped.push_back(image_path + " (" + describe_abi(elf) + ")");
     util::debug("skipping " + image_path + ": " + describe_abi(elf));
     return false;
   }
 
-  const ElfInfo& read_checked(const fs::path& host, const std::string& image_path, const std::string& requester) {
+  // A candidate the loader would skip for its architecture (`candidate`) is
+  // not given to LIEF: like glibc, only its ELF header decides.
+  const ElfInfo& read_checked(const fs::path& host, const std::string& image_path, const std::string& requester,
+                              bool candidate = false) {
     if (auto it = elf_cache_.find(host); it != elf_cache_.end()) return it->second;
     try {
-      return elf_cache_.emplace(host, read_elf_memoised(host, options_.elf_memo, files_)).first->second;
+      const ElfInfo& root = nodes_[0].obj.elf;
+      ElfInfo info = read_elf_memoised(host, options_.elf_memo, files_, checks_,
+                                       " (loaded as " + image_path + " for " + requester + ")",
+                                       [&](const ElfInfo& elf) { return !candidate || compatible_abi(root, elf); });
+      return elf_cache_.emplace(host, std::move(info)).first->second;
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + " (loaded as " + image_path + " for " + requester + ")", e.hint());
     }
@@ -313,6 +322,8 @@ class Loader {
 
   TraceOptions options_;
   const util::FileSystem& files_;
+  // LIEF's parses, two at a time beside the search (elf_reader.hpp).
+  ElfCrossChecks checks_{std::clamp(std::thread::hardware_concurrency(), 1u, 2u)};
   std::vector<Node> nodes_;
   std::unique_ptr<LibrarySearchPath> search_;
   int interpreter_ = -1;

@@ -32,5 +32,10 @@ class ElfMemo {
 // Both the stat and the read go through `files`.
 ElfInfo read_elf_memoised(const fs::path& file, ElfMemo* memo,
                           const util::FileSystem& files = util::real_filesystem());
+// The same with LIEF's check queued on `later` when `wanted` says so: the
+// memo learns the facts only once the check passed (in later.finish()); a
+// file not wanted is neither checked nor remembered.
+ElfInfo read_elf_memoised(const fs::path& file, ElfMemo* memo, const util::FileSystem& files, ElfCrossChecks& later,
+                          const std::string& context, const std::function<bool(const ElfInfo&)>& wanted);
 
 }  // namespace slimbuild::trace

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,8 +41,46 @@ struct ElfInfo {
   bool is_static() const { return interpreter.empty() && needed.empty(); }
 };
 
+// LIEF's second opinion, given on worker threads while the caller goes on:
+// our reader has already decided (read_elf with a queue returns at once),
+// and LIEF parses the same open descriptor beside the rest of the trace.
+// LIEF reads whole files and every symbol, which made it ~90% of tracing
+// curl; on two cores the trace now waits for about half of that.
+// finish() waits for every queued file and throws the first disagreement in
+// the order the files were queued, so which error is shown never depends on
+// timing. Each file's `then` (given our facts) runs on the caller's thread, in queue order,
+// only after its check passed (the ELF memo learns only confirmed facts).
+// At most kMaxPending files wait at once (each holds its descriptor open).
+class ElfCrossChecks {
+ public:
+  // The check of one validated file: throws Error when the second parser disagrees.
+  using Check = std::function<void(const fs::path& file, int fd, uint64_t size, const ElfInfo& ours)>;
+  static constexpr std::size_t kMaxPending = 64;
+
+  // With 0 threads (or none to be had) add() itself checks each file.
+  explicit ElfCrossChecks(unsigned threads = 2);  // LIEF's check
+  ElfCrossChecks(unsigned threads, Check check);  // another one (unit tests)
+  ~ElfCrossChecks();  // stops the workers; what was not finished is dropped
+  ElfCrossChecks(const ElfCrossChecks&) = delete;
+  ElfCrossChecks& operator=(const ElfCrossChecks&) = delete;
+
+  // Takes the descriptor `fd` (closed once checked). `context` is appended to
+  // the error message.
+  void add(fs::path file, util::Fd fd, uint64_t size, ElfInfo ours, std::string context, std::function<void(const ElfInfo&)> then);
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Opens `file` once through `files`; our reader and LIEF read that descriptor.
 ElfInfo read_elf(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
+// The same, with LIEF's check queued on `later` (`then` runs once it
+// passed), unless `wanted` says our facts make the file of no interest.
+ElfInfo read_elf(const fs::path& file, const util::FileSystem& files, ElfCrossChecks& later, std::string context,
+                 std::function<void(const ElfInfo&)> then = {},
+                 const std::function<bool(const ElfInfo&)>& wanted = {});
 // Cheap check of the first bytes ("\x7f" "ELF"); never throws.
 bool has_elf_magic(const fs::path& file, const util::FileSystem& files = util::real_filesystem());
 
