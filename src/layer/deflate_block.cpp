@@ -1,10 +1,11 @@
 // BlockDeflater: libdeflate for the compressible runs, stored blocks for the
 // random-looking ones, and the bit surgery that makes a libdeflate stream
-// non-final (see the header for why).
+// non-final (see the header for why; scan_deflate finds the bits).
 #include "layer/deflate_block.hpp"
 
+#include "layer/deflate_scan.hpp"
+
 #include <libdeflate.h>
-#include <zlib.h>
 
 #include <array>
 #include <cstdint>
@@ -40,12 +41,8 @@ bool looks_random(const unsigned char* data, std::size_t n) {
 
 struct BlockDeflater::State {
   libdeflate_compressor* deflater = nullptr;
-  z_stream scan{};
-  bool scan_ready = false;
-  std::vector<unsigned char> scratch;  // inflate output while scanning; discarded
   ~State() {
     if (deflater) libdeflate_free_compressor(deflater);
-    if (scan_ready) inflateEnd(&scan);
   }
 };
 
@@ -54,8 +51,6 @@ BlockDeflater::BlockDeflater(int level) : s_(std::make_unique<State>()), level_(
   if (level == 0) return;
   s_->deflater = libdeflate_alloc_compressor(level);
   if (!s_->deflater) throw Error("libdeflate could not allocate a compressor (out of memory?)");
-  if (inflateInit2(&s_->scan, -15) != Z_OK) throw Error("zlib could not allocate an inflate stream");
-  s_->scan_ready = true;
 }
 
 BlockDeflater::~BlockDeflater() = default;
@@ -102,33 +97,13 @@ void BlockDeflater::compress(const unsigned char* data, std::size_t n, std::vect
   }
   out.resize(base + m);
 
-  // Walk the deflate blocks: with Z_BLOCK, inflate stops after each one and
-  // data_type says how many bits of the last byte it did not use (+64 once
-  // it has read the final block's header, +128 at a block boundary).
-  z_stream& z = s_->scan;
-  if (inflateReset(&z) != Z_OK) throw Error("internal: zlib inflateReset failed");
-  if (s_->scratch.size() < n) s_->scratch.resize(n);
-  z.next_in = out.data() + base;
-  z.avail_in = static_cast<uInt>(m);
-  z.next_out = s_->scratch.data();
-  z.avail_out = static_cast<uInt>(n);
-  uint64_t block_start = 0, final_start = 0, end = 0;
-  for (;;) {
-    int rc = inflate(&z, Z_BLOCK);
-    if (rc != Z_OK) throw Error("internal: libdeflate's output does not inflate (zlib " + std::to_string(rc) + ")");
-    if (!(z.data_type & 128)) continue;
-    uint64_t pos = 8 * static_cast<uint64_t>(z.total_in) - static_cast<uint64_t>(z.data_type & 7);
-    if (z.data_type & 64) {
-      final_start = block_start;
-      end = pos;
-      break;
-    }
-    block_start = pos;
-  }
-  if (z.total_out != n || (end + 7) / 8 != m)
-    throw Error("internal: libdeflate's output inflated to " + std::to_string(z.total_out) + " of " +
-                std::to_string(n) + " bytes");
-
+  // Where libdeflate's final block starts and the stream ends (deflate_scan.hpp).
+  auto extent = scan_deflate(out.data() + base, m);
+  if (!extent || extent->output != n || (extent->end + 7) / 8 != m)
+    throw Error("internal: libdeflate's output of " + std::to_string(n) + " bytes does not scan as deflate (" +
+                (extent ? "it inflates to " + std::to_string(extent->output) + " bytes" : std::string("malformed")) +
+                ")");
+  const uint64_t final_start = extent->final_block, end = extent->end;
   unsigned char* seg = out.data() + base;
   seg[final_start / 8] &= static_cast<unsigned char>(~(1u << (final_start % 8)));  // clear BFINAL
   unsigned used = static_cast<unsigned>(end % 8);

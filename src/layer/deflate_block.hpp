@@ -13,8 +13,9 @@
 // (integer collision test, no floating point, so every machine decides the
 // same) is stored as is instead of being searched for matches; runs of the
 // other pieces go through libdeflate at the level. libdeflate always marks
-// its last deflate block final; zlib's inflate with Z_BLOCK finds where that
-// block starts and ends, the BFINAL bit is cleared, and the marker appended.
+// its last deflate block final; scan_deflate (deflate_scan.hpp) finds where
+// that block starts and ends, the BFINAL bit is cleared, and the marker
+// appended.
 #pragma once
 
 #include <cstddef>
