@@ -121,9 +121,13 @@ void CachedLayers::expect(const std::string& build_id) {
 }
 
 layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs,
-                                     const layer::LayerOptions& options, CacheTier& tier) {
+                                     const layer::LayerOptions& options, CacheTier& tier,
+                                     const std::function<void()>& building) {
   tier = CacheTier::None;
-  if (!local_) return writer.put_layer(rootfs, options);
+  if (!local_) {
+    if (building) building();
+    return writer.put_layer(rootfs, options);
+  }
 
   // A registry lookup needs the key before building, even on a runner whose
   // file-hash index is empty.
@@ -148,6 +152,7 @@ layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::
       }
     }
     local_->cancel_prefetch();  // building: the core is better spent compressing
+    if (building) building();
     layer::LayerResult built = layer::write_layer(rootfs, temp, options);
     // The build's own hashes are the truth; a key from the index that
     // disagrees means a file changed without its timestamps moving.

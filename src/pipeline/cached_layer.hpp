@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,8 +66,10 @@ class CachedLayers {
   void expect(const std::string& build_id);
   // Without a cache directory, exactly writer.put_layer(). A local hit may
   // come back before its digest check has finished: confirm() before commit.
+  // `building` runs just before the layer is built rather than served, so
+  // work that only a build needs (the SBOMs' own hashes) can overlap it.
   layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
-                         CacheTier& tier);
+                         CacheTier& tier, const std::function<void()>& building = {});
 
   // Waits for the digest checks of the local hits put() served; false if one
   // failed (the entry is gone, with a warning): the build must start over.

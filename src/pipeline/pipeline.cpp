@@ -17,6 +17,7 @@
 #include "pipeline/image_config.hpp"
 #include <slimbuild/provenance/dpkg_db.hpp>
 #include <slimbuild/provenance/dpkg_records.hpp>
+#include <slimbuild/provenance/file_hashes.hpp>
 #include <slimbuild/provenance/git.hpp>
 #include <slimbuild/provenance/sbom.hpp>
 #include <slimbuild/registry/reference.hpp>
@@ -123,51 +124,10 @@ provenance::SbomDocuments sboms(const manifest::Manifest& m, const std::optional
   return provenance::sbom_documents(rootfs, input);
 }
 
-// Bytes of regular files that are not in memory (neither generated nor held
-// by the walk): what hashing the files apart from the layer would read again.
-uint64_t bytes_on_disk(const rootfs::Rootfs& rootfs) {
-  uint64_t n = 0;
-  for (const auto& [path, e] : rootfs.entries())
-    if (e.type == rootfs::EntryType::File && !rootfs::bytes_in_memory(e)) n += e.size;
-  return n;
-}
-
-// Re-reading this much for the SBOMs' hashes costs less than waiting for the
-// layer's (a second core hashes it at over 1 GB/s, from the page cache).
-constexpr uint64_t kSbomRereadMax = 64ull << 20;
-
-// Each regular file's SHA-256, for SBOMs written beside the layer. A file on
-// disk is opened as the layer opens it (beneath its tree root, never through
-// a link, non-blocking, checked against the walk's identity).
-std::map<std::string, std::string> file_hashes(const rootfs::Rootfs& rootfs) {
-  std::map<std::string, std::string> hashes;
-  for (const auto& [path, e] : rootfs.entries()) {
-    if (e.type != rootfs::EntryType::File) continue;
-    if (rootfs::bytes_in_memory(e)) {
-      hashes.emplace(path, util::sha256_hex(e.content));
-      continue;
-    }
-    util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
-    auto hex = util::sha256_fd_hex(fd.get());
-    if (!hex) throw Error("cannot read " + e.source.string() + ": " + std::strerror(errno));
-    hashes.emplace(path, std::move(*hex));
-  }
-  return hashes;
-}
-
 struct SbomBeside {
-  std::map<std::string, std::string> hashes;
+  provenance::FileHashes hashes;
   provenance::SbomDocuments docs;
 };
-
-// The SBOMs describe the bytes the layer holds: a file that changed between
-// its read for the layer and its read for the hashes fails the build.
-void check_same_hashes(const std::map<std::string, std::string>& sbom, const std::map<std::string, std::string>& layer) {
-  for (const auto& [path, hash] : sbom)
-    if (auto it = layer.find(path); it != layer.end() && it->second != hash)
-      throw Error(path + " changed while the image was being built (its bytes in the layer and in the SBOM differ)",
-                  "make sure nothing modifies the inputs during the build, then run it again");
-}
 
 // The provenance facts of the image just written, signed into a bundle that
 // becomes one more referrer (see sign/image_signing.hpp).
@@ -347,19 +307,22 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
       dpkg_later = std::async(std::launch::async, load_dpkg);
     timer.mark("rootfs");
 
-    // The SBOMs need each file's SHA-256. When the files not in memory are
-    // few (a tree of small files the walk held, next to the binary and its
-    // libraries), the SBOMs hash them on their own and are written beside
-    // the layer: on a tree of 50,000 files they cost as much as the layer.
-    // Otherwise they take the layer's hashes, so no large file is read twice.
+    // The SBOMs need each file's SHA-256 (provenance/file_hashes.hpp). When
+    // the layer is built and the files not in memory are few (a tree of
+    // small files the walk held, next to the binary and its libraries), the
+    // SBOMs hash them on their own and are written beside the layer: on a
+    // tree of 50,000 files they cost as much as the layer. Otherwise, and on
+    // a cache hit, they take the layer's hashes: no file is read twice.
     std::future<SbomBeside> sbom_beside;
-    if (bytes_on_disk(rootfs) <= kSbomRereadMax)
-      sbom_beside = std::async(std::launch::async, [&, reference = result.reference] {
+    auto write_sboms_beside = [&, reference = result.reference] {
+      if (!provenance::worth_hashing_beside_layer(rootfs)) return;
+      sbom_beside = std::async(std::launch::async, [&, reference] {
         const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
-        SbomBeside out{file_hashes(rootfs), {}};
+        SbomBeside out{provenance::hash_files(rootfs), {}};
         out.docs = sboms(part, reference, traced, rootfs, &out.hashes, dpkg, epoch);
         return out;
       });
+    };
 
     // The bytes.
     layer::LayerOptions layer_options;
@@ -369,7 +332,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
     layer_options.progress = options.progress;
     layer_options.observer = options.layer_observer;
     CacheTier tier = CacheTier::None;
-    layer::LayerResult layer = caches.put(writer, rootfs, layer_options, tier);
+    layer::LayerResult layer = caches.put(writer, rootfs, layer_options, tier, write_sboms_beside);
     const bool from_cache = tier != CacheTier::None;
     result.layer_from_cache = (images.empty() || result.layer_from_cache) && from_cache;
     if (tier == CacheTier::Registry || result.layer_cache.empty()) result.layer_cache = tier_name(tier);
@@ -388,7 +351,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
     provenance::SbomDocuments docs;
     if (overlapped) {
       SbomBeside beside = sbom_beside.get();
-      check_same_hashes(beside.hashes, layer.file_sha256);
+      provenance::check_same_hashes(beside.hashes, layer.file_sha256);
       docs = std::move(beside.docs);
     } else {
       docs = sboms(part, result.reference, traced, rootfs, &layer.file_sha256,

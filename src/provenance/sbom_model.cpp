@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include <slimbuild/provenance/dpkg_records.hpp>
+#include <slimbuild/provenance/file_hashes.hpp>
 #include <slimbuild/util/sha256.hpp>
 
 namespace slimbuild::provenance {
@@ -35,8 +36,7 @@ std::string purl_escape(const std::string& s) {
 std::string file_sha256(const rootfs::Entry& e, const SbomInput& input) {
   if (input.file_sha256)
     if (auto it = input.file_sha256->find(e.path); it != input.file_sha256->end()) return it->second;
-  if (!rootfs::bytes_in_memory(e)) return util::sha256_file_hex(e.source);
-  return util::sha256_hex(e.content);
+  return entry_sha256(e);
 }
 
 bool is_application(const rootfs::Entry& e) {
