@@ -56,8 +56,8 @@ std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<ch
                           util::ProgressSink* progress) {
   // Beneath its tree root without following links, and the very file the
   // walk (and the secret scan) saw: same device, inode, size and mtime.
-  util::Fd fd = e.source_root.empty() ? util::open_checked(e.source, e.identity)
-                                      : util::open_checked(e.source, e.identity, roots.get(e.source_root));
+  util::Fd fd = !e.source_root ? util::open_checked(e.source, e.identity)
+                                 : util::open_checked(e.source, e.identity, roots.get(*e.source_root));
   int64_t mtime_sec = 0, mtime_nsec = 0;
   if (e.identity && e.identity->size == e.size) {
     // open_checked compared it: a regular file of e.size bytes.

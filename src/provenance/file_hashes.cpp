@@ -20,7 +20,7 @@ bool worth_hashing_beside_layer(const rootfs::Rootfs& rootfs) {
 
 std::string entry_sha256(const rootfs::Entry& e) {
   if (rootfs::bytes_in_memory(e)) return util::sha256_hex(e.content);
-  util::Fd fd = util::open_checked(e.source, e.identity, e.source_root);
+  util::Fd fd = util::open_checked(e.source, e.identity, e.source_root ? *e.source_root : std::filesystem::path());
   errno = 0;
   auto hex = util::sha256_fd_hex(fd.get());
   if (!hex) {

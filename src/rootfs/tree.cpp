@@ -226,7 +226,11 @@ class FileBatch {
   static constexpr std::size_t kSize = 512;  // at most kSize * file_max bytes read ahead
 
   FileBatch(Rootfs& rootfs, const util::OpenRoot& root, const TreeOptions& options, const util::FileSystem& files)
-      : rootfs_(rootfs), root_(root), options_(options), files_(files) {}
+      : rootfs_(rootfs), root_(root), root_path_(std::make_shared<const fs::path>(root.path)), options_(options),
+        files_(files) {}
+
+  // The tree root every entry of this walk shares (Entry::source_root).
+  const std::shared_ptr<const fs::path>& root_path() const { return root_path_; }
 
   void add(FileJob job) {
     jobs_.push_back(std::move(job));
@@ -272,7 +276,7 @@ class FileBatch {
     // Otherwise the layer reads exactly what this stat saw, beneath the root
     // (its identity check catches any change).
     Entry e = regular_entry(job.host, job.dest, mode, options_.origin, job.st);
-    e.source_root = root_.path;
+    e.source_root = root_path_;
     HoldBudget* hold = options_.hold;
     const auto size = static_cast<std::size_t>(job.st.st_size);
     if (job.whole && size <= hold->left) {
@@ -289,6 +293,7 @@ class FileBatch {
 
   Rootfs& rootfs_;
   const util::OpenRoot& root_;
+  std::shared_ptr<const fs::path> root_path_;
   const TreeOptions& options_;
   const util::FileSystem& files_;
   std::vector<FileJob> jobs_;
@@ -328,7 +333,7 @@ void walk(Rootfs& rootfs, FileBatch& batch, const util::OpenRoot& root, const fs
       // The layer reads exactly what this lstat saw, beneath the root (no
       // second stat: the identity check at the read catches any change).
       Entry e = regular_entry(host, dest, mode, options.origin, st);
-      e.source_root = root.path;
+      e.source_root = batch.root_path();
       if (options.check_file) {
         util::Fd fd = util::open_checked(host, util::FileIdentity::of(st), root, files);
         options.check_file(host, rel, fd.get(), nullptr);

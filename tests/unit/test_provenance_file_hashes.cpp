@@ -19,7 +19,7 @@ namespace {
 
 Entry tree_file(const std::string& path, const fs::path& root, const std::string& relative) {
   Entry e = file_from(path, root / relative);
-  e.source_root = root;
+  e.source_root = std::make_shared<const fs::path>(root);
   struct stat st {};
   REQUIRE(::lstat(e.source.c_str(), &st) == 0);
   e.identity = slimbuild::util::FileIdentity::of(st);
