@@ -39,25 +39,11 @@ Error changed_error(const rootfs::Entry& e, const std::string& how) {
 // 50,000 times): open (with open_checked's identity fstat), reads that also
 // ask for one byte more so the end of a small file shows in the same read,
 // one fstat after, close.
-// The tree root the last file came from, held open: a tree's files are
-// consecutive in the layer, so each is opened beneath it in one call.
-class RootCache {
- public:
-  const util::OpenRoot& get(const fs::path& root) {
-    if (!held_ || held_->path != root) held_ = util::open_root(root);
-    return *held_;
-  }
-
- private:
-  std::optional<util::OpenRoot> held_;
-};
-
-std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf, RootCache& roots,
+std::string stream_source(const rootfs::Entry& e, TarStream& tar, std::vector<char>& buf, rootfs::SourceOpener& sources,
                           util::ProgressSink* progress) {
   // Beneath its tree root without following links, and the very file the
   // walk (and the secret scan) saw: same device, inode, size and mtime.
-  util::Fd fd = !e.source_root ? util::open_checked(e.source, e.identity)
-                                 : util::open_checked(e.source, e.identity, roots.get(*e.source_root));
+  util::Fd fd = sources.open(e);
   int64_t mtime_sec = 0, mtime_nsec = 0;
   if (e.identity && e.identity->size == e.size) {
     // open_checked compared it: a regular file of e.size bytes.
@@ -133,7 +119,7 @@ TarHeader header_for(const rootfs::Entry& e, int64_t mtime) {
 void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, TarStream& tar,
                    LayerResult& result) {
   std::vector<char> buf(kReadChunk);
-  RootCache roots;
+  rootfs::SourceOpener sources;
   util::ProgressSink* progress = options.progress;
   if (progress) {
     uint64_t total = 0;
@@ -157,7 +143,7 @@ void write_entries(const rootfs::Rootfs& rootfs, const LayerOptions& options, Ta
       result.file_sha256[path] = util::sha256_hex(e.content);
       if (progress) progress->advance(e.content.size());
     } else {
-      result.file_sha256[path] = stream_source(e, tar, buf, roots, progress);
+      result.file_sha256[path] = stream_source(e, tar, buf, sources, progress);
     }
   }
   tar.finish();

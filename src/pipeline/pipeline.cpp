@@ -6,7 +6,6 @@
 // disk.
 #include <slimbuild/pipeline/pipeline.hpp>
 
-#include <cstring>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -31,8 +30,6 @@
 #include <slimbuild/util/json.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
-#include <slimbuild/util/file_identity.hpp>
-#include <slimbuild/util/sha256.hpp>
 #include <slimbuild/util/stage_timer.hpp>
 
 #include "pipeline/cached_layer.hpp"

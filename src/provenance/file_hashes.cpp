@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include <slimbuild/util/error.hpp>
-#include <slimbuild/util/file_identity.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/sha256.hpp>
 
@@ -18,9 +17,11 @@ bool worth_hashing_beside_layer(const rootfs::Rootfs& rootfs) {
   return on_disk <= kHashBesideLayerMax;
 }
 
-std::string entry_sha256(const rootfs::Entry& e) {
+namespace {
+
+std::string sha256_of(const rootfs::Entry& e, rootfs::SourceOpener& sources) {
   if (rootfs::bytes_in_memory(e)) return util::sha256_hex(e.content);
-  util::Fd fd = util::open_checked(e.source, e.identity, e.source_root ? *e.source_root : std::filesystem::path());
+  util::Fd fd = sources.open(e);
   errno = 0;
   auto hex = util::sha256_fd_hex(fd.get());
   if (!hex) {
@@ -31,10 +32,18 @@ std::string entry_sha256(const rootfs::Entry& e) {
   return std::move(*hex);
 }
 
+}  // namespace
+
+std::string entry_sha256(const rootfs::Entry& e) {
+  rootfs::SourceOpener sources;
+  return sha256_of(e, sources);
+}
+
 FileHashes hash_files(const rootfs::Rootfs& rootfs) {
   FileHashes hashes;
+  rootfs::SourceOpener sources;  // a tree's files are consecutive: its root is opened once
   for (const auto& [path, e] : rootfs.entries())
-    if (e.type == rootfs::EntryType::File) hashes.emplace(path, entry_sha256(e));
+    if (e.type == rootfs::EntryType::File) hashes.emplace(path, sha256_of(e, sources));
   return hashes;
 }
 

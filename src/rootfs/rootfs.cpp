@@ -128,4 +128,14 @@ void Rootfs::add(Entry entry) {
               "change one of the destinations in the manifest");
 }
 
+util::Fd SourceOpener::open(const Entry& e) {
+  if (!e.source_root) return util::open_checked(e.source, e.identity);
+  // A tree's entries share one root path object: most checks compare pointers.
+  if (!held_ || (root_ != e.source_root && *root_ != *e.source_root)) {
+    held_ = util::open_root(*e.source_root);
+    root_ = e.source_root;
+  }
+  return util::open_checked(e.source, e.identity, *held_);
+}
+
 }  // namespace slimbuild::rootfs

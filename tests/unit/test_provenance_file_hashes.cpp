@@ -101,3 +101,21 @@ TEST_CASE("file hashes: the SBOM's and the layer's hashes must agree, file by fi
     CHECK_THAT(e.hint(), Catch::Contains("run it again"));
   }
 }
+
+TEST_CASE("file hashes: files of two trees, interleaved in path order, are each read beneath their own root") {
+  // SourceOpener holds the last tree root open; entries from another tree
+  // (and a second root object naming the same directory) must not be read
+  // beneath the wrong one.
+  slimbuild::util::TempDir tmp("hashes-test");
+  write_text(tmp.path() / "one/a", "one a");
+  write_text(tmp.path() / "one/c", "one c");
+  write_text(tmp.path() / "two/a", "two a");
+  Rootfs r;
+  r.add(tree_file("/a1", tmp.path() / "one", "a"));
+  r.add(tree_file("/a2", tmp.path() / "two", "a"));
+  r.add(tree_file("/a3", tmp.path() / "one", "c"));  // a new root object, same directory as /a1's
+  prov::FileHashes hashes = prov::hash_files(r);
+  CHECK(hashes.at("/a1") == slimbuild::util::sha256_hex("one a"));
+  CHECK(hashes.at("/a2") == slimbuild::util::sha256_hex("two a"));
+  CHECK(hashes.at("/a3") == slimbuild::util::sha256_hex("one c"));
+}

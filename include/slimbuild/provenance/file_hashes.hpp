@@ -23,8 +23,7 @@ inline constexpr uint64_t kHashBesideLayerMax = 64ull << 20;
 bool worth_hashing_beside_layer(const rootfs::Rootfs& rootfs);
 
 // One regular file's SHA-256: its bytes in memory, or the file opened as the
-// layer opens it (beneath its tree root, never through a link, non-blocking,
-// checked against the walk's identity). Throws Error naming the file.
+// layer opens it (rootfs::SourceOpener). Throws Error naming the file.
 std::string entry_sha256(const rootfs::Entry& entry);
 
 // Every regular file's.

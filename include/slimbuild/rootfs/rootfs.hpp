@@ -77,6 +77,20 @@ struct Entry {
 // Where a file's bytes are: in `content` (generated or held), else in `source`.
 inline bool bytes_in_memory(const Entry& e) { return e.source.empty() || e.held; }
 
+// Opens the `source` of File entries the way every reader of an image's
+// bytes must: beneath the entry's tree root without following links (or
+// directly for a file named on its own), non-blocking, and checked against
+// the identity the walk saw (util::open_checked). The last tree root is held
+// open, so a pass over a tree's consecutive files opens each in one call.
+class SourceOpener {
+ public:
+  util::Fd open(const Entry& e);
+
+ private:
+  std::shared_ptr<const fs::path> root_;  // the path `held_` was opened from
+  std::optional<util::OpenRoot> held_;
+};
+
 class Rootfs {
  public:
   // Adds an entry, creating missing parent directories (0755, root). Adding
