@@ -16,9 +16,12 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,9 +40,11 @@ namespace slimbuild::layer {
 namespace {
 
 // Bump when the tar normalisation or the cache's own format changes.
-constexpr const char* kCacheFormat = "slimbuild-layer-cache v1 tar-v1";
+constexpr const char* kCacheFormat = "slimbuild-layer-cache v2 tar-v1";
 // Unknown files are hashed up front when they total at most this much.
 constexpr uint64_t kHashUpFrontBytes = 64ull << 20;
+// A hit checks its blob in parts of this size, on several cores.
+constexpr uint64_t kPartBytes = 16ull << 20;
 constexpr std::size_t kMaxIndexEntries = 500'000;
 
 using util::FileStamp;
@@ -73,11 +78,134 @@ void place(const fs::path& from, const fs::path& to) {
   ::chmod(to.c_str(), 0644);
 }
 
-// Places `from` at `to` and returns the sha256 digest of what `to` now
-// holds, read back from it.
-std::string place_and_hash(const fs::path& from, const fs::path& to) {
-  place(from, to);
-  return "sha256:" + util::sha256_file_hex(to);
+// What an entry's .json records: the layer's result (without file hashes)
+// and the SHA-256 of each kPartBytes part of its blob, all bound by a seal.
+struct EntryRecord {
+  LayerResult layer;
+  std::vector<std::string> parts;  // hex, in order; the last may be short
+};
+
+std::string seal_of(const EntryRecord& r) {
+  util::Sha256 h;
+  auto field = [&h](const std::string& s) {
+    h.update(std::to_string(s.size()) + ":");
+    h.update(s);
+  };
+  for (const std::string& s : {r.layer.digest, std::to_string(r.layer.size), r.layer.diff_id,
+                               std::to_string(r.layer.tar_size), r.layer.media_type, std::to_string(kPartBytes)})
+    field(s);
+  for (const std::string& part : r.parts) field(part);
+  return h.hex();
+}
+
+uint64_t part_count(uint64_t size) { return size == 0 ? 1 : (size + kPartBytes - 1) / kPartBytes; }
+
+std::string entry_json(const EntryRecord& r) {
+  nlohmann::json j{{"digest", r.layer.digest},     {"size", r.layer.size},
+                   {"diff_id", r.layer.diff_id},   {"tar_size", r.layer.tar_size},
+                   {"media_type", r.layer.media_type}, {"part_bytes", kPartBytes},
+                   {"parts", r.parts},             {"seal", seal_of(r)}};
+  return j.dump() + "\n";
+}
+
+// Throws Error on anything short of a whole, sealed record.
+EntryRecord parse_entry(const std::string& text) {
+  EntryRecord r;
+  auto j = nlohmann::json::parse(text);
+  r.layer.digest = j.at("digest").get<std::string>();
+  r.layer.size = j.at("size").get<uint64_t>();
+  r.layer.diff_id = j.at("diff_id").get<std::string>();
+  r.layer.tar_size = j.at("tar_size").get<uint64_t>();
+  r.layer.media_type = j.at("media_type").get<std::string>();
+  r.parts = j.at("parts").get<std::vector<std::string>>();
+  if (!util::is_sha256_digest(r.layer.digest) || !util::is_sha256_digest(r.layer.diff_id)) throw Error("bad digest");
+  if (j.at("part_bytes").get<uint64_t>() != kPartBytes || r.parts.size() != part_count(r.layer.size))
+    throw Error("its record does not cover the blob's " + std::to_string(r.layer.size) + " bytes");
+  if (j.at("seal").get<std::string>() != seal_of(r)) throw Error("its record does not match its seal");
+  return r;
+}
+
+// The blob's digest and part hashes, in one sequential read.
+EntryRecord hash_blob(const fs::path& file, LayerResult layer) {
+  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+  EntryRecord r;
+  util::Sha256 whole, part;
+  std::vector<char> buf(1 << 20);
+  uint64_t offset = 0, in_part = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), kPartBytes - in_part), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+    whole.update(buf.data(), static_cast<std::size_t>(n));
+    part.update(buf.data(), static_cast<std::size_t>(n));
+    offset += static_cast<uint64_t>(n);
+    in_part += static_cast<uint64_t>(n);
+    if (n == 0 || in_part == kPartBytes) {
+      if (n != 0 || in_part != 0 || r.parts.empty()) r.parts.push_back(std::exchange(part, util::Sha256()).hex());
+      in_part = 0;
+    }
+    if (n == 0) break;
+  }
+  layer.digest = "sha256:" + whole.hex();
+  layer.size = offset;
+  r.layer = std::move(layer);
+  return r;
+}
+
+// Whether what `fd` holds is the blob `r` records: every part hashed again,
+// on up to four threads (a hit's whole cost). Unknown when a read fails or
+// `stop` is set; `detail` says what did not match.
+enum class Verdict { Intact, Corrupt, Unknown };
+struct Check {
+  Verdict verdict = Verdict::Unknown;
+  std::string detail;
+};
+
+Check check_blob(int fd, const EntryRecord& r, const std::atomic<bool>* stop) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {};
+  if (static_cast<uint64_t>(st.st_size) != r.layer.size)
+    return {Verdict::Corrupt,
+            "its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.layer.size)};
+  const std::size_t count = r.parts.size();
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Check out{Verdict::Intact, {}};
+  auto worker = [&] {
+    std::vector<char> buf(1 << 20);
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) {
+      util::Sha256 h;
+      uint64_t offset = i * kPartBytes, end = std::min<uint64_t>(offset + kPartBytes, r.layer.size);
+      bool ok = true;
+      while (offset < end && ok) {
+        if (failed.load(std::memory_order_relaxed) || (stop && stop->load(std::memory_order_relaxed))) return;
+        ssize_t n = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), end - offset), static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) h.update(buf.data(), static_cast<std::size_t>(n));
+        offset += ok ? static_cast<uint64_t>(n) : 0;
+      }
+      std::lock_guard lock(mu);
+      if (!ok) {  // a read error or a file shorter than it was: no verdict
+        if (out.verdict == Verdict::Intact) out = {};
+        failed = true;
+      } else if (h.hex() != r.parts[i]) {
+        out = {Verdict::Corrupt, "part " + std::to_string(i + 1) + " of " + std::to_string(count) +
+                                     " of its blob does not match the SHA-256 recorded when it was stored"};
+        failed = true;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    const std::size_t threads = std::min<std::size_t>({count, std::max(1u, std::thread::hardware_concurrency()), 4});
+    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    worker();
+  }
+  if (out.verdict == Verdict::Intact && stop && stop->load()) return {};
+  return out;
 }
 
 bool is_key(const std::string& s) {
@@ -153,20 +281,20 @@ struct LayerCache::Prefetch {
   std::string key;
   util::Fd fd;
   struct stat st {};
+  EntryRecord record;  // what the check compares against
   std::atomic<bool> cancel{false};
-  std::future<std::string> hex;  // of what fd holds; empty if cancelled or unreadable
+  std::future<Check> check;  // of what fd holds
   ~Prefetch() {
     cancel = true;
-    if (hex.valid()) hex.wait();
+    if (check.valid()) check.wait();
   }
 };
 
 // Defined before the constructor: std::vector<Pending> needs the whole type
 // there (clang instantiates its destructor at the constructor).
-// A hit served before its early digest check finished: confirm() decides.
+// A hit served before its early check finished: confirm() decides.
 struct LayerCache::Pending {
-  std::unique_ptr<Prefetch> check;
-  std::string digest;
+  std::unique_ptr<Prefetch> early;
   fs::path meta_file, blob;
 };
 
@@ -238,9 +366,14 @@ void LayerCache::prefetch(const std::string& key) {
   if (!is_key(key)) return;
   auto p = std::make_unique<Prefetch>();
   p->key = key;
+  try {
+    p->record = parse_entry(util::read_file(dir_ / "entries" / (key + ".json")));
+  } catch (const std::exception&) {
+    return;  // fetch() says what is wrong with it, if it is asked for
+  }
   p->fd.reset(::open((dir_ / "entries" / (key + ".blob")).c_str(), O_RDONLY | O_CLOEXEC));
   if (!p->fd || ::fstat(p->fd.get(), &p->st) != 0 || !S_ISREG(p->st.st_mode)) return;
-  p->hex = std::async(std::launch::async, [fd = p->fd.get(), &cancel = p->cancel] { return util::sha256_fd_hex(fd, &cancel).value_or(""); });
+  p->check = std::async(std::launch::async, [p = p.get()] { return check_blob(p->fd.get(), p->record, &p->cancel); });
   prefetch_ = std::move(p);
 }
 
@@ -268,13 +401,12 @@ LayerCache::~LayerCache() = default;
 bool LayerCache::confirm() {
   bool ok = true;
   for (auto& p : pending_) {
-    std::string hex = p.check->hex.get();
-    if (hex.empty()) {  // the early read failed: read the same inode again
-      hex = util::sha256_fd_hex(p.check->fd.get()).value_or("");
-    }
-    if ("sha256:" + hex == p.digest) continue;
-    util::warn("ignoring the corrupt cache entry " + p.meta_file.string() + " (its blob's digest is sha256:" + hex +
-               ", not " + p.digest + "); building the layer");
+    Check c = p.early->check.get();
+    if (c.verdict == Verdict::Unknown)  // the early read failed: read the same inode again
+      c = check_blob(p.early->fd.get(), p.early->record, nullptr);
+    if (c.verdict == Verdict::Intact) continue;
+    if (c.detail.empty()) c.detail = "its blob could not be read";
+    util::warn("ignoring the corrupt cache entry " + p.meta_file.string() + " (" + c.detail + "); building the layer");
     std::error_code ec;
     fs::remove(p.meta_file, ec);
     fs::remove(p.blob, ec);
@@ -295,30 +427,25 @@ std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::p
   if (!fs::exists(meta_file, ec)) return std::nullopt;
   LayerResult r;
   try {
-    auto j = nlohmann::json::parse(util::read_file(meta_file));
-    r.digest = j.at("digest").get<std::string>();
-    r.size = j.at("size").get<uint64_t>();
-    r.diff_id = j.at("diff_id").get<std::string>();
-    r.tar_size = j.at("tar_size").get<uint64_t>();
-    r.media_type = j.at("media_type").get<std::string>();
-    if (!util::is_sha256_digest(r.digest) || !util::is_sha256_digest(r.diff_id)) throw Error("bad digest");
+    EntryRecord record = parse_entry(util::read_file(meta_file));
+    r = record.layer;
     place(blob, dest);
-    // The served file must be the very inode that was hashed early, else
-    // (or if that hash did not finish) it is hashed now.
-    std::string got;
+    // The served file must be the very inode checked early, against the
+    // same record; else (or if that check did not finish) it is checked now.
+    util::Fd served(::open(dest.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st {};
-    bool same = early && ::stat(dest.c_str(), &st) == 0 && st.st_dev == early->st.st_dev &&
-                st.st_ino == early->st.st_ino;
+    if (!served || ::fstat(served.get(), &st) != 0) throw Error("cannot read " + dest.string());
+    bool same = early && st.st_dev == early->st.st_dev && st.st_ino == early->st.st_ino &&
+                early->record.parts == record.parts && early->record.layer.digest == record.layer.digest;
     if (same && defer) {
       if (static_cast<uint64_t>(st.st_size) != r.size)
         throw Error("its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.size));
-      pending_.push_back({std::move(early), r.digest, meta_file, blob});
+      pending_.push_back({std::move(early), meta_file, blob});
     } else {
-      if (same)
-        if (std::string hex = early->hex.get(); !hex.empty()) got = "sha256:" + hex;
-      if (got.empty()) got = "sha256:" + util::sha256_file_hex(dest);
-      if (got != r.digest || fs::file_size(dest) != r.size)
-        throw Error("its blob's digest is " + got + ", not " + r.digest);
+      Check c;
+      if (same) c = early->check.get();
+      if (c.verdict == Verdict::Unknown) c = check_blob(served.get(), record, nullptr);
+      if (c.verdict != Verdict::Intact) throw Error(c.detail.empty() ? "its blob could not be read" : c.detail);
     }
   } catch (const std::exception& e) {
     util::warn("ignoring the corrupt cache entry " + meta_file.string() + " (" + e.what() + "); building the layer");
@@ -337,12 +464,16 @@ void LayerCache::store(const std::string& key, const fs::path& blob, const Layer
   fs::path tmp_blob = entries / (".tmp-" + unique_suffix() + ".blob");
   std::error_code ec;
   try {
-    std::string got = place_and_hash(blob, tmp_blob);
-    if (got != layer.digest) throw Error("the layer changed while it was cached");
+    place(blob, tmp_blob);
+    // Read back from the entry's own file: its digest, and the part hashes
+    // every hit checks.
+    LayerResult result = layer;
+    result.file_sha256.clear();
+    EntryRecord record = hash_blob(tmp_blob, std::move(result));
+    if (record.layer.digest != layer.digest || record.layer.size != layer.size)
+      throw Error("the layer changed while it was cached");
     fs::rename(tmp_blob, entries / (key + ".blob"));
-    nlohmann::json j{{"digest", layer.digest}, {"size", layer.size},           {"diff_id", layer.diff_id},
-                     {"tar_size", layer.tar_size}, {"media_type", layer.media_type}};
-    util::write_file_atomic(entries / (key + ".json"), j.dump() + "\n");
+    util::write_file_atomic(entries / (key + ".json"), entry_json(record));
   } catch (const std::exception& e) {
     fs::remove(tmp_blob, ec);
     util::warn("could not add the layer to the cache in " + dir_.string() + ": " + e.what());

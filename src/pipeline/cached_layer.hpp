@@ -33,9 +33,9 @@ namespace fs = std::filesystem;
 layer::Compression manifest_compression(const manifest::CompressionSpec& spec);
 
 // Thrown by build steps when a served cache entry failed its deferred
-// digest check: the build is thrown away (nothing committed) and run again.
+// check: the build is thrown away (nothing committed) and run again.
 struct CacheEntryRejected : std::exception {
-  const char* what() const noexcept override { return "a cached layer failed its digest check"; }
+  const char* what() const noexcept override { return "a cached layer failed its check"; }
 };
 
 // Where a layer came from.
@@ -62,16 +62,16 @@ class CachedLayers {
 
   // Before tracing: `build_id` (the manifest and platform) names the layer
   // the next put() is expected to serve, so the local entry it last used
-  // starts its digest check now, overlapping trace and rootfs.
+  // starts its check now, overlapping trace and rootfs.
   void expect(const std::string& build_id);
   // Without a cache directory, exactly writer.put_layer(). A local hit may
-  // come back before its digest check has finished: confirm() before commit.
+  // come back before its check has finished: confirm() before commit.
   // `building` runs just before the layer is built rather than served, so
   // work that only a build needs (the SBOMs' own hashes) can overlap it.
   layer::LayerResult put(image::LayoutWriter& writer, const rootfs::Rootfs& rootfs, const layer::LayerOptions& options,
                          CacheTier& tier, const std::function<void()>& building = {});
 
-  // Waits for the digest checks of the local hits put() served; false if one
+  // Waits for the checks of the local hits put() served; false if one
   // failed (the entry is gone, with a warning): the build must start over.
   bool confirm();
 

@@ -280,7 +280,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
   std::vector<image::Descriptor> images;
   for (const auto& part : parts) {
     // The cached layer this manifest and platform last used starts its
-    // digest check now, beside the trace.
+    // check now, beside the trace.
     std::error_code ec;
     caches.expect(fs::absolute(part.file, ec).lexically_normal().string() + "\n" +
                   (part.platform ? part.platform->str() : std::string()));
@@ -396,7 +396,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
   if (index) result.signature_digest.clear();
   if (!result.layer_from_cache) result.layer_cache.clear();
   caches.save_memos();
-  // A cached layer is served only once its digest is confirmed.
+  // A cached layer is served only once its blob is checked.
   if (!caches.confirm()) throw CacheEntryRejected();
 
   writer.commit();

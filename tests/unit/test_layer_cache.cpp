@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include <slimbuild/layer/layer_cache.hpp>
 #include <slimbuild/layer/layer_writer.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -262,4 +264,82 @@ TEST_CASE("layer cache: KeyMode::Always keys a large unknown tree up front, as t
   LayerResult built = slimbuild::layer::write_layer(f.rootfs, f.tmp.path() / "big.layer", opt);
   CHECK(built.file_sha256 == always);
   CHECK(cache.key_from(f.rootfs, opt, built.file_sha256) == *key);
+}
+
+TEST_CASE("layer cache: every part of a large blob is checked, and the record is sealed", "[cache]") {
+  // The cache does not care what the blob holds: 40 MiB and 5 bytes of
+  // noise make three parts of 16 MiB, the last one short.
+  Fixture f;
+  std::string bytes(40u * 1024 * 1024 + 5, '\0');
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (char& c : bytes) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  const fs::path built = f.tmp.path() / "built.blob";
+  write_text(built, bytes);
+  LayerResult layer;
+  layer.digest = "sha256:" + slimbuild::util::sha256_hex(bytes);
+  layer.size = bytes.size();
+  layer.diff_id = "sha256:" + slimbuild::util::sha256_hex("the tar");
+  layer.tar_size = 12345;
+  layer.media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+  const std::string key(64, 'c');
+  LayerCache cache(f.cache_dir);
+  cache.store(key, built, layer);
+  const fs::path blob = f.cache_dir / "entries" / (key + ".blob");
+  const fs::path record = f.cache_dir / "entries" / (key + ".json");
+  auto j = nlohmann::json::parse(read_bytes(record));
+  REQUIRE(j.at("parts").size() == 3);
+  CHECK(j.at("parts")[2] == slimbuild::util::sha256_hex(std::string_view(bytes).substr(32u << 20)));
+  auto flip_in_place = [&](std::size_t at) {
+    std::fstream io(blob, std::ios::binary | std::ios::in | std::ios::out);
+    io.seekp(static_cast<std::streamoff>(at));
+    io.put(static_cast<char>(bytes[at] ^ 1));
+  };
+  auto rejected = [&](bool defer) {
+    cache.prefetch(key);
+    auto hit = cache.fetch(key, f.tmp.path() / "served", defer);
+    bool caught = !hit || !cache.confirm();
+    return caught && !fs::exists(record) && !fs::exists(blob);
+  };
+
+  SECTION("intact: served with the recorded result, checked early or at once") {
+    auto hit = cache.fetch(key, f.tmp.path() / "now");
+    REQUIRE(hit);
+    CHECK(hit->digest == layer.digest);
+    CHECK(hit->diff_id == layer.diff_id);
+    CHECK(hit->tar_size == 12345);
+    cache.prefetch(key);
+    CHECK(cache.fetch(key, f.tmp.path() / "early", /*defer=*/true));
+    CHECK(cache.confirm());
+    CHECK(read_bytes(f.tmp.path() / "early") == bytes);
+  }
+  SECTION("one byte of the short last part flipped in place: caught by the early check") {
+    flip_in_place(bytes.size() - 2);
+    CHECK(rejected(/*defer=*/true));
+  }
+  SECTION("one byte of the middle part flipped in place: caught") {
+    flip_in_place((16u << 20) + 7);
+    CHECK(rejected(/*defer=*/false));
+  }
+  SECTION("the blob cut short by a part: caught by its size") {
+    fs::resize_file(blob, 32u << 20);
+    CHECK(rejected(/*defer=*/true));
+  }
+  SECTION("the digest in the record edited: the seal no longer matches") {
+    std::string d = j.at("digest");
+    d.back() = d.back() == '0' ? '1' : '0';
+    j["digest"] = d;
+    write_text(record, j.dump());
+    CHECK(rejected(/*defer=*/false));
+  }
+  SECTION("a part rewritten and its hash updated in the record, without a new seal: caught") {
+    flip_in_place(5);
+    std::string changed = bytes;
+    changed[5] ^= 1;
+    j["parts"][0] = slimbuild::util::sha256_hex(std::string_view(changed).substr(0, 16u << 20));
+    write_text(record, j.dump());
+    CHECK(rejected(/*defer=*/true));
+  }
 }
