@@ -1,6 +1,9 @@
-// Wall time per pipeline stage, printed with -v ("slimbuild: time: layer
-// 1.234 s"), so a slow build says where its time went.
+// Wall time per pipeline stage and the process's peak RSS at its end,
+// printed with -v ("slimbuild: time: layer 1.234 s (peak RSS so far 42
+// MiB)"), so a slow or large build says where its time and memory went.
 #pragma once
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,8 +19,11 @@ class StageTimer {
   // Reports the time since the last mark (or construction) as `stage`.
   void mark(std::string_view stage) {
     auto now = std::chrono::steady_clock::now();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " %.3f s", std::chrono::duration<double>(now - last_).count());
+    char buf[64];
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    std::snprintf(buf, sizeof buf, " %.3f s (peak RSS so far %ld MiB)",
+                  std::chrono::duration<double>(now - last_).count(), ru.ru_maxrss / 1024);
     debug("time: " + std::string(stage) + buf);
     last_ = now;
   }
