@@ -1,8 +1,9 @@
 // ParallelGzipWriter: a ring of blocks handed to worker threads and written
-// back in order. The caller's thread fills block k, queues it, and before
-// reusing a slot writes the oldest finished block; workers only compress.
-// A worker's failure is parked in its block and rethrown when that block's
-// turn to be written comes, so errors surface in the caller's thread.
+// back in order by a writer thread. The caller's thread fills block k,
+// queues it, and before reusing a slot waits until the writer has written
+// it; workers only compress. A worker's failure is parked in its block, the
+// writer parks it (or its own: a full disk) and stops, and the caller's
+// thread rethrows it at its next block or at finish().
 #include "layer/parallel_gzip.hpp"
 
 #include <libdeflate.h>
@@ -51,22 +52,30 @@ struct ParallelGzipWriter::Impl {
   BlobSink sink;
   int level;
   std::vector<Block> ring;
-  uint64_t filled = 0;   // blocks queued so far; ring[filled % size] is being filled
-  uint64_t written = 0;  // blocks written to the sink
+  // Under mu when there are threads: blocks queued so far (ring[filled %
+  // size] is being filled) and blocks written to the sink.
+  uint64_t filled = 0;
+  uint64_t written = 0;
+  // The writer's alone until it is joined.
   uint32_t crc = 0;
   uint64_t isize = 0;
-  bool finished = false;
   bool header_written = false;
+  bool finished = false;
 
-  std::unique_ptr<BlockDeflater> inline_deflater;  // one thread: no pool
+  std::unique_ptr<BlockDeflater> inline_deflater;  // one thread: no pool, no writer
   std::mutex mu;
-  std::condition_variable work_cv, done_cv;
+  std::condition_variable work_cv, done_cv, free_cv;
   std::deque<Block*> queue;
-  bool stop = false;
+  bool stop = false;     // tear down: everyone leaves
+  bool closing = false;  // finish: the writer leaves once every queued block is written
+  std::exception_ptr write_error;  // parked by the writer, rethrown to the caller
   std::vector<std::thread> workers;
+  std::thread writer;
 
   Impl(int fd, int lvl, unsigned threads, std::string what) : sink(fd, std::move(what)), level(lvl) {
-    ring.resize(threads == 1 ? 1 : threads + 2);
+    // Besides the one being filled: one per worker, one being written, one
+    // compressed and waiting for it, so neither side waits on the other.
+    ring.resize(threads == 1 ? 1 : threads + 3);
     for (auto& b : ring) b.in.resize(kGzipBlockSize);
     if (threads == 1) {
       inline_deflater = std::make_unique<BlockDeflater>(level);
@@ -75,16 +84,28 @@ struct ParallelGzipWriter::Impl {
     // Each worker owns its deflater, made before the first job.
     std::vector<std::unique_ptr<BlockDeflater>> deflaters;
     for (unsigned i = 0; i < threads; ++i) deflaters.push_back(std::make_unique<BlockDeflater>(level));
-    for (auto& d : deflaters) workers.emplace_back([this, d = std::move(d)] { work(*d); });
+    try {
+      for (auto& d : deflaters) workers.emplace_back([this, d = std::move(d)] { work(*d); });
+      writer = std::thread([this] { write_loop(); });
+    } catch (...) {
+      shut_down();
+      throw;
+    }
   }
 
-  ~Impl() {
+  ~Impl() { shut_down(); }
+
+  void shut_down() {
     {
       std::lock_guard lock(mu);
       stop = true;
     }
     work_cv.notify_all();
+    done_cv.notify_all();
+    free_cv.notify_all();
     for (auto& t : workers) t.join();
+    workers.clear();
+    if (writer.joinable()) writer.join();
   }
 
   void work(BlockDeflater& deflater) {
@@ -106,31 +127,59 @@ struct ParallelGzipWriter::Impl {
     }
   }
 
+  // The writer thread: the compressed blocks, in input order, into the sink
+  // (which hashes them into the digest), so the caller's thread only reads,
+  // hashes and cuts the tar stream.
+  void write_loop() {
+    for (;;) {
+      Block* b = nullptr;
+      {
+        std::unique_lock lock(mu);
+        done_cv.wait(lock, [&] {
+          return stop || (written < filled && ring[written % ring.size()].done) || (closing && written == filled);
+        });
+        if (stop || written == filled) return;
+        b = &ring[written % ring.size()];
+      }
+      try {
+        write_block(*b);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        write_error = std::current_exception();
+        free_cv.notify_all();
+        return;
+      }
+      {
+        std::lock_guard lock(mu);
+        ++written;
+      }
+      free_cv.notify_all();
+    }
+  }
+
   Block& current() { return ring[filled % ring.size()]; }
 
   void queue_current() {
     Block& b = current();
-    ++filled;
     if (inline_deflater) {
       compress_block(*inline_deflater, b);
-      b.done = true;
-    } else {
-      {
-        std::lock_guard lock(mu);
-        b.done = false;
-        queue.push_back(&b);
-      }
-      work_cv.notify_one();
+      ++filled;
+      write_block(b);
+      ++written;
+      return;
     }
-    // The next slot must be free before it is filled: write the oldest
-    // blocks until it is, and any others that are already done.
-    while (written < filled && (filled - written >= ring.size() || is_done(ring[written % ring.size()])))
-      write_oldest();
-  }
-
-  bool is_done(Block& b) {
-    std::lock_guard lock(mu);
-    return b.done;
+    {
+      std::lock_guard lock(mu);
+      b.done = false;
+      queue.push_back(&b);
+      ++filled;
+    }
+    work_cv.notify_one();
+    done_cv.notify_all();  // the writer may be waiting for this block to exist
+    // The next slot must be free (written) before it is filled.
+    std::unique_lock lock(mu);
+    free_cv.wait(lock, [&] { return write_error || filled - written < ring.size(); });
+    if (write_error) std::rethrow_exception(write_error);
   }
 
   // The fixed header goes out with the first bytes, so a constructor
@@ -143,19 +192,25 @@ struct ParallelGzipWriter::Impl {
     header_written = true;
   }
 
-  void write_oldest() {
-    Block& b = ring[written % ring.size()];
-    {
-      std::unique_lock lock(mu);
-      done_cv.wait(lock, [&] { return b.done; });
-    }
+  void write_block(Block& b) {
     if (b.error) std::rethrow_exception(b.error);
     crc = static_cast<uint32_t>(crc32_combine(crc, b.crc, static_cast<z_off_t>(b.len)));
     isize += b.len;
     put_header();
     sink.put(b.out.data(), b.out.size());
     b.len = 0;
-    ++written;
+  }
+
+  // Every queued block written; the writer gone. Rethrows what it parked.
+  void drain() {
+    if (inline_deflater) return;
+    {
+      std::lock_guard lock(mu);
+      closing = true;
+    }
+    done_cv.notify_all();
+    if (writer.joinable()) writer.join();
+    if (write_error) std::rethrow_exception(write_error);
   }
 };
 
@@ -187,7 +242,7 @@ void ParallelGzipWriter::finish() {
   Impl& s = *impl_;
   if (s.finished) return;
   if (s.current().len > 0) s.queue_current();
-  while (s.written < s.filled) s.write_oldest();
+  s.drain();
   s.put_header();
   // A final, empty fixed-Huffman block (BFINAL 1, BTYPE 01, end-of-block),
   // then CRC-32 and ISIZE (the length mod 2^32), little-endian.

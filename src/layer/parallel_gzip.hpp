@@ -9,9 +9,11 @@
 // FNAME/FCOMMENT/FEXTRA/FHCRC, OS 255 ("unknown", as Go's compress/gzip
 // writes), XFL 2 for level 9 and 4 for level 1 as RFC 1952 says.
 //
-// Memory is a ring of threads + 2 blocks (input and output each), whatever
-// the size of the stream; the caller's thread cuts blocks and writes the
-// finished ones (hashing them into the digest) while the workers compress.
+// Memory is a ring of threads + 3 blocks (input and output each), whatever
+// the size of the stream; the caller's thread cuts blocks while the workers
+// compress and a writer thread writes the finished ones in order, hashing
+// them into the digest (on stored, incompressible input the three SHA-256
+// passes, file, tar and layer, would otherwise all fall on the caller).
 #pragma once
 
 #include <cstddef>

@@ -198,4 +198,16 @@ TEST_CASE("layer: a full disk is reported with what to do about it") {
     CHECK_THAT(e.what(), Catch::Contains("cannot write the test blob") && Catch::Contains("No space left"));
     CHECK_THAT(e.hint(), Catch::Contains("free some disk space"));
   }
+  // Mid-stream, with the writer thread behind: the caller's next blocks get
+  // the error (it does not wait forever for a slot the writer will never free).
+  slimbuild::layer::ParallelGzipWriter many(full.get(), 1, 3, "the long blob");
+  int blocks = 0;
+  try {
+    for (; blocks < 64; ++blocks) many.write(data.data(), data.size());
+    many.finish();
+    FAIL("64 MiB went to /dev/full");
+  } catch (const slimbuild::Error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("cannot write the long blob") && Catch::Contains("No space left"));
+  }
+  CHECK(blocks < 64);  // from a write(), long before the end
 }
