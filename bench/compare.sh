@@ -86,9 +86,12 @@ for t in small large many; do
 #!/bin/sh
 exec "$slimbuild" build "$work/$t/slimbuild.yml" -o "$work/$t/out" --no-cache -q
 SH
+  # Each command replaces only its own previous output, as each peer's does:
+  # a hit that replaced the cold build's 274 MiB blob paid for freeing it
+  # (~0.09 s here), while the cold build freed only the hit's hard link.
   cat >"$work/bin/$t-cached" <<SH
 #!/bin/sh
-exec "$slimbuild" build "$work/$t/slimbuild.yml" -o "$work/$t/out" --cache-dir "$work/cache" -q
+exec "$slimbuild" build "$work/$t/slimbuild.yml" -o "$work/$t/out-cached" --cache-dir "$work/cache" -q
 SH
   cat >"$work/bin/$t-umoci" <<SH
 #!/bin/sh
