@@ -125,7 +125,8 @@ EntryRecord parse_entry(const std::string& text) {
   return r;
 }
 
-// The blob's digest and part hashes, in one sequential read.
+// `layer` with the digest and size of `file`, and its part hashes, from
+// one sequential read.
 EntryRecord hash_blob(const fs::path& file, LayerResult layer) {
   util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
@@ -466,9 +467,11 @@ void LayerCache::store(const std::string& key, const fs::path& blob, const Layer
   try {
     place(blob, tmp_blob);
     // Read back from the entry's own file: its digest, and the part hashes
-    // every hit checks.
-    LayerResult result = layer;
-    result.file_sha256.clear();
+    // every hit checks. (The per-file hashes are not part of an entry.)
+    LayerResult result;
+    result.diff_id = layer.diff_id;
+    result.tar_size = layer.tar_size;
+    result.media_type = layer.media_type;
     EntryRecord record = hash_blob(tmp_blob, std::move(result));
     if (record.layer.digest != layer.digest || record.layer.size != layer.size)
       throw Error("the layer changed while it was cached");

@@ -46,12 +46,13 @@ void use_huge_pages(char** argv, bool wanted) noexcept {
     const char* tunables = std::getenv(kTunables);
     if (tunables && std::strstr(tunables, kTunable)) return;  // the user's choice stands
     if (!argv || !argv[0] || !thp_only_when_advised() || ::access("/proc/self/exe", X_OK) != 0) return;
-    std::string saved = tunables ? std::string("=") + tunables : std::string("-");
-    std::string wanted = std::string(kTunable) + "=1";
-    if (tunables && *tunables) wanted = std::string(tunables) + ":" + wanted;
-    if (::setenv(kSaved, saved.c_str(), 1) != 0 || ::setenv(kTunables, wanted.c_str(), 1) != 0) return;
-    ::execv("/proc/self/exe", argv);
-    // Still here: the exec failed. Go on as we are, environment as it was.
+    const std::string saved = tunables ? std::string("=") + tunables : std::string("-");
+    std::string value = std::string(kTunable) + "=1";
+    if (tunables && *tunables) value = std::string(tunables) + ":" + value;
+    if (::setenv(kSaved, saved.c_str(), 1) == 0 && ::setenv(kTunables, value.c_str(), 1) == 0)
+      ::execv("/proc/self/exe", argv);
+    // Still here: the exec (or a setenv) failed. Go on as we are, with the
+    // environment as it was.
     if (tunables)
       ::setenv(kTunables, saved.c_str() + 1, 1);
     else
