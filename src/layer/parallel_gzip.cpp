@@ -14,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -87,9 +88,11 @@ struct ParallelGzipWriter::Impl {
     try {
       for (auto& d : deflaters) workers.emplace_back([this, d = std::move(d)] { work(*d); });
       writer = std::thread([this] { write_loop(); });
-    } catch (...) {
+    } catch (const std::system_error&) {
+      // No thread to be had (a process or cgroup limit): all of it on the
+      // caller's thread, the same bytes.
       shut_down();
-      throw;
+      inline_deflater = std::make_unique<BlockDeflater>(level);
     }
   }
 
