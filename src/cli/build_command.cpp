@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -139,8 +140,13 @@ int run_build(BuildFlags& flags) {
     flags.registry_options = to_registry_options(flags.registry);  // reads --password-stdin once
     // Each layer goes to the registry while it is compressed; the push then
     // finds it there. SLIMBUILD_STREAM_PUSH=0 uploads after the build instead.
-    if (env.value("SLIMBUILD_STREAM_PUSH") != "0")
-      options.layer_observer = &streamer.emplace(*destination, flags.registry_options);
+    if (env.value("SLIMBUILD_STREAM_PUSH") != "0") {
+      try {
+        options.layer_observer = &streamer.emplace(*destination, flags.registry_options);
+      } catch (const std::system_error&) {  // no thread to upload on: the push after the build does it
+        util::debug("no thread for streaming the layer; it is pushed after the build");
+      }
+    }
   }
   // --cache-ref: checked before building even when the cache is off.
   if (!flags.cache_ref.empty()) {

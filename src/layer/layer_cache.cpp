@@ -34,6 +34,7 @@
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/sha256.hpp>
+#include <slimbuild/util/threads.hpp>
 
 namespace slimbuild::layer {
 
@@ -202,7 +203,7 @@ Check check_blob(int fd, const EntryRecord& r, const std::atomic<bool>* stop) {
   {
     std::vector<std::jthread> helpers;
     const std::size_t threads = std::min<std::size_t>({count, std::max(1u, std::thread::hardware_concurrency()), 4});
-    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    util::add_helpers(helpers, static_cast<unsigned>(threads - 1), worker);
     worker();
   }
   if (out.verdict == Verdict::Intact && stop && stop->load()) return {};
@@ -374,7 +375,11 @@ void LayerCache::prefetch(const std::string& key) {
   }
   p->fd.reset(::open((dir_ / "entries" / (key + ".blob")).c_str(), O_RDONLY | O_CLOEXEC));
   if (!p->fd || ::fstat(p->fd.get(), &p->st) != 0 || !S_ISREG(p->st.st_mode)) return;
-  p->check = std::async(std::launch::async, [p = p.get()] { return check_blob(p->fd.get(), p->record, &p->cancel); });
+  try {
+    p->check = std::async(std::launch::async, [p = p.get()] { return check_blob(p->fd.get(), p->record, &p->cancel); });
+  } catch (const std::system_error&) {
+    return;  // no thread to be had: fetch() checks the blob itself
+  }
   prefetch_ = std::move(p);
 }
 

@@ -3,6 +3,7 @@
 #include "layer/zstd_writer.hpp"
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <vector>
 
@@ -62,7 +63,16 @@ void ZstdWriter::drain(const void* data, std::size_t size, int mode) {
   for (;;) {
     ZSTD_outBuffer o{z_->out.data(), z_->out.size(), 0};
     size_t left = ZSTD_compressStream2(z_->cctx.get(), &o, &in, static_cast<ZSTD_EndDirective>(mode));
-    if (ZSTD_isError(left)) throw Error("libzstd failed while compressing " + sink_.what() + ": " + ZSTD_getErrorName(left));
+    if (ZSTD_isError(left)) {
+      // libzstd reports a worker thread it could not start as an allocation
+      // failure; the multi-threaded framing (the same bytes for any thread
+      // count) needs at least one, so there is no single-threaded fallback.
+      const bool memory = ZSTD_getErrorCode(left) == ZSTD_error_memory_allocation;
+      throw Error("libzstd failed while compressing " + sink_.what() + ": " + ZSTD_getErrorName(left),
+                  memory ? "zstd layers are compressed on worker threads: check the free memory and the limit on "
+                           "processes and threads (ulimit -u, a container's pids limit), or use --compression gzip"
+                         : "");
+    }
     sink_.put(z_->out.data(), o.pos);
     if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return;
   }

@@ -31,6 +31,7 @@
 #include <slimbuild/util/log.hpp>
 #include <slimbuild/util/process.hpp>
 #include <slimbuild/util/stage_timer.hpp>
+#include <slimbuild/util/threads.hpp>
 
 #include "pipeline/cached_layer.hpp"
 
@@ -301,7 +302,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
     if (part.scanner_metadata)
       provenance::add_dpkg_records(rootfs, dpkg_now.emplace(load_dpkg()), part.sysroot);
     else
-      dpkg_later = std::async(std::launch::async, load_dpkg);
+      dpkg_later = util::async_or_deferred(load_dpkg);
     timer.mark("rootfs");
 
     // The SBOMs need each file's SHA-256 (provenance/file_hashes.hpp). When
@@ -313,7 +314,7 @@ BuildResult build_image_once(const manifest::Manifest& m, const BuildOptions& op
     std::future<SbomBeside> sbom_beside;
     auto write_sboms_beside = [&, reference = result.reference] {
       if (!provenance::worth_hashing_beside_layer(rootfs)) return;
-      sbom_beside = std::async(std::launch::async, [&, reference] {
+      sbom_beside = util::async_or_deferred([&, reference] {
         const provenance::DpkgDb& dpkg = dpkg_now ? *dpkg_now : dpkg_now.emplace(dpkg_later.get());
         SbomBeside out{provenance::hash_files(rootfs), {}};
         out.docs = sboms(part, reference, traced, rootfs, &out.hashes, dpkg, epoch);

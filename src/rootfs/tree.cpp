@@ -21,6 +21,7 @@
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/file_identity.hpp>
+#include <slimbuild/util/threads.hpp>
 
 namespace slimbuild::rootfs {
 
@@ -265,7 +266,7 @@ class FileBatch {
     const unsigned threads =
         files_.concurrent() && n >= 64 ? std::clamp(std::thread::hardware_concurrency(), 1u, 4u) : 1u;
     std::vector<std::jthread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+    util::add_helpers(helpers, threads - 1, work);
     work();
   }
 
