@@ -156,6 +156,7 @@ SecretVerdictMemo::SecretVerdictMemo(const fs::path& cache_dir, int64_t started_
     : memo_(cache_dir / "secret-scans", "secret-scans", started_ns) {}
 
 std::optional<std::optional<std::string>> SecretVerdictMemo::find(const std::string& key, const struct stat& st) {
+  std::lock_guard lock(mu_);
   const nlohmann::json* v = memo_.find(key, st);
   if (!v) return std::nullopt;
   if (v->is_null()) return std::optional<std::string>();
@@ -164,6 +165,7 @@ std::optional<std::optional<std::string>> SecretVerdictMemo::find(const std::str
 }
 
 void SecretVerdictMemo::remember(const std::string& key, const struct stat& st, const std::optional<std::string>& reason) {
+  std::lock_guard lock(mu_);
   memo_.remember(key, st, reason ? nlohmann::json(*reason) : nlohmann::json(nullptr));
 }
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -76,9 +77,13 @@ class SecretVerdictMemo final : public rootfs::SecretMemo {
   SecretVerdictMemo(const fs::path& cache_dir, int64_t started_ns);
   std::optional<std::optional<std::string>> find(const std::string& key, const struct stat& st) override;
   void remember(const std::string& key, const struct stat& st, const std::optional<std::string>& reason) override;
-  void save() noexcept { memo_.save(); }
+  void save() noexcept {
+    std::lock_guard lock(mu_);
+    memo_.save();
+  }
 
  private:
+  std::mutex mu_;  // the walk's reader threads ask at once
   StampMemo memo_;
 };
 

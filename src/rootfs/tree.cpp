@@ -166,12 +166,13 @@ struct FileJob {
   std::string bytes;    // the whole file, when `whole`
   bool whole = false;
   std::exception_ptr error{};
+  bool checked = false;  // check_file ran on the reader thread
 };
 
 // Opens the file beneath the root (no link followed, non-blocking), reads up
 // to `max` + 1 bytes, then fstat: the stat describes the bytes (a write
 // during the read changes its size or time, and is refused when it shows).
-void stat_and_read(FileJob& job, const util::OpenRoot& root, std::size_t max, const util::FileSystem& files) {
+util::Fd stat_and_read(FileJob& job, const util::OpenRoot& root, std::size_t max, const util::FileSystem& files) {
   util::Fd fd = util::open_beneath(root, job.rel, files);
   thread_local std::vector<char> buf;
   buf.resize(max + 1);
@@ -220,6 +221,7 @@ void stat_and_read(FileJob& job, const util::OpenRoot& root, std::size_t max, co
   } else if (size <= max) {
     throw changed_while_read(job.host);  // it grew during the read
   }
+  return fd;
 }
 
 class FileBatch {
@@ -255,7 +257,14 @@ class FileBatch {
       for (std::size_t i; (i = next.fetch_add(1)) < n;) {
         if (i > first_error.load()) return;
         try {
-          stat_and_read(jobs_[i], root_, max, files_);
+          FileJob& job = jobs_[i];
+          util::Fd fd = stat_and_read(job, root_, max, files_);
+          // Too big to hold: checked here, on the descriptor just read and
+          // fstat'ed, if the check may run beside the others.
+          if (!job.whole && options_.check_file && options_.check_file_concurrently) {
+            options_.check_file(job.host, job.rel, fd.get(), nullptr);
+            job.checked = true;
+          }
         } catch (...) {
           jobs_[i].error = std::current_exception();
           for (std::size_t seen = first_error.load(); i < seen && !first_error.compare_exchange_weak(seen, i);) {
@@ -285,7 +294,7 @@ class FileBatch {
       e.content = std::move(job.bytes);
       e.held = true;
       if (options_.check_file) options_.check_file(job.host, job.rel, -1, &e.content);
-    } else if (options_.check_file) {
+    } else if (options_.check_file && !job.checked) {
       util::Fd fd = util::open_checked(job.host, util::FileIdentity::of(job.st), root_, files_);
       options_.check_file(job.host, job.rel, fd.get(), nullptr);
     }

@@ -6,8 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <set>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,8 +64,15 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* 
       opts.file_mode = spec.mode;
       opts.filesystem = &files;
       opts.skip = [&](std::string_view rel, bool is_dir) { return matcher.excluded(rel, is_dir); };
-      std::vector<std::string> secrets;
-      std::set<std::string> git_dirs;  // one line per .git directory, not one per object in it
+      // What was found, keyed so that the keys sort in walk order (each
+      // relative path with '/' as '\0': a directory's files before the next
+      // name): the checks of big files run on the walk's reader threads.
+      std::map<std::string, std::string> found;
+      std::mutex found_mu;
+      auto walk_key = [](std::string rel) {
+        std::replace(rel.begin(), rel.end(), '/', '\0');
+        return rel;
+      };
       opts.hold = hold;
       // A held file's verdict comes from its bytes: no second read, and no
       // memo (a small file costs less to scan than its memo record to check).
@@ -72,14 +81,19 @@ void add_user_files(Rootfs& rootfs, const manifest::FileSpec& spec, SecretMemo* 
         if (!why) return;
         std::string r(rel);
         size_t git = ("/" + r).find("/.git/");
-        if (git != std::string::npos) {
-          std::string dir = (spec.src / r.substr(0, git + 4)).string();
-          if (git_dirs.insert(dir).second) secrets.push_back(dir + "/: a git directory (repository internals, credentials)");
+        std::lock_guard lock(found_mu);
+        if (git != std::string::npos) {  // one line per .git directory, not one per object in it
+          std::string dir_rel = r.substr(0, git + 4);
+          found.emplace(walk_key(dir_rel),
+                        (spec.src / dir_rel).string() + "/: a git directory (repository internals, credentials)");
           return;
         }
-        secrets.push_back(host.string() + ": it " + *why);
+        found.emplace(walk_key(r), host.string() + ": it " + *why);
       };
+      opts.check_file_concurrently = true;  // the memo and `found` are guarded
       add_tree(rootfs, spec.src, spec.dest, opts);
+      std::vector<std::string> secrets;
+      for (auto& [key, line] : found) secrets.push_back(std::move(line));
       refuse_secrets(spec, secrets);
       return;
     }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include <slimbuild/rootfs/secret_memo.hpp>
 #include <slimbuild/trace/loader.hpp>
 #include <slimbuild/util/sha256.hpp>
@@ -48,7 +50,7 @@ struct CountingElf : slimbuild::trace::ElfMemo {
 
 struct CountingSecrets : slimbuild::rootfs::SecretMemo {
   SecretVerdictMemo& real;
-  int scans = 0;
+  std::atomic<int> scans{0};  // the walk may remember from several threads
   explicit CountingSecrets(SecretVerdictMemo& m) : real(m) {}
   std::optional<std::optional<std::string>> find(const std::string& k, const struct stat& st) override { return real.find(k, st); }
   void remember(const std::string& k, const struct stat& st, const std::optional<std::string>& r) override {

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include <slimbuild/rootfs/secret_memo.hpp>
 #include <slimbuild/util/fs.hpp>
@@ -20,17 +21,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Thread-safe, as SecretMemo must be (the walk checks big files on its reader threads).
 struct CountingMemo : SecretMemo {
+  std::mutex mu;
   std::map<std::string, std::optional<std::string>> verdicts;
   int scans = 0, hits = 0;
   ino_t last_ino = 0;
   std::optional<std::optional<std::string>> find(const std::string& key, const struct stat&) override {
+    std::lock_guard lock(mu);
     auto it = verdicts.find(key);
     if (it == verdicts.end()) return std::nullopt;
     ++hits;
     return it->second;
   }
   void remember(const std::string& key, const struct stat& st, const std::optional<std::string>& reason) override {
+    std::lock_guard lock(mu);
     ++scans;  // once per scan
     last_ino = st.st_ino;
     verdicts[key] = reason;

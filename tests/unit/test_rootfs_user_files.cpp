@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <slimbuild/manifest/manifest.hpp>
 #include <slimbuild/rootfs/tree.hpp>
 #include "rootfs/user_files.hpp"
@@ -229,6 +231,44 @@ TEST_CASE("rootfs: every secret in a tree is named in one error") {
     FAIL("the secrets were accepted");
   } catch (const Error& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("15 files") && Catch::Contains("... and 5 more"));
+  }
+}
+
+TEST_CASE("rootfs: big files are scanned on the walk's threads, and the secrets still come in walk order") {
+  // 120 small files make the walk read its batch on every core; the files
+  // too big to hold (over 64 KiB) are then scanned on those threads. Their
+  // names sort differently as whole paths ("a-b" < "a/...") than in the
+  // walk (a/ first), and one held file has a secret too.
+  util::TempDir tmp_dir{"rootfs-secrets-threads"};
+  const std::string pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\n";
+  const std::string big(70 << 10, 'x');
+  fs::path src = tmp_dir.path() / "t";
+  for (int i = 0; i < 120; ++i) put(src, "pad/f" + std::to_string(i) + ".txt", "small\n");
+  put(src, "pad/f7.txt", pem);  // held: checked in walk order from its bytes
+  put(src, "a/k1.txt", big + pem);
+  put(src, "a/z/k2.txt", pem + big);
+  put(src, "a-b.txt", big + pem + big);
+  put(src, "b.bin", big + pem);
+  put(src, "clean.bin", big + big);
+  std::string first;
+  for (int run = 0; run < 5; ++run) {
+    rootfs::Rootfs r;
+    rootfs::HoldBudget hold;
+    try {
+      rootfs::add_user_files(r, tree_spec(src, "/data"), nullptr, &hold);
+      FAIL("the secrets were accepted");
+    } catch (const Error& e) {
+      std::string what = e.what();
+      CHECK_THAT(what, Catch::Contains("5 files that look like secrets") && !Catch::Contains("clean.bin"));
+      std::vector<std::size_t> at;  // where each is named, in walk order
+      for (const char* name : {"a/k1.txt", "a/z/k2.txt", "a-b.txt", "b.bin", "pad/f7.txt"}) {
+        at.push_back(what.find((src / name).string() + ": it "));
+        CHECK(at.back() != std::string::npos);
+      }
+      CHECK(std::is_sorted(at.begin(), at.end()));
+      if (run == 0) first = what;
+      CHECK(what == first);  // the same message every time
+    }
   }
 }
 

@@ -22,6 +22,8 @@ namespace slimbuild::rootfs {
 
 namespace fs = std::filesystem;
 
+// find and remember may be called from several threads at once (the walk
+// checks big files on its reader threads).
 class SecretMemo {
  public:
   virtual ~SecretMemo() = default;

@@ -61,6 +61,11 @@ struct TreeOptions {
   // -1: the bytes were read beneath the root, and the fstat after the read,
   // which the entry records, describes them); else null.
   std::function<void(const fs::path& host_file, std::string_view relative, int file, const std::string* held)> check_file;
+  // check_file is thread-safe: for a file too big to hold, the walk's
+  // reader threads call it with the descriptor they opened (so a scan that
+  // reads the whole file runs on every core); otherwise every call is on
+  // the walk's thread, in walk order.
+  bool check_file_concurrently = false;
   // Small files are read whole by the walk and kept in their entries, within
   // this budget (null: none are). With a budget, regular files the listing
   // names as such are not lstat'ed: batches of them are opened, read and
