@@ -4,12 +4,12 @@
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
+#include "cli/huge_pages.hpp"
 
 #include <iostream>
 #include <vector>
 
 #include <slimbuild/util/environment.hpp>
-#include <slimbuild/util/huge_pages.hpp>
 #include <slimbuild/util/error.hpp>
 #include <slimbuild/util/interrupt.hpp>
 #include <slimbuild/util/log.hpp>
@@ -46,11 +46,13 @@ int run(int argc, char** argv) {
   // `slimbuild manifest.yml --push` is `slimbuild build manifest.yml --push`.
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && !is_subcommand(args[0]) && args[0].rfind('-', 0) != 0) args.insert(args.begin(), "build");
+  // The environment, read once: every stage's settings come from this snapshot.
+  util::Environment env = process_environment();
   // A build holds its whole tree in memory: malloc in 2 MiB pages. This may
   // restart the process (once); it is worth the 25 ms only for a build.
-  util::use_huge_pages(argv, !args.empty() && (args[0] == "build" || args[0] == "verify"));
-  // The environment, read once: every stage's settings come from this snapshot.
-  util::set_environment(process_environment());
+  if (!finish_huge_pages_restart(env) && !args.empty() && (args[0] == "build" || args[0] == "verify"))
+    restart_for_huge_pages(argv, env);
+  util::set_environment(std::move(env));
 
   CLI::App app{"slimbuild: minimal, reproducible container images from a YAML manifest", "slimbuild"};
   app.set_version_flag("--version", std::string("slimbuild ") + SLIMBUILD_VERSION);

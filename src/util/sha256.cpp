@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -76,19 +77,28 @@ std::string sha256_file_hex(const std::filesystem::path& file) {
   return h.hex();
 }
 
-std::optional<std::string> sha256_fd_hex(int fd, const std::atomic<bool>* stop) {
+std::optional<std::string> sha256_fd_range_hex(int fd, uint64_t offset, std::optional<uint64_t> length,
+                                               const std::atomic<bool>* stop) {
   Sha256 h;
-  std::vector<char> buf(1 << 20);
-  off_t offset = 0;
-  for (;;) {
+  thread_local std::vector<char> buf(1 << 20);
+  for (uint64_t done = 0;;) {
     if (stop && stop->load(std::memory_order_relaxed)) return std::nullopt;
-    ssize_t n = ::pread(fd, buf.data(), buf.size(), offset);
+    std::size_t want = buf.size();
+    if (length) {
+      if (done == *length) return h.hex();
+      want = static_cast<std::size_t>(std::min<uint64_t>(want, *length - done));
+    }
+    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::nullopt;
-    if (n == 0) return h.hex();
+    if (n == 0) return length ? std::nullopt : std::optional<std::string>(h.hex());  // short of `length`: no hash
     h.update(buf.data(), static_cast<std::size_t>(n));
-    offset += n;
+    done += static_cast<uint64_t>(n);
   }
+}
+
+std::optional<std::string> sha256_fd_hex(int fd, const std::atomic<bool>* stop) {
+  return sha256_fd_range_hex(fd, 0, std::nullopt, stop);
 }
 
 // dpkg's md5sums format needs MD5; it identifies files, it is not a security check.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A build restarts itself once with glibc.malloc.hugetlb=1 added to
 # GLIBC_TUNABLES where the kernel gives huge pages only to memory that asks
-# (util/huge_pages.hpp). Seen from a child the build runs (git, for the
+# (cli/huge_pages.hpp). Seen from a child the build runs (git, for the
 # provenance; a stand-in on PATH records what it sees): the restarted
 # build has the tunable, after whatever the user had; the child sees
 # GLIBC_TUNABLES exactly as the user left it, set or unset, and no trace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -38,6 +39,11 @@ std::string sha256_file_hex(const std::filesystem::path& file);
 // nullopt on a read error, or as soon as `stop` is set (another thread may
 // set it to abandon the hash).
 std::optional<std::string> sha256_fd_hex(int fd, const std::atomic<bool>* stop = nullptr);
+// Of the `length` bytes from `offset` (all of it to the end when nullopt);
+// nullopt also when the file ends before `length` bytes. Thread-safe (one
+// read buffer per thread): several threads may hash parts of one fd.
+std::optional<std::string> sha256_fd_range_hex(int fd, uint64_t offset, std::optional<uint64_t> length,
+                                               const std::atomic<bool>* stop = nullptr);
 
 // MD5 as dpkg's info/*.md5sums records it (file identity, not security).
 std::string md5_hex(std::string_view data);

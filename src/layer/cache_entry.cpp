@@ -1,0 +1,133 @@
+// The entry record (cache_entry.hpp): its JSON, its seal, its part hashes
+// and the part check.
+#include "layer/cache_entry.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include <slimbuild/util/error.hpp>
+#include <slimbuild/util/handles.hpp>
+#include <slimbuild/util/sha256.hpp>
+#include <slimbuild/util/threads.hpp>
+
+namespace slimbuild::layer {
+
+namespace {
+
+std::string seal_of(const EntryRecord& r) {
+  util::Sha256 h;
+  auto field = [&h](const std::string& s) {
+    h.update(std::to_string(s.size()) + ":");
+    h.update(s);
+  };
+  for (const std::string& s : {r.layer.digest, std::to_string(r.layer.size), r.layer.diff_id,
+                               std::to_string(r.layer.tar_size), r.layer.media_type, std::to_string(kPartBytes)})
+    field(s);
+  for (const std::string& part : r.parts) field(part);
+  return h.hex();
+}
+
+uint64_t part_count(uint64_t size) { return size == 0 ? 1 : (size + kPartBytes - 1) / kPartBytes; }
+
+}  // namespace
+
+std::string entry_json(const EntryRecord& r) {
+  nlohmann::json j{{"digest", r.layer.digest},     {"size", r.layer.size},
+                   {"diff_id", r.layer.diff_id},   {"tar_size", r.layer.tar_size},
+                   {"media_type", r.layer.media_type}, {"part_bytes", kPartBytes},
+                   {"parts", r.parts},             {"seal", seal_of(r)}};
+  return j.dump() + "\n";
+}
+
+EntryRecord parse_entry(const std::string& text) {
+  EntryRecord r;
+  auto j = nlohmann::json::parse(text);
+  r.layer.digest = j.at("digest").get<std::string>();
+  r.layer.size = j.at("size").get<uint64_t>();
+  r.layer.diff_id = j.at("diff_id").get<std::string>();
+  r.layer.tar_size = j.at("tar_size").get<uint64_t>();
+  r.layer.media_type = j.at("media_type").get<std::string>();
+  r.parts = j.at("parts").get<std::vector<std::string>>();
+  if (!util::is_sha256_digest(r.layer.digest) || !util::is_sha256_digest(r.layer.diff_id)) throw Error("bad digest");
+  if (j.at("part_bytes").get<uint64_t>() != kPartBytes || r.parts.size() != part_count(r.layer.size))
+    throw Error("its record does not cover the blob's " + std::to_string(r.layer.size) + " bytes");
+  if (j.at("seal").get<std::string>() != seal_of(r)) throw Error("its record does not match its seal");
+  return r;
+}
+
+EntryRecord hash_blob(const fs::path& file, LayerResult layer) {
+  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+  EntryRecord r;
+  util::Sha256 whole, part;
+  std::vector<char> buf(1 << 20);
+  uint64_t offset = 0, in_part = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), kPartBytes - in_part), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+    whole.update(buf.data(), static_cast<std::size_t>(n));
+    part.update(buf.data(), static_cast<std::size_t>(n));
+    offset += static_cast<uint64_t>(n);
+    in_part += static_cast<uint64_t>(n);
+    if (n == 0 || in_part == kPartBytes) {
+      if (n != 0 || in_part != 0 || r.parts.empty()) r.parts.push_back(std::exchange(part, util::Sha256()).hex());
+      in_part = 0;
+    }
+    if (n == 0) break;
+  }
+  layer.digest = "sha256:" + whole.hex();
+  layer.size = offset;
+  r.layer = std::move(layer);
+  return r;
+}
+
+Check check_blob(int fd, const EntryRecord& r, const std::atomic<bool>* stop) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {};
+  if (static_cast<uint64_t>(st.st_size) != r.layer.size)
+    return {Verdict::Corrupt,
+            "its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.layer.size)};
+  const std::size_t count = r.parts.size();
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Check out{Verdict::Intact, {}};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < count && !failed.load(std::memory_order_relaxed);) {
+      const uint64_t offset = i * kPartBytes, length = std::min<uint64_t>(kPartBytes, r.layer.size - offset);
+      std::optional<std::string> hex = util::sha256_fd_range_hex(fd, offset, length, stop);
+      if (stop && stop->load(std::memory_order_relaxed)) return;
+      std::lock_guard lock(mu);
+      if (!hex) {  // a read error or a file shorter than it was: no verdict
+        if (out.verdict == Verdict::Intact) out = {};
+        failed = true;
+      } else if (*hex != r.parts[i]) {
+        out = {Verdict::Corrupt, "part " + std::to_string(i + 1) + " of " + std::to_string(count) +
+                                     " of its blob does not match the SHA-256 recorded when it was stored"};
+        failed = true;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    const std::size_t threads = std::min<std::size_t>({count, std::max(1u, std::thread::hardware_concurrency()), 4});
+    util::add_helpers(helpers, static_cast<unsigned>(threads - 1), worker);
+    worker();
+  }
+  if (out.verdict == Verdict::Intact && stop && stop->load()) return {};
+  return out;
+}
+
+}  // namespace slimbuild::layer
