@@ -152,14 +152,16 @@ def once(cmd):
     if p.returncode != 0:
         sys.exit(f"bench: {cmd} failed:\n{p.stderr.decode(errors='replace')}")
     return wall, int(open(rss_file).read().split()[-1]) / 1024
-def layer_sizes(tree):
-    d = f"{work}/{tree}/image"
+def layer_of(d):  # the first layer blob of the OCI layout d's first image
     blob = lambda dg: f"{d}/blobs/sha256/{dg.split(':')[1]}"
     m = json.load(open(f"{d}/index.json"))["manifests"][0]
-    layer = blob(json.load(open(blob(m["digest"])))["layers"][0]["digest"])
+    return blob(json.load(open(blob(m["digest"])))["layers"][0]["digest"])
+def layer_sizes(tree):
+    layer = layer_of(f"{work}/{tree}/image")
     tar = subprocess.run(["gzip", "-dc", layer], capture_output=True, check=True).stdout
     ref = subprocess.run(["gzip", "-6", "-n", "-c"], input=tar, capture_output=True, check=True).stdout
-    return os.path.getsize(layer), len(ref), len(tar)
+    # umoci's layer of the same rootfs (left by its last run), for its side of the trade.
+    return os.path.getsize(layer), len(ref), len(tar), os.path.getsize(layer_of(f"{work}/{tree}/umoci"))
 print(f"\n| tree | tool | median wall | min..max | peak RSS | wall / umoci |")
 print(f"|---|---|---|---|---|---|")
 summary = []
@@ -173,9 +175,10 @@ for tree in ("small", "large", "many"):
         ws = [w for w, _ in res[t]]
         rss = max(r for _, r in res[t])
         print(f"| {tree} | {names[t]} | {med[t]:.2f} s | {min(ws):.2f}..{max(ws):.2f} | {rss:.0f} MiB | {med[t] / med['umoci']:.2f} |")
-    ours, ref, tar = layer_sizes(tree)
+    ours, ref, tar, umoci = layer_sizes(tree)
     summary.append(f"{tree}: tar {tar / 2**20:.1f} MiB, slimbuild layer {ours / 2**20:.1f} MiB = {ours / ref:.3f} x gzip -6 "
-                   f"({ref / 2**20:.1f} MiB); cache hit / cold build = {med['cached'] / med['slimbuild']:.2f}")
+                   f"({ref / 2**20:.1f} MiB), umoci layer {umoci / 2**20:.1f} MiB = {umoci / ref:.3f} x; "
+                   f"cache hit / cold build = {med['cached'] / med['slimbuild']:.2f}")
 print()
 for s in summary: print(s)
 PY

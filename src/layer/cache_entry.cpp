@@ -38,8 +38,6 @@ std::string seal_of(const EntryRecord& r) {
   return h.hex();
 }
 
-uint64_t part_count(uint64_t size) { return size == 0 ? 1 : (size + kPartBytes - 1) / kPartBytes; }
-
 }  // namespace
 
 std::string entry_json(const EntryRecord& r) {
@@ -69,27 +67,34 @@ EntryRecord parse_entry(const std::string& text) {
 EntryRecord hash_blob(const fs::path& file, LayerResult layer) {
   util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
-  EntryRecord r;
-  util::Sha256 whole, part;
+  BlobHash hash(/*parts=*/true);
   std::vector<char> buf(1 << 20);
-  uint64_t offset = 0, in_part = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd.get(), buf.data(), std::min<uint64_t>(buf.size(), kPartBytes - in_part), offset);
+  for (uint64_t offset = 0;;) {
+    ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
-    whole.update(buf.data(), static_cast<std::size_t>(n));
-    part.update(buf.data(), static_cast<std::size_t>(n));
-    offset += static_cast<uint64_t>(n);
-    in_part += static_cast<uint64_t>(n);
-    if (n == 0 || in_part == kPartBytes) {
-      if (n != 0 || in_part != 0 || r.parts.empty()) r.parts.push_back(std::exchange(part, util::Sha256()).hex());
-      in_part = 0;
-    }
     if (n == 0) break;
+    hash.update(buf.data(), static_cast<std::size_t>(n));
+    offset += static_cast<uint64_t>(n);
   }
-  layer.digest = "sha256:" + whole.hex();
-  layer.size = offset;
-  r.layer = std::move(layer);
+  hash.finish();
+  layer.digest = hash.digest();
+  layer.size = hash.size();
+  layer.part_sha256 = hash.parts();
+  return record_of(layer);
+}
+
+EntryRecord record_of(const LayerResult& layer) {
+  if (layer.part_sha256.size() != part_count(layer.size))
+    throw Error("internal: the layer has " + std::to_string(layer.part_sha256.size()) + " part hashes for " +
+                std::to_string(layer.size) + " bytes");
+  EntryRecord r;
+  r.layer.digest = layer.digest;
+  r.layer.size = layer.size;
+  r.layer.diff_id = layer.diff_id;
+  r.layer.tar_size = layer.tar_size;
+  r.layer.media_type = layer.media_type;
+  r.parts = layer.part_sha256;
   return r;
 }
 

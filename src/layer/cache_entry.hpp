@@ -12,11 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <slimbuild/layer/blob_hash.hpp>
 #include <slimbuild/layer/layer_writer.hpp>
 
 namespace slimbuild::layer {
-
-inline constexpr uint64_t kPartBytes = 16ull << 20;
 
 struct EntryRecord {
   LayerResult layer;               // without file_sha256 (not part of an entry)
@@ -28,8 +27,11 @@ std::string entry_json(const EntryRecord& r);
 // Throws Error on anything short of a whole, sealed record.
 EntryRecord parse_entry(const std::string& text);
 // `layer` with the digest and size of `file`, and its part hashes, from one
-// sequential read.
+// sequential read: for a blob that was not written with part hashes.
 EntryRecord hash_blob(const std::filesystem::path& file, LayerResult layer);
+// The record of a layer written with LayerOptions::part_hashes (no read);
+// throws Error when it has no parts for its size.
+EntryRecord record_of(const LayerResult& layer);
 
 // Whether what `fd` holds is the blob `r` records: every part hashed again,
 // on up to four threads (a hit's whole cost). Unknown when a read fails or

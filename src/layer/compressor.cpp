@@ -82,7 +82,6 @@ unsigned resolve_threads(unsigned requested) {
 
 void BlobSink::put(const void* data, std::size_t size) {
   hash_.update(data, size);
-  size_ += size;
   auto* p = static_cast<const unsigned char*>(data);
   while (size > 0) {
     ssize_t w = ::write(fd_, p, size);
@@ -96,11 +95,11 @@ void BlobSink::put(const void* data, std::size_t size) {
   }
 }
 
-std::unique_ptr<Compressor> make_compressor(const Compression& c, int fd, std::string what) {
+std::unique_ptr<Compressor> make_compressor(const Compression& c, int fd, std::string what, bool parts) {
   int level = effective_level(c);
   unsigned threads = resolve_threads(c.threads);
-  if (c.algorithm == Algorithm::Zstd) return std::make_unique<ZstdWriter>(fd, level, threads, std::move(what));
-  return std::make_unique<ParallelGzipWriter>(fd, level, threads, std::move(what));
+  if (c.algorithm == Algorithm::Zstd) return std::make_unique<ZstdWriter>(fd, level, threads, std::move(what), parts);
+  return std::make_unique<ParallelGzipWriter>(fd, level, threads, std::move(what), parts);
 }
 
 }  // namespace slimbuild::layer

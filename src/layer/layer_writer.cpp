@@ -173,15 +173,17 @@ LayerResult write_layer(const rootfs::Rootfs& rootfs, const fs::path& out_file, 
   if (options.observer) options.observer->opened(out_file);
 
   LayerResult result;
-  std::unique_ptr<Compressor> compressor = make_compressor(options.compression, fd.get(), out_file.string());
+  std::unique_ptr<Compressor> compressor = make_compressor(options.compression, fd.get(), out_file.string(), options.part_hashes);
   TarStream tar([&compressor](const void* p, std::size_t n) { compressor->write(p, n); });
   write_entries(rootfs, options, tar, result);
   compressor->finish();
   if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0)
     throw Error("cannot write " + out_file.string() + ": " + std::strerror(errno));
 
-  result.digest = compressor->digest();
-  result.size = compressor->compressed_size();
+  const BlobHash& blob = compressor->blob();
+  result.digest = blob.digest();
+  result.size = blob.size();
+  result.part_sha256 = blob.parts();
   result.media_type = layer_media_type(options.compression.algorithm);
   result.diff_id = tar.diff_id();
   result.tar_size = tar.size();

@@ -73,7 +73,7 @@ struct ParallelGzipWriter::Impl {
   std::vector<std::thread> workers;
   std::thread writer;
 
-  Impl(int fd, int lvl, unsigned threads, std::string what) : sink(fd, std::move(what)), level(lvl) {
+  Impl(int fd, int lvl, unsigned threads, std::string what, bool parts) : sink(fd, std::move(what), parts), level(lvl) {
     // Besides the one being filled: one per worker, one being written, one
     // compressed and waiting for it, so neither side waits on the other.
     ring.resize(threads == 1 ? 1 : threads + 3);
@@ -217,11 +217,11 @@ struct ParallelGzipWriter::Impl {
   }
 };
 
-ParallelGzipWriter::ParallelGzipWriter(int fd, int level, unsigned threads, std::string what) {
+ParallelGzipWriter::ParallelGzipWriter(int fd, int level, unsigned threads, std::string what, bool parts) {
   if (level < 0 || level > 9)
     throw Error("gzip compression level " + std::to_string(level) + " is out of range", "use a level from 0 to 9");
   if (threads == 0) throw Error("internal: a compressor needs at least one thread");
-  impl_ = std::make_unique<Impl>(fd, level, threads, std::move(what));
+  impl_ = std::make_unique<Impl>(fd, level, threads, std::move(what), parts);
 }
 
 ParallelGzipWriter::~ParallelGzipWriter() = default;
@@ -253,14 +253,13 @@ void ParallelGzipWriter::finish() {
   put_le32(tail + 2, s.crc);
   put_le32(tail + 6, static_cast<uint32_t>(s.isize));
   s.sink.put(tail, sizeof tail);
+  s.sink.finish();
   s.finished = true;
 }
 
-std::string ParallelGzipWriter::digest() {
+const BlobHash& ParallelGzipWriter::blob() const {
   if (!impl_->finished) throw Error("internal: digest of an unfinished gzip stream");
-  return impl_->sink.digest();
+  return impl_->sink.hash();
 }
-
-uint64_t ParallelGzipWriter::compressed_size() const { return impl_->sink.size(); }
 
 }  // namespace slimbuild::layer

@@ -30,14 +30,14 @@ inline constexpr unsigned char kGzipOsUnknown = 255;
 
 class ParallelGzipWriter final : public Compressor {
  public:
-  // `fd` is borrowed. `level` 0..9; `threads` >= 1 (1: all in the caller's thread).
-  ParallelGzipWriter(int fd, int level, unsigned threads, std::string what);
+  // `fd` is borrowed. `level` 0..9; `threads` >= 1 (1: all in the caller's
+  // thread); `parts`: take the blob's part hashes too.
+  ParallelGzipWriter(int fd, int level, unsigned threads, std::string what, bool parts = false);
   ~ParallelGzipWriter() override;
 
   void write(const void* data, std::size_t size) override;
   void finish() override;
-  std::string digest() override;
-  uint64_t compressed_size() const override;
+  const BlobHash& blob() const override;
 
  private:
   struct Impl;

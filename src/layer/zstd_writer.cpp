@@ -26,8 +26,8 @@ void set(ZSTD_CCtx* c, ZSTD_cParameter p, int value, const char* what) {
 }
 }  // namespace
 
-ZstdWriter::ZstdWriter(int fd, int level, unsigned threads, std::string what)
-    : z_(std::make_unique<Stream>()), sink_(fd, std::move(what)) {
+ZstdWriter::ZstdWriter(int fd, int level, unsigned threads, std::string what, bool parts)
+    : z_(std::make_unique<Stream>()), sink_(fd, std::move(what), parts) {
   if (level < 1 || level > 19)
     throw Error("zstd compression level " + std::to_string(level) + " is out of range", "use a level from 1 to 19");
   if (threads == 0) throw Error("internal: a compressor needs at least one thread");
@@ -48,12 +48,13 @@ void ZstdWriter::write(const void* data, std::size_t size) {
 void ZstdWriter::finish() {
   if (finished_) return;
   drain(nullptr, 0, ZSTD_e_end);
+  sink_.finish();
   finished_ = true;
 }
 
-std::string ZstdWriter::digest() {
+const BlobHash& ZstdWriter::blob() const {
   if (!finished_) throw Error("internal: digest of an unfinished zstd stream");
-  return sink_.digest();
+  return sink_.hash();
 }
 
 // Feeds the input until libzstd has taken all of it (continue) or has

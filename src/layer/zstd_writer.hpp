@@ -17,14 +17,14 @@ namespace slimbuild::layer {
 
 class ZstdWriter final : public Compressor {
  public:
-  // `fd` is borrowed; `level` 1..19; `threads` >= 1.
-  ZstdWriter(int fd, int level, unsigned threads, std::string what);
+  // `fd` is borrowed; `level` 1..19; `threads` >= 1; `parts`: take the
+  // blob's part hashes too.
+  ZstdWriter(int fd, int level, unsigned threads, std::string what, bool parts = false);
   ~ZstdWriter() override;
 
   void write(const void* data, std::size_t size) override;
   void finish() override;
-  std::string digest() override;
-  uint64_t compressed_size() const override { return sink_.size(); }
+  const BlobHash& blob() const override;
 
  private:
   void drain(const void* data, std::size_t size, int mode);

@@ -153,7 +153,9 @@ layer::LayerResult CachedLayers::put(image::LayoutWriter& writer, const rootfs::
     }
     local_->cancel_prefetch();  // building: the core is better spent compressing
     if (building) building();
-    layer::LayerResult built = layer::write_layer(rootfs, temp, options);
+    layer::LayerOptions hashed = options;
+    hashed.part_hashes = true;  // the entry's record, taken while the blob is written
+    layer::LayerResult built = layer::write_layer(rootfs, temp, hashed);
     // The build's own hashes are the truth; a key from the index that
     // disagrees means a file changed without its timestamps moving.
     std::string actual = local_->key_from(rootfs, options, built.file_sha256);

@@ -111,6 +111,50 @@ TEST_CASE("layer cache: a stored layer comes back verified; a corrupt one never 
   CHECK_FALSE(fs::exists(f.cache_dir / "entries" / (key + ".json")));
 }
 
+TEST_CASE("layer cache: a layer hashed while written is stored without a read, and still checked", "[cache]") {
+  Fixture f;
+  LayerCache cache(f.cache_dir);
+  LayerOptions opt;
+  opt.part_hashes = true;
+  const fs::path blob = f.tmp.path() / "l1";
+  LayerResult r = slimbuild::layer::write_layer(f.rootfs, blob, opt);
+  REQUIRE(r.part_sha256.size() == 1);  // a small layer: one short part
+  CHECK(r.part_sha256[0] == sha256sum(blob));
+  CHECK(r.digest == "sha256:" + sha256sum(blob));
+  std::string key = cache.key_from(f.rootfs, opt, r.file_sha256);
+  const fs::path record = f.cache_dir / "entries" / (key + ".json");
+
+  SECTION("intact: the record holds the write's part hashes, and a hit serves it") {
+    cache.store(key, blob, r);
+    auto j = nlohmann::json::parse(read_bytes(record));
+    CHECK(j.at("parts") == nlohmann::json(r.part_sha256));
+    auto hit = cache.fetch(key, f.tmp.path() / "got");
+    REQUIRE(hit);
+    CHECK(hit->digest == r.digest);
+    CHECK(read_bytes(f.tmp.path() / "got") == read_bytes(blob));
+  }
+  SECTION("changed in place after it was written: stored as written, never served") {
+    std::string bytes = read_bytes(blob);
+    bytes[bytes.size() / 2] ^= 1;
+    {
+      std::fstream io(blob, std::ios::binary | std::ios::in | std::ios::out);
+      io.seekp(static_cast<std::streamoff>(bytes.size() / 2));
+      io.put(bytes[bytes.size() / 2]);
+    }
+    cache.store(key, blob, r);
+    CHECK(fs::exists(record));  // nothing was read back to notice
+    CHECK_FALSE(cache.fetch(key, f.tmp.path() / "bad"));
+    CHECK_FALSE(fs::exists(f.tmp.path() / "bad"));
+    CHECK_FALSE(fs::exists(record));
+  }
+  SECTION("cut short after it was written: not stored at all") {
+    fs::resize_file(blob, r.size - 1);
+    cache.store(key, blob, r);
+    CHECK_FALSE(fs::exists(record));
+    CHECK_FALSE(fs::exists(f.cache_dir / "entries" / (key + ".blob")));
+  }
+}
+
 TEST_CASE("layer cache: a digest check started early still guards what is served", "[cache]") {
   Fixture f;
   LayerCache cache(f.cache_dir);

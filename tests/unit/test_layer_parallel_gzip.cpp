@@ -59,8 +59,8 @@ std::string compress(const std::string& input, Compression c, const fs::path& fi
   z->finish();
   fd.reset();
   std::string bytes = read_bytes(file);
-  CHECK(z->digest() == slimbuild::util::sha256_digest(bytes));
-  CHECK(z->compressed_size() == bytes.size());
+  CHECK(z->blob().digest() == slimbuild::util::sha256_digest(bytes));
+  CHECK(z->blob().size() == bytes.size());
   return bytes;
 }
 

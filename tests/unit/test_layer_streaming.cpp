@@ -79,8 +79,8 @@ TEST_CASE("layer: ParallelGzipWriter output is what gzip -d reads back") {
   gz.finish();
   fd.reset();
   CHECK(gunzip(out) == input);
-  CHECK(gz.digest() == "sha256:" + sha256sum(out));
-  CHECK(gz.compressed_size() == fs::file_size(out));
+  CHECK(gz.blob().digest() == "sha256:" + sha256sum(out));
+  CHECK(gz.blob().size() == fs::file_size(out));
 }
 
 TEST_CASE("layer: memory stays flat while streaming a large file") {

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include <slimbuild/util/sha256.hpp>
+#include <slimbuild/layer/blob_hash.hpp>
 
 namespace slimbuild::layer {
 
@@ -46,21 +46,23 @@ std::string compressor_identity(const Compression& c);
 // The worker count a Compression asks for: `threads`, else the cores, 1..kMaxThreads.
 unsigned resolve_threads(unsigned requested);
 
-// Writes compressed bytes to a borrowed fd, hashing and counting them.
+// Writes compressed bytes to a borrowed fd, hashing and counting them (and
+// with `parts`, hashing each kPartBytes part too, for the layer cache).
 class BlobSink {
  public:
-  BlobSink(int fd, std::string what) : fd_(fd), what_(std::move(what)) {}
+  BlobSink(int fd, std::string what, bool parts) : fd_(fd), what_(std::move(what)), hash_(parts) {}
   // Throws Error (with a hint on a full disk) when the bytes cannot be written.
   void put(const void* data, std::size_t size);
-  std::string digest() { return hash_.digest(); }
-  uint64_t size() const { return size_; }
+  // After the last put.
+  void finish() { hash_.finish(); }
+  const BlobHash& hash() const { return hash_; }
+  uint64_t size() const { return hash_.size(); }
   const std::string& what() const { return what_; }
 
  private:
   int fd_;
   std::string what_;
-  util::Sha256 hash_;
-  uint64_t size_ = 0;
+  BlobHash hash_;
 };
 
 class Compressor {
@@ -70,13 +72,13 @@ class Compressor {
   virtual void write(const void* data, std::size_t size) = 0;
   // Ends the stream and flushes everything. Call once, last.
   virtual void finish() = 0;
-  // "sha256:<hex>" of the compressed stream and its size; only after finish().
-  virtual std::string digest() = 0;
-  virtual uint64_t compressed_size() const = 0;
+  // The compressed stream's digest, size and (when asked for) part hashes;
+  // only after finish().
+  virtual const BlobHash& blob() const = 0;
 };
 
-// `fd` is borrowed; `what` names the output in error messages. Throws Error
-// for a level out of range.
-std::unique_ptr<Compressor> make_compressor(const Compression& c, int fd, std::string what);
+// `fd` is borrowed; `what` names the output in error messages; `parts`: the
+// blob's part hashes are taken too. Throws Error for a level out of range.
+std::unique_ptr<Compressor> make_compressor(const Compression& c, int fd, std::string what, bool parts = false);
 
 }  // namespace slimbuild::layer

@@ -20,8 +20,9 @@
 // Entries live under the cache directory as entries/<key>.blob and
 // <key>.json, written under temporary names and renamed (the .json last: it
 // is the commit). The .json holds the layer's digest, sizes and media type,
-// the SHA-256 of each 16 MiB part of the blob (read back from the entry's own
-// file when it is stored, in the same pass that checks the digest), and a
+// the SHA-256 of each 16 MiB part of the blob (taken while the build wrote
+// it, LayerOptions::part_hashes; for a blob from the registry cache, read
+// back from the entry's own file in the pass that checks its digest), and a
 // seal: a SHA-256 over all of that, so no field can change unnoticed. A hit
 // is verified before it is served: the seal, the blob's size, and every
 // part hashed again, on up to four cores (one SHA-256 over a 300 MB blob is

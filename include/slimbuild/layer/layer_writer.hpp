@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <slimbuild/layer/compressor.hpp>
 #include <slimbuild/rootfs/rootfs.hpp>
@@ -46,6 +47,9 @@ struct LayerOptions {
   // at the end (also on failure). Never changes the bytes; none = silent.
   util::ProgressSink* progress = nullptr;
   BlobObserver* observer = nullptr;  // none: nobody reads the blob before it is done
+  // Also hash each kPartBytes part of the blob as it is written (the layer
+  // cache's record, blob_hash.hpp). Never changes the bytes.
+  bool part_hashes = false;
 };
 
 struct LayerResult {
@@ -56,6 +60,8 @@ struct LayerResult {
   uint64_t tar_size = 0;
   // sha256 hex of every regular file's content, keyed by image path.
   std::map<std::string, std::string> file_sha256;
+  // With LayerOptions::part_hashes: the blob's part hashes, in order.
+  std::vector<std::string> part_sha256;
 };
 
 // Writes the compressed tar to `out_file` (created, must not exist). Throws Error
