@@ -2,22 +2,16 @@
 // and the part check.
 #include "layer/cache_entry.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include <slimbuild/util/error.hpp>
-#include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/sha256.hpp>
 #include <slimbuild/util/threads.hpp>
 
@@ -62,26 +56,6 @@ EntryRecord parse_entry(const std::string& text) {
     throw Error("its record does not cover the blob's " + std::to_string(r.layer.size) + " bytes");
   if (j.at("seal").get<std::string>() != seal_of(r)) throw Error("its record does not match its seal");
   return r;
-}
-
-EntryRecord hash_blob(const fs::path& file, LayerResult layer) {
-  util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
-  BlobHash hash(/*parts=*/true);
-  std::vector<char> buf(1 << 20);
-  for (uint64_t offset = 0;;) {
-    ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
-    if (n == 0) break;
-    hash.update(buf.data(), static_cast<std::size_t>(n));
-    offset += static_cast<uint64_t>(n);
-  }
-  hash.finish();
-  layer.digest = hash.digest();
-  layer.size = hash.size();
-  layer.part_sha256 = hash.parts();
-  return record_of(layer);
 }
 
 EntryRecord record_of(const LayerResult& layer) {

@@ -1,7 +1,7 @@
 // One layer-cache entry's record (entries/<key>.json, docs/cache.md): the
 // layer's result, the SHA-256 of each kPartBytes part of its blob, and a
 // seal over all of it; how the record is written, read back (refusing
-// anything short of whole and sealed), taken from a blob, and how a blob is
+// anything short of whole and sealed), made from a written layer, and how a blob is
 // checked against it, every part again, on several cores. The cache itself
 // (keys, the file-hash index, fetch and store, eviction) is layer_cache.cpp.
 #pragma once
@@ -26,11 +26,9 @@ struct EntryRecord {
 std::string entry_json(const EntryRecord& r);
 // Throws Error on anything short of a whole, sealed record.
 EntryRecord parse_entry(const std::string& text);
-// `layer` with the digest and size of `file`, and its part hashes, from one
-// sequential read: for a blob that was not written with part hashes.
-EntryRecord hash_blob(const std::filesystem::path& file, LayerResult layer);
-// The record of a layer written with LayerOptions::part_hashes (no read);
-// throws Error when it has no parts for its size.
+// The record of a layer whose part hashes were taken as its blob was
+// written (LayerOptions::part_hashes) or downloaded; throws Error when they
+// do not cover its size.
 EntryRecord record_of(const LayerResult& layer);
 
 // Whether what `fd` holds is the blob `r` records: every part hashed again,

@@ -334,24 +334,12 @@ void LayerCache::store(const std::string& key, const fs::path& blob, const Layer
   fs::path tmp_blob = entries / (".tmp-" + unique_suffix() + ".blob");
   std::error_code ec;
   try {
+    EntryRecord record = record_of(layer);
     place(blob, tmp_blob);
-    EntryRecord record;
-    if (!layer.part_sha256.empty()) {
-      // Hashed as it was written: nothing is read back. Every hit hashes
-      // every part again, so bytes changed since are never served.
-      if (fs::file_size(tmp_blob) != layer.size) throw Error("the layer changed while it was cached");
-      record = record_of(layer);
-    } else {
-      // A blob from elsewhere (a registry hit): its digest, and the part
-      // hashes every hit checks, from the entry's own file.
-      LayerResult result;
-      result.diff_id = layer.diff_id;
-      result.tar_size = layer.tar_size;
-      result.media_type = layer.media_type;
-      record = hash_blob(tmp_blob, std::move(result));
-      if (record.layer.digest != layer.digest || record.layer.size != layer.size)
-        throw Error("the layer changed while it was cached");
-    }
+    // The part hashes were taken as the blob was written (or downloaded):
+    // nothing is read back. Every hit hashes every part again, so bytes
+    // changed since are never served.
+    if (fs::file_size(tmp_blob) != layer.size) throw Error("the layer changed while it was cached");
     fs::rename(tmp_blob, entries / (key + ".blob"));
     util::write_file_atomic(entries / (key + ".json"), entry_json(record));
   } catch (const std::exception& e) {

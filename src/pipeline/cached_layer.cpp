@@ -95,6 +95,7 @@ std::optional<layer::LayerResult> CachedLayers::fetch_remote(const std::string& 
     r.media_type = found.hit->media_type;
     r.diff_id = found.hit->diff_id;
     r.tar_size = found.hit->tar_size;
+    r.part_sha256 = std::move(found.part_sha256);
     return r;
   } catch (const std::exception& e) {
     std::error_code ec;

@@ -8,20 +8,21 @@
 #include "registry/registry_error.hpp"
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/human_size.hpp>
-#include <slimbuild/util/sha256.hpp>
+#include <slimbuild/layer/blob_hash.hpp>
 
 #include "registry/progress.hpp"
 
 namespace slimbuild::registry {
 
-void download_blob(RegistryClient& client, const image::Descriptor& d, const fs::path& dest, bool progress_on) {
+void download_blob(RegistryClient& client, const image::Descriptor& d, const fs::path& dest, bool progress_on,
+                   std::vector<std::string>* parts) {
   const std::string step = "downloading blob " + short_digest(d.digest) + " (" + util::human_size(d.size) + ") from " +
                            client.reference().name();
   BlobProgress progress(progress_on, d.digest, d.size);
   client.with_retries<bool>(step, [&]() -> Attempt<bool> {
     util::Fd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) throw Error("cannot write " + dest.string());
-    util::Sha256 hash;
+    layer::BlobHash hash(/*parts=*/parts != nullptr);
     uint64_t written = 0;
     bool write_failed = false, too_long = false;
     HttpRequest get;
@@ -49,12 +50,14 @@ void download_blob(RegistryClient& client, const image::Descriptor& d, const fs:
     }
     if (!r) return std::unexpected(r.error());
     if (r->status != 200) return std::unexpected(Failure::from_response(*r));
+    hash.finish();
     if (written != d.size || hash.digest() != d.digest) {
       Failure f;
       f.message = "the registry sent " + std::to_string(written) + " bytes that do not match the digest";
       f.retryable = true;
       return std::unexpected(f);
     }
+    if (parts) *parts = hash.parts();
     return true;
   });
   progress.finish("downloaded " + util::human_size(d.size));

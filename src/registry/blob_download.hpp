@@ -6,6 +6,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <slimbuild/image/layout.hpp>
 #include <slimbuild/registry/registry_client.hpp>
@@ -15,7 +17,9 @@ namespace slimbuild::registry {
 // Writes the blob `d` names to `dest` (created or truncated), retrying
 // transfers that broke or sent other bytes. Throws Error when it never
 // arrives intact; `dest` may then hold a partial file (the caller owns it).
+// With `parts`, it also gets the SHA-256 of each layer::kPartBytes part of
+// the blob (the layer cache's record), from the same pass.
 void download_blob(RegistryClient& client, const image::Descriptor& d, const std::filesystem::path& dest,
-                   bool progress_on);
+                   bool progress_on, std::vector<std::string>* parts = nullptr);
 
 }  // namespace slimbuild::registry

@@ -202,7 +202,7 @@ CacheLookup CacheRepository::fetch(const std::string& key, const std::string& me
     d.digest = layer.digest;
     d.size = layer.size;
     try {
-      download_blob(c, d, dest, options_.progress);
+      download_blob(c, d, dest, options_.progress, &out.part_sha256);
     } catch (const Error& e) {
       if (util::interrupt_signal() != 0) throw;  // the user stopped the build: not a bad entry
       throw BadEntry(std::string("its layer blob did not arrive intact (") + e.what() + ")");
@@ -214,6 +214,7 @@ CacheLookup CacheRepository::fetch(const std::string& key, const std::string& me
   } catch (const BadEntry& e) {
     std::error_code ec;
     fs::remove(dest, ec);
+    out.part_sha256.clear();
     out.rejected = e.what();
   }
   return out;

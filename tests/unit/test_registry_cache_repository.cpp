@@ -191,6 +191,8 @@ TEST_CASE("registry cache: a stored entry is fetched back verified and recorded 
   CHECK(got.hit->diff_id == f.layer.diff_id);
   CHECK(got.hit->tar_size == f.layer.tar_size);
   CHECK(util::read_file(f.dest) == f.blob_bytes);
+  // The part hashes of the local cache's record, taken as the blob arrived.
+  CHECK(got.part_sha256 == std::vector<std::string>{util::sha256_hex(f.blob_bytes)});
   MountCache mounts(f.mounts);
   CHECK(mounts.candidates("reg.test", f.layer.digest, "team/app") == std::vector<std::string>{"team/cache"});
 

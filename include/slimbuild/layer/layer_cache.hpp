@@ -21,8 +21,7 @@
 // <key>.json, written under temporary names and renamed (the .json last: it
 // is the commit). The .json holds the layer's digest, sizes and media type,
 // the SHA-256 of each 16 MiB part of the blob (taken while the build wrote
-// it, LayerOptions::part_hashes; for a blob from the registry cache, read
-// back from the entry's own file in the pass that checks its digest), and a
+// it, LayerOptions::part_hashes, or while a registry cache hit arrived), and a
 // seal: a SHA-256 over all of that, so no field can change unnoticed. A hit
 // is verified before it is served: the seal, the blob's size, and every
 // part hashed again, on up to four cores (one SHA-256 over a 300 MB blob is
@@ -99,8 +98,9 @@ class LayerCache {
   // record (that entry is deleted, with a warning; what was built from it
   // must be thrown away and built again).
   bool confirm();
-  // Adds the layer at `blob` (left in place). Never throws: a cache that
-  // cannot be written only costs speed, so problems are warnings.
+  // Adds the layer at `blob` (left in place), whose part_sha256 were taken
+  // as it was written or downloaded. Never throws: a cache that cannot be
+  // written only costs speed, so problems are warnings.
   void store(const std::string& key, const fs::path& blob, const LayerResult& layer) noexcept;
   // Records the content hashes of this build's source files in the index.
   void remember(const rootfs::Rootfs& rootfs, const std::map<std::string, std::string>& hashes) noexcept;

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <slimbuild/registry/mount_cache.hpp>
 #include <slimbuild/registry/push.hpp>
@@ -60,6 +61,9 @@ struct CachedLayer {
 
 struct CacheLookup {
   std::optional<CachedLayer> hit;  // the verified layer is at `dest`
+  // With a hit: the SHA-256 of each layer::kPartBytes part of its blob,
+  // taken as it arrived (the local cache's record).
+  std::vector<std::string> part_sha256;
   std::string rejected;            // an entry was there but not served: why
 };
 
