@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "registry/registry_error.hpp"
+#include <slimbuild/layer/blob_hash.hpp>
 #include <slimbuild/util/handles.hpp>
 #include <slimbuild/util/human_size.hpp>
-#include <slimbuild/layer/blob_hash.hpp>
 
 #include "registry/progress.hpp"
 
