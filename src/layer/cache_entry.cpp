@@ -28,7 +28,7 @@ std::string seal_of(const EntryRecord& r) {
   for (const std::string& s : {r.layer.digest, std::to_string(r.layer.size), r.layer.diff_id,
                                std::to_string(r.layer.tar_size), r.layer.media_type, std::to_string(kPartBytes)})
     field(s);
-  for (const std::string& part : r.parts) field(part);
+  for (const std::string& part : r.layer.part_sha256) field(part);
   return h.hex();
 }
 
@@ -38,7 +38,7 @@ std::string entry_json(const EntryRecord& r) {
   nlohmann::json j{{"digest", r.layer.digest},     {"size", r.layer.size},
                    {"diff_id", r.layer.diff_id},   {"tar_size", r.layer.tar_size},
                    {"media_type", r.layer.media_type}, {"part_bytes", kPartBytes},
-                   {"parts", r.parts},             {"seal", seal_of(r)}};
+                   {"parts", r.layer.part_sha256},             {"seal", seal_of(r)}};
   return j.dump() + "\n";
 }
 
@@ -50,9 +50,9 @@ EntryRecord parse_entry(const std::string& text) {
   r.layer.diff_id = j.at("diff_id").get<std::string>();
   r.layer.tar_size = j.at("tar_size").get<uint64_t>();
   r.layer.media_type = j.at("media_type").get<std::string>();
-  r.parts = j.at("parts").get<std::vector<std::string>>();
+  r.layer.part_sha256 = j.at("parts").get<std::vector<std::string>>();
   if (!util::is_sha256_digest(r.layer.digest) || !util::is_sha256_digest(r.layer.diff_id)) throw Error("bad digest");
-  if (j.at("part_bytes").get<uint64_t>() != kPartBytes || r.parts.size() != part_count(r.layer.size))
+  if (j.at("part_bytes").get<uint64_t>() != kPartBytes || r.layer.part_sha256.size() != part_count(r.layer.size))
     throw Error("its record does not cover the blob's " + std::to_string(r.layer.size) + " bytes");
   if (j.at("seal").get<std::string>() != seal_of(r)) throw Error("its record does not match its seal");
   return r;
@@ -68,7 +68,7 @@ EntryRecord record_of(const LayerResult& layer) {
   r.layer.diff_id = layer.diff_id;
   r.layer.tar_size = layer.tar_size;
   r.layer.media_type = layer.media_type;
-  r.parts = layer.part_sha256;
+  r.layer.part_sha256 = layer.part_sha256;
   return r;
 }
 
@@ -78,7 +78,7 @@ Check check_blob(int fd, const EntryRecord& r, const std::atomic<bool>* stop) {
   if (static_cast<uint64_t>(st.st_size) != r.layer.size)
     return {Verdict::Corrupt,
             "its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.layer.size)};
-  const std::size_t count = r.parts.size();
+  const std::size_t count = r.layer.part_sha256.size();
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mu;
@@ -92,7 +92,7 @@ Check check_blob(int fd, const EntryRecord& r, const std::atomic<bool>* stop) {
       if (!hex) {  // a read error or a file shorter than it was: no verdict
         if (out.verdict == Verdict::Intact) out = {};
         failed = true;
-      } else if (*hex != r.parts[i]) {
+      } else if (*hex != r.layer.part_sha256[i]) {
         out = {Verdict::Corrupt, "part " + std::to_string(i + 1) + " of " + std::to_string(count) +
                                      " of its blob does not match the SHA-256 recorded when it was stored"};
         failed = true;

@@ -18,8 +18,9 @@
 namespace slimbuild::layer {
 
 struct EntryRecord {
-  LayerResult layer;               // without file_sha256 (not part of an entry)
-  std::vector<std::string> parts;  // hex, in order; the last may be short
+  // Without file_sha256 (not part of an entry); part_sha256 in hex, in
+  // order, the last part possibly short.
+  LayerResult layer;
 };
 
 // The .json text, with its seal.

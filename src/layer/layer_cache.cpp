@@ -306,7 +306,7 @@ std::optional<LayerResult> LayerCache::fetch(const std::string& key, const fs::p
     struct stat st {};
     if (!served || ::fstat(served.get(), &st) != 0) throw Error("cannot read " + dest.string());
     bool same = early && st.st_dev == early->st.st_dev && st.st_ino == early->st.st_ino &&
-                early->record.parts == record.parts && early->record.layer.digest == record.layer.digest;
+                early->record.layer.part_sha256 == record.layer.part_sha256 && early->record.layer.digest == record.layer.digest;
     if (same && defer) {
       if (static_cast<uint64_t>(st.st_size) != r.size)
         throw Error("its blob has " + std::to_string(st.st_size) + " bytes, not " + std::to_string(r.size));
